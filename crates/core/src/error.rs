@@ -1,0 +1,150 @@
+//! The one error type of `xent-core`: every way an input can be rejected, with what and where.
+
+use std::fmt;
+
+/// Which input an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operand {
+    /// Predicted probabilities (`A`, `A2`, `Q`).
+    Predictions,
+    /// Predicted logits (`z`).
+    Logits,
+    /// Binary labels (`Y`).
+    Labels,
+    /// Categorical targets (`P`).
+    Targets,
+    /// Class indices, one per sample.
+    Classes,
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operand::Predictions => "pred",
+            Operand::Logits => "logits",
+            Operand::Labels => "labels",
+            Operand::Targets => "target",
+            Operand::Classes => "classes",
+        })
+    }
+}
+
+/// A matrix shape, printed as numpy prints it: `(rows, cols)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    /// Number of rows (outputs or classes).
+    pub rows: usize,
+    /// Number of columns (samples).
+    pub cols: usize,
+}
+
+impl Shape {
+    /// The shape of a matrix.
+    pub fn of<R, C, S>(m: &nalgebra::Matrix<f64, R, C, S>) -> Self
+    where
+        R: nalgebra::Dim,
+        C: nalgebra::Dim,
+        S: nalgebra::RawStorage<f64, R, C>,
+    {
+        Shape {
+            rows: m.nrows(),
+            cols: m.ncols(),
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}, {})", self.rows, self.cols)
+    }
+}
+
+/// Why an input was rejected. Positions are `[row, column]`, zero-based; columns are samples.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// An input has no entries.
+    #[error("{which} is empty: shape {shape}")]
+    Empty {
+        /// The empty input.
+        which: Operand,
+        /// Its shape (one dimension is 0).
+        shape: Shape,
+    },
+    /// Two inputs that must have the same shape do not.
+    #[error("shapes differ: {left} has shape {left_shape}, {right} has shape {right_shape}")]
+    ShapeMismatch {
+        /// The first input.
+        left: Operand,
+        /// Its shape.
+        left_shape: Shape,
+        /// The second input.
+        right: Operand,
+        /// Its shape.
+        right_shape: Shape,
+    },
+    /// There is not exactly one class index per sample.
+    #[error("{classes} class indices given for {samples} samples: one per sample is required")]
+    ClassCount {
+        /// Number of class indices.
+        classes: usize,
+        /// Number of samples (columns of the predictions).
+        samples: usize,
+    },
+    /// A NaN or infinite entry.
+    #[error("{which}[{row}, {col}] = {value} is not finite")]
+    NonFinite {
+        /// The input holding it.
+        which: Operand,
+        /// Row (output or class).
+        row: usize,
+        /// Column (sample).
+        col: usize,
+        /// The entry (NaN or ±inf).
+        value: f64,
+    },
+    /// A probability or label outside [0, 1].
+    #[error("{which}[{row}, {col}] = {value} is not a probability in [0, 1]")]
+    OutOfRange {
+        /// The input holding it.
+        which: Operand,
+        /// Row (output or class).
+        row: usize,
+        /// Column (sample).
+        col: usize,
+        /// The entry.
+        value: f64,
+    },
+    /// A column of a categorical input that does not sum to 1.
+    #[error(
+        "column {col} of {which} sums to {sum}, not 1 (tolerance {tolerance:e}); \
+         it is a sample and must be a probability distribution"
+    )]
+    ColumnSum {
+        /// The input holding it.
+        which: Operand,
+        /// The column (sample).
+        col: usize,
+        /// Its sum.
+        sum: f64,
+        /// The tolerance it broke ([`crate::tolerance::column_sum`]).
+        tolerance: f64,
+    },
+    /// A class index that is not one of the `k` classes.
+    #[error(
+        "classes[{sample}] = {index} is out of range: there are {classes} classes (0..{classes})"
+    )]
+    ClassIndex {
+        /// The sample whose index it is.
+        sample: usize,
+        /// The index.
+        index: usize,
+        /// Number of classes `k`.
+        classes: usize,
+    },
+    /// A log base that is not a number > 0 and ≠ 1.
+    #[error("log base {0:?} is not a number > 0 and ≠ 1 (use e, 2, 10 or any such number)")]
+    InvalidBase(String),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

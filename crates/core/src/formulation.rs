@@ -1,0 +1,127 @@
+//! The one trait every formulation implements, and what an evaluation returns.
+
+use std::fmt;
+
+use crate::base::LogBase;
+use crate::error::Shape;
+use crate::problem::{BinaryProblem, CategoricalProblem};
+
+/// The shape of the intermediate result a formulation reduced to reach the loss: the
+/// documents' question "why is one a `(1, 1)` array and the other a scalar?", made explicit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReducedShape {
+    /// A scalar, as `np.sum` returns.
+    Scalar,
+    /// `n` inner products of matching rows: the diagonal of the `(n, n)` matrix `np.dot`
+    /// would return; for `n = 1`, numpy's `(1, 1)` array.
+    Diagonal {
+        /// Number of rows (outputs or classes).
+        n: usize,
+    },
+    /// A full matrix product (`np.matmul`): `(rows, cols)`, whose trace is the sum.
+    Matrix {
+        /// Rows of the product.
+        rows: usize,
+        /// Columns of the product.
+        cols: usize,
+    },
+}
+
+impl ReducedShape {
+    /// The shape numpy gives the documents' expression for this reduction: `[]` for a
+    /// scalar, `[n, n]` for the dot and matmul styles.
+    pub fn numpy_dims(&self) -> Vec<usize> {
+        match *self {
+            ReducedShape::Scalar => vec![],
+            ReducedShape::Diagonal { n } => vec![n, n],
+            ReducedShape::Matrix { rows, cols } => vec![rows, cols],
+        }
+    }
+}
+
+impl fmt::Display for ReducedShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ReducedShape::Scalar => f.write_str("scalar"),
+            ReducedShape::Diagonal { n: 1 } => f.write_str("(1, 1)"),
+            ReducedShape::Diagonal { n } => write!(f, "diagonal of ({n}, {n})"),
+            ReducedShape::Matrix { rows, cols } => write!(f, "({rows}, {cols})"),
+        }
+    }
+}
+
+/// The result of evaluating a problem with one formulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// The summed log-likelihood `S = Σ w · ln p` (the documents' `logprobs`), `≤ 0`;
+    /// `−∞` when a positive weight meets a zero probability.
+    pub log_likelihood: f64,
+    /// The number of samples `m` the loss averages over.
+    pub samples: usize,
+    /// The shape of the intermediate result that was reduced.
+    pub shape: ReducedShape,
+}
+
+impl Evaluation {
+    /// The loss in nats, `J = −S / m`: `+∞` for a confident wrong prediction.
+    pub fn nats(&self) -> f64 {
+        -self.log_likelihood / self.samples as f64
+    }
+
+    /// The loss in base `b`: `J / ln b`.
+    pub fn in_base(&self, base: LogBase) -> f64 {
+        base.from_nats(self.nats())
+    }
+}
+
+/// Which kind of problem an evaluation is for (used in spans and reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Binary cross-entropy.
+    Binary,
+    /// Categorical cross-entropy.
+    Categorical,
+}
+
+impl Kind {
+    /// `"binary"` or `"categorical"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Binary => "binary",
+            Kind::Categorical => "categorical",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One way of computing cross-entropy. Every formulation crate implements it, so the
+/// verifier, the CLI and the benchmarks loop over implementations instead of naming them.
+///
+/// Inputs arrive validated, so evaluation cannot fail: a confident wrong prediction is the
+/// result `+∞`, not an error.
+pub trait Formulation: Send + Sync {
+    /// Short stable name: `sum`, `dot`, `matmul`, `fused`.
+    fn name(&self) -> &'static str;
+
+    /// Binary cross-entropy of a validated problem.
+    fn binary(&self, problem: &BinaryProblem) -> Evaluation;
+
+    /// Categorical cross-entropy of a validated problem.
+    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation;
+}
+
+/// The span every evaluation runs in: one per evaluation, never inside loops.
+pub fn evaluation_span(formulation: &'static str, kind: Kind, shape: Shape) -> tracing::Span {
+    tracing::debug_span!(
+        "evaluate",
+        formulation,
+        kind = kind.as_str(),
+        rows = shape.rows,
+        cols = shape.cols
+    )
+}

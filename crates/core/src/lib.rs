@@ -1,0 +1,60 @@
+//! The vocabulary of `xent`: what a cross-entropy problem is, and what computing it means.
+//!
+//! This crate holds what every formulation shares and nothing any one of them does:
+//!
+//! - validated problems, [`BinaryProblem`] and [`CategoricalProblem`], from probabilities or
+//!   logits, whose inputs are matrices with **columns as samples** (the documents' `(n_y, m)`
+//!   layout; nalgebra is column-major, so a sample is contiguous);
+//! - [`Error`], one enum naming what was wrong and where (`pred[0, 7] = 1.5 is not a
+//!   probability in [0, 1]`);
+//! - the masked log terms ([`BinaryTerms`], [`CategoricalTerms`]) every formulation reduces,
+//!   with `0 · ln 0 = 0`, `ln(1 − a)` as `ln_1p(−a)`, and `−∞` kept where a positive weight
+//!   meets a zero probability;
+//! - [`LogBase`] and its units (nats, bits, bans);
+//! - the [`Formulation`] trait and its [`Evaluation`], which records the shape of the
+//!   intermediate result each formulation reduced (scalar, `(1, 1)`, `(n_y, n_y)`);
+//! - [`tolerance`]: every tolerance and error bound, named, with its reason; [`ulp`]:
+//!   distances in units in the last place.
+//!
+//! It computes no loss itself: the formulations live in `xent-sum`, `xent-dot`,
+//! `xent-matmul` (and `xent-fused`), and depend on this crate only.
+//!
+//! # Definitions
+//!
+//! Binary, predictions `A` and labels `Y`, both `n_y × m`, entries in [0, 1]:
+//! `J = −(1/m) · Σ_ij [Y_ij·ln A_ij + (1 − Y_ij)·ln(1 − A_ij)]`.
+//! Categorical, distributions `Q` and targets `P`, both `k × m`, columns summing to 1:
+//! `J = −(1/m) · Σ_ij P_ij·ln Q_ij`. In base `b`, `J_b = J / ln b`.
+//!
+//! ```
+//! use nalgebra::DMatrix;
+//! use xent_core::{BinaryProblem, Error, LogBase, Operand};
+//!
+//! let a = DMatrix::from_row_slice(1, 3, &[0.8, 0.2, 1.5]);
+//! let y = DMatrix::from_row_slice(1, 3, &[1.0, 0.0, 1.0]);
+//! let err = BinaryProblem::new(a, y).unwrap_err();
+//! assert_eq!(
+//!     err,
+//!     Error::OutOfRange { which: Operand::Predictions, row: 0, col: 2, value: 1.5 }
+//! );
+//! assert_eq!(err.to_string(), "pred[0, 2] = 1.5 is not a probability in [0, 1]");
+//! assert_eq!("2".parse::<LogBase>()?.unit(), "bits");
+//! # Ok::<(), Error>(())
+//! ```
+
+pub mod base;
+pub mod error;
+pub mod formulation;
+pub mod math;
+pub mod problem;
+pub mod published;
+pub mod tolerance;
+pub mod ulp;
+
+pub use base::LogBase;
+pub use error::{Error, Operand, Result, Shape};
+pub use formulation::{Evaluation, Formulation, Kind, ReducedShape, evaluation_span};
+pub use problem::{BinaryProblem, BinaryTerms, CategoricalProblem, CategoricalTerms, Predictions};
+pub use tolerance::ErrorBound;
+
+pub use nalgebra;

@@ -1,0 +1,189 @@
+//! Every number the source documents publish about cross-entropy, in one table, each row
+//! citing its document by title, with the inputs it was computed on.
+//!
+//! Values are kept as the strings the documents print, so that how many digits were
+//! published is part of the data: a 17-digit value is numpy's `repr` of an `f64` and is
+//! compared in ulps, an 8-digit one (`0.09864328`) to half a unit in its last place.
+
+use nalgebra::DMatrix;
+
+use crate::base::LogBase;
+use crate::error::Result;
+use crate::formulation::Formulation;
+use crate::problem::{BinaryProblem, CategoricalProblem};
+use crate::tolerance::{ErrorBound, matches_printed};
+use crate::ulp::ulp_distance;
+
+/// Title of the gist comparing the `np.sum` and `np.dot` styles.
+pub const GIST: &str = "Deep Neural Network - cross entropy cost - np.sum vs np.dot styles";
+/// Title of the question comparing `np.dot` with `np.multiply` + `np.sum`.
+pub const QUESTION: &str = "Difference between np.dot and np.multiply with np.sum in binary cross-entropy loss calculation";
+/// Title of the answer explaining the categorical formula and log bases.
+pub const FORMULA: &str = "cross entropy loss formula";
+
+/// The binary example of [`QUESTION`]: labels `Y` (one output, 8 samples).
+pub const BINARY_Y: [f64; 8] = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+/// The binary example of [`QUESTION`]: predictions `A2`.
+pub const BINARY_A: [f64; 8] = [0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02];
+/// Its summed log-likelihood, printed by the `np.sum` style (`repr` of an `f64`).
+pub const BINARY_LOGPROBS: &str = "-0.78914625761870361";
+/// The same, printed by the `np.dot` style as the `(1, 1)` array `[[-0.78914626]]`.
+pub const BINARY_LOGPROBS_DOT: &str = "-0.78914626";
+/// Its cost, `−logprobs / m` with `m = 8` (the document leaves `m` implicit).
+pub const BINARY_COST: &str = "0.09864328";
+
+/// One categorical example of [`FORMULA`]: a one-hot target, a prediction, the loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CategoricalExample {
+    /// Target distribution `p` over classes A, B, C.
+    pub target: [f64; 3],
+    /// Predicted distribution `q`.
+    pub prediction: [f64; 3],
+    /// The loss in nats, as printed.
+    pub nats: &'static str,
+}
+
+/// The categorical examples of [`FORMULA`], target `[0, 1, 0]`.
+pub const CATEGORICAL: [CategoricalExample; 4] = [
+    CategoricalExample {
+        target: [0.0, 1.0, 0.0],
+        prediction: [0.228, 0.619, 0.153],
+        nats: "0.47965000629754095",
+    },
+    CategoricalExample {
+        target: [0.0, 1.0, 0.0],
+        prediction: [0.001, 0.998, 0.001],
+        nats: "0.0020020026706730793",
+    },
+    CategoricalExample {
+        target: [0.0, 1.0, 0.0],
+        prediction: [0.001, 0.001, 0.998],
+        nats: "6.907755278982137",
+    },
+    CategoricalExample {
+        target: [0.0, 1.0, 0.0],
+        prediction: [0.333, 0.333, 0.334],
+        nats: "1.0996127890016931",
+    },
+];
+
+/// The first example's loss quoted in other units and precisions by [`FORMULA`].
+pub const CATEGORICAL_QUOTED: [(LogBase, &str); 2] =
+    [(LogBase::E, "0.4797"), (LogBase::TWO, "0.6920")];
+
+/// The binary example of [`QUESTION`] as a problem.
+pub fn binary_example() -> Result<BinaryProblem> {
+    BinaryProblem::new(
+        DMatrix::from_row_slice(1, 8, &BINARY_A),
+        DMatrix::from_row_slice(1, 8, &BINARY_Y),
+    )
+}
+
+/// A categorical example of [`FORMULA`] as a one-sample problem.
+pub fn categorical_example(e: &CategoricalExample) -> Result<CategoricalProblem> {
+    CategoricalProblem::new(
+        DMatrix::from_column_slice(3, 1, &e.prediction),
+        DMatrix::from_column_slice(3, 1, &e.target),
+    )
+}
+
+/// One published value compared with what a formulation computes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reproduction {
+    /// What was compared, e.g. `binary logprobs`.
+    pub subject: String,
+    /// The value as the document prints it.
+    pub published: &'static str,
+    /// What the formulation computed.
+    pub computed: f64,
+    /// Ulp distance between the two (for full-precision values).
+    pub ulps: Option<u64>,
+    /// The bound it was held to, in ulps, or `None` when compared to printed digits.
+    pub bound_ulps: Option<u64>,
+    /// Whether it reproduces the published value.
+    pub holds: bool,
+}
+
+/// Checks `computed` against a published value: a full-precision value (17 significant
+/// digits, numpy's `repr`) is itself an evaluation within `bound` of the exact value, so the
+/// two must lie within twice the bound of each other; a shorter one must round to what was
+/// printed.
+fn reproduce(subject: String, published: &'static str, computed: f64, bound: f64) -> Reproduction {
+    let digits = published.chars().filter(char::is_ascii_digit).count();
+    let value: f64 = published.parse().unwrap_or(f64::NAN);
+    if digits >= 16 {
+        let ulps = ulp_distance(computed, value);
+        let bound_ulps = (2.0 * bound / crate::ulp::ulp(value)).ceil() as u64;
+        Reproduction {
+            subject,
+            published,
+            computed,
+            ulps: Some(ulps),
+            bound_ulps: Some(bound_ulps),
+            holds: ulps <= bound_ulps,
+        }
+    } else {
+        Reproduction {
+            subject,
+            published,
+            computed,
+            ulps: None,
+            bound_ulps: None,
+            holds: matches_printed(computed, published).unwrap_or(false),
+        }
+    }
+}
+
+/// Every published value, reproduced by `formulation`. Formulation crates call this from
+/// their tests; the verifier renders it.
+pub fn reproduce_all(formulation: &dyn Formulation) -> Result<Vec<Reproduction>> {
+    let mut out = Vec::new();
+    let name = formulation.name();
+    let problem = binary_example()?;
+    let bound = ErrorBound::binary(&problem);
+    let e = formulation.binary(&problem);
+    out.push(reproduce(
+        format!("{name}: binary logprobs"),
+        BINARY_LOGPROBS,
+        e.log_likelihood,
+        bound.log_likelihood,
+    ));
+    out.push(reproduce(
+        format!("{name}: binary logprobs (dot print)"),
+        BINARY_LOGPROBS_DOT,
+        e.log_likelihood,
+        bound.log_likelihood,
+    ));
+    out.push(reproduce(
+        format!("{name}: binary cost, m = 8"),
+        BINARY_COST,
+        e.nats(),
+        bound.absolute,
+    ));
+    for (i, example) in CATEGORICAL.iter().enumerate() {
+        let problem = categorical_example(example)?;
+        let bound = ErrorBound::categorical(&problem);
+        let e = formulation.categorical(&problem);
+        out.push(reproduce(
+            format!("{name}: categorical q = {:?}", example.prediction),
+            example.nats,
+            e.nats(),
+            bound.absolute,
+        ));
+        if i == 0 {
+            for (base, printed) in CATEGORICAL_QUOTED {
+                out.push(reproduce(
+                    format!(
+                        "{name}: categorical q = {:?} in {}",
+                        example.prediction,
+                        base.unit()
+                    ),
+                    printed,
+                    e.in_base(base),
+                    bound.absolute,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

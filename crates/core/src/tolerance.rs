@@ -1,0 +1,253 @@
+//! Every tolerance and error bound of the project, named, in one place, each with its reason.
+//!
+//! Nothing else in the workspace compares floating-point numbers with a literal epsilon: a
+//! check either asks for an exact match, or uses one of these.
+
+use crate::problem::{BinaryProblem, CategoricalProblem, Predictions};
+use crate::ulp::ulp;
+
+/// Unit roundoff of `f64`, `u = 2^-53`: one correctly rounded operation is off by at most
+/// `u` relative.
+pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+
+/// Relative error of the platform's `ln`, `ln_1p` and `exp`, in units of `u`.
+///
+/// Rust's `f64::ln` and friends call the system libm; glibc documents ≤ 1 ulp for them on
+/// x86-64 and aarch64, and one ulp is at most `2u` relative.
+pub const LIBM_ERROR_U: f64 = 2.0;
+
+/// How far a column of a categorical input may sum from 1: `max(1e-6, k · 2^-24)`.
+///
+/// Distributions arrive from float32 softmaxes and CSV files printed with 6 to 8 digits:
+/// each of the `k` entries may be off by half a float32 ulp (`2^-25` relative), so a
+/// float32 column may legitimately sum to `1 ± k·2^-25`; `1e-6` covers 7-digit printing.
+/// Anything further from 1 is a different distribution, reported rather than renormalised.
+pub fn column_sum(k: usize) -> f64 {
+    1e-6_f64.max(k as f64 * 2f64.powi(-24))
+}
+
+/// A rigorous (first-order) a priori bound on the error of a computed loss, in nats.
+///
+/// Every formulation reduces `N` terms `w · ln p` that are all `≤ 0` (weights are ≥ 0 and
+/// log-probabilities ≤ 0, also after rounding), so any summation order errs by at most
+/// `(N − 1)·u·|S|` (Higham, *Accuracy and Stability of Numerical Algorithms*, §4.2), the
+/// matrix product and the trace included. To that come each term's own error (the
+/// logarithm, `1 − y`, the product; from logits the soft-plus or the log-sum-exp, whose
+/// subtraction `z − lse` can cancel and so is bounded absolutely), the final division by
+/// `m`, and the subnormal floor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ErrorBound {
+    /// Bound on `|computed − exact|` for the loss in nats, `J = −S/m`.
+    pub absolute: f64,
+    /// Bound on `|computed − exact|` for the summed log-likelihood `S` itself (the
+    /// documents' `logprobs`), before the division by `m`.
+    pub log_likelihood: f64,
+}
+
+impl ErrorBound {
+    /// The bound expressed in ulps of `at` (normally the oracle's value), rounded up.
+    pub fn ulps_at(&self, at: f64) -> u64 {
+        if !at.is_finite() {
+            return 0;
+        }
+        let u = (self.absolute / ulp(at)).ceil();
+        if u >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            u as u64
+        }
+    }
+
+    /// Whether `computed` is within this bound of `reference`, a correctly rounded value of
+    /// the exact loss (so half an ulp of `reference` is added for its own rounding).
+    /// Equal infinities are within any bound.
+    pub fn admits(&self, computed: f64, reference: f64) -> bool {
+        if computed == reference {
+            return true;
+        }
+        if !computed.is_finite() || !reference.is_finite() {
+            return false;
+        }
+        (computed - reference).abs() <= self.absolute + 0.5 * ulp(reference)
+    }
+
+    /// Whether two computed values, each within this bound of the exact loss, are within
+    /// the sum of their bounds of each other.
+    pub fn admits_pair(&self, a: f64, b: f64) -> bool {
+        (*self + *self).admits_difference(a, b)
+    }
+
+    /// Whether `|a − b|` is within this bound (equal infinities always are). Used with a
+    /// sum of bounds, `bound_a + bound_b`, for two values of the same exact loss.
+    pub fn admits_difference(&self, a: f64, b: f64) -> bool {
+        if a == b {
+            return true;
+        }
+        if !a.is_finite() || !b.is_finite() {
+            return false;
+        }
+        (a - b).abs() <= self.absolute
+    }
+
+    /// The bound for a binary problem, valid for every formulation that reduces its
+    /// [`crate::BinaryTerms`] (sum, dot, matmul) and for any summation order.
+    pub fn binary(problem: &BinaryProblem) -> Self {
+        let u = UNIT_ROUNDOFF;
+        // Per-term relative error: from probabilities ln or ln_1p (LIBM), 1 − y (u), the
+        // product (u); from logits the soft-plus max(x, 0) + ln_1p(exp(−|x|)): exp (LIBM),
+        // its propagation through ln_1p (condition ≤ 1: LIBM), ln_1p (LIBM), the sum (u).
+        let per_term = match problem.predictions() {
+            Predictions::Probabilities(_) => LIBM_ERROR_U + 2.0,
+            Predictions::Logits(_) => 3.0 * LIBM_ERROR_U + 3.0,
+        };
+        let terms = problem.log_terms();
+        let mut n = 0usize;
+        let mut magnitude = 0.0f64; // Σ |w · ln p| = |S|
+        for (w, l) in terms
+            .y
+            .iter()
+            .zip(terms.ln_a.iter())
+            .chain(terms.one_minus_y.iter().zip(terms.ln_one_minus_a.iter()))
+        {
+            if *w != 0.0 {
+                n += 1;
+                magnitude += (w * l).abs();
+            }
+        }
+        Self::assemble(n, magnitude, per_term * u * magnitude, problem.samples())
+    }
+
+    /// The bound for a categorical problem (see [`ErrorBound::binary`]).
+    pub fn categorical(problem: &CategoricalProblem) -> Self {
+        let u = UNIT_ROUNDOFF;
+        let terms = problem.log_terms();
+        let mut n = 0usize;
+        let mut magnitude = 0.0f64;
+        let mut own = 0.0f64; // Σ of each term's own absolute error
+        let k = problem.classes_count() as f64;
+        for (j, (p, lq)) in terms
+            .p
+            .column_iter()
+            .zip(terms.ln_q.column_iter())
+            .enumerate()
+        {
+            // From logits, ln q = z − lse with lse = max + ln Σ e^{z − max}: the sum of k
+            // terms in (0, 1] errs by ≤ (k − 1)u + k·(2u + u/e) relative (the exponent
+            // z − max rounds, costing |z − max|·u·e^{−|z − max|} ≤ u/e each), its ln adds
+            // LIBM, the two subtractions and the addition each u of their operands.
+            let logit_scale = match problem.predictions() {
+                Predictions::Probabilities(_) => None,
+                Predictions::Logits(z) => {
+                    let col = z.column(j);
+                    let max = col.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+                    Some(max.abs() + 4.0 * k + LIBM_ERROR_U * k.ln().max(1.0))
+                }
+            };
+            for (&w, &l) in p.iter().zip(lq.iter()) {
+                if w != 0.0 {
+                    n += 1;
+                    let t = (w * l).abs();
+                    magnitude += t;
+                    own += match logit_scale {
+                        // ln (LIBM) and the product (u).
+                        None => (LIBM_ERROR_U + 1.0) * u * t,
+                        // |lse| ≤ |max| + ln k, |z − lse| = |l|; plus the product.
+                        Some(scale) => w * u * (scale + 2.0 * l.abs()) + u * t,
+                    };
+                }
+            }
+        }
+        Self::assemble(n, magnitude, own, problem.samples())
+    }
+
+    fn assemble(n: usize, magnitude: f64, own: f64, m: usize) -> Self {
+        let u = UNIT_ROUNDOFF;
+        let m = m as f64;
+        // Summation of n same-sign terms, plus one addition joining two partial sums.
+        let summation = n as f64 * u * magnitude;
+        // Products and quotients that land in the subnormal range err absolutely.
+        let floor = n as f64 * f64::from_bits(1);
+        let sum_error = own + summation + floor;
+        // Division by m: u relative on the quotient.
+        let loss = magnitude / m;
+        // First order: second-order terms are below (n·u)² relative, covered by the factor.
+        let second_order = 1.0 + n as f64 * u + u;
+        ErrorBound {
+            absolute: (sum_error / m + u * loss) * second_order,
+            log_likelihood: sum_error * second_order,
+        }
+    }
+}
+
+impl std::ops::Add for ErrorBound {
+    type Output = ErrorBound;
+
+    /// The bound on the difference of two values bounded by `self` and `rhs`.
+    fn add(self, rhs: ErrorBound) -> ErrorBound {
+        ErrorBound {
+            absolute: self.absolute + rhs.absolute,
+            log_likelihood: self.log_likelihood + rhs.log_likelihood,
+        }
+    }
+}
+
+/// Relative error of `σ(z) = 1 / (1 + e^{−z})` evaluated in `f64`, in units of `u`: `exp`
+/// (LIBM, damped by `e^{−z}/(1 + e^{−z}) ≤ 1`), the addition and the division (`u` each).
+/// Used when a probability is derived from a logit, to bound how far the two problems are.
+pub const SIGMOID_ERROR_U: f64 = LIBM_ERROR_U + 2.0;
+
+/// Whether `x` agrees with a value a document printed with a limited number of digits,
+/// such as `0.09864328`: `|x − printed| ≤` half a unit in the printed last place (plus half
+/// an ulp of the printed value, for its own rounding to `f64`).
+///
+/// Returns `None` when `printed` is not a decimal number.
+pub fn matches_printed(x: f64, printed: &str) -> Option<bool> {
+    let t = printed.trim();
+    let value: f64 = t.parse().ok()?;
+    let mantissa = t.split(['e', 'E']).next()?;
+    let exponent: i32 = match t.split_once(['e', 'E']) {
+        Some((_, e)) => e.parse().ok()?,
+        None => 0,
+    };
+    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    let half_unit = 0.5 * 10f64.powi(exponent - decimals);
+    Some((x - value).abs() <= half_unit + 0.5 * ulp(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_sum_tolerance_grows_with_classes() {
+        assert_eq!(column_sum(3), 1e-6);
+        assert_eq!(column_sum(1 << 24), 1.0);
+    }
+
+    #[test]
+    fn printed_values() {
+        assert_eq!(
+            matches_printed(0.098_643_282_202_337_95, "0.09864328"),
+            Some(true)
+        );
+        assert_eq!(matches_printed(0.098_643_3, "0.09864328"), Some(false));
+        assert_eq!(matches_printed(0.479_65, "0.4797"), Some(true));
+        // "0.479" is how one document quotes 0.47965…: truncated, not rounded.
+        assert_eq!(matches_printed(0.479_65, "0.479"), Some(false));
+        assert_eq!(matches_printed(1.5e-3, "1.5e-3"), Some(true));
+        assert_eq!(matches_printed(1.0, "one"), None);
+    }
+
+    #[test]
+    fn bound_in_ulps() {
+        let b = ErrorBound {
+            absolute: 4.0 * f64::EPSILON,
+            log_likelihood: 0.0,
+        };
+        assert_eq!(b.ulps_at(1.0), 4);
+        assert!(b.admits(1.0 + 4.0 * f64::EPSILON, 1.0));
+        assert!(!b.admits(1.0 + 5.0 * f64::EPSILON, 1.0));
+        assert!(b.admits(f64::INFINITY, f64::INFINITY));
+        assert!(!b.admits(f64::INFINITY, 1.0));
+    }
+}

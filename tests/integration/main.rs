@@ -1,0 +1,26 @@
+//! Cross-crate tests of `xent`: one binary, one module per concern.
+//!
+//! - `published`: every value the source documents publish, through every formulation,
+//!   and the shapes each reduces (scalar, `(1, 1)`, `(n_y, n_y)`);
+//! - `identities`: class indices = one-hot, binary = two-class categorical, logits =
+//!   probabilities, `0 · ln 0`, `+∞`, tiny probabilities;
+//! - `errors`: every validation error, as a value, with its message;
+//! - `properties`: quickcheck: the formulations agree within their bound on random problems;
+//! - `repo`: repository rules (lints inherited, no toolchain file).
+
+mod errors;
+mod identities;
+mod properties;
+mod published;
+mod repo;
+
+use xent_core::Formulation;
+
+/// Every formulation in the workspace, so tests loop instead of naming pairs.
+pub(crate) fn formulations() -> Vec<Box<dyn Formulation>> {
+    vec![
+        Box::new(xent_sum::Sum),
+        Box::new(xent_dot::Dot),
+        Box::new(xent_matmul::Matmul),
+    ]
+}
