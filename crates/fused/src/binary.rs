@@ -1,0 +1,484 @@
+//! Binary cross-entropy in one pass: `S = Σ y·ln a + (1 − y)·ln(1 − a)`.
+//!
+//! The input is cut into leaves of [`LEAF`] entries (the last one shorter), and each leaf into
+//! sub-blocks of [`SUB`] entries (the last one padded with `(a, y) = (1, 1)`, which adds
+//! `ln 1 = 0`). Each sub-block goes to one of three kernels, the first two in two vectorised
+//! stages (selection into L1 buffers, then logarithms into the compensated lanes):
+//!
+//! - the **hard-label kernel**: one logarithm per entry, `ln a` where `y = 1` and `ln(1 − a)`
+//!   where `y = 0`, selected branch-free with `f` exact; it flags labels that are not 0 or 1
+//!   and arguments that are 0 or subnormal;
+//! - the **soft-label kernel**: both logarithms, `y·ln a + (1 − y)·ln(1 − a)`; after a soft
+//!   sub-block, the next one starts here, until one is all hard again (a choice made by the
+//!   data alone, so the bits stay the same on any number of threads);
+//! - the **general kernel**, for sub-blocks with a probability 0, 1 or subnormal under a
+//!   logarithm: masked weights (`0·ln 0 = 0`), `−∞` recorded.
+//!
+//! When checking inputs, the same loops also flag entries outside `[0, 1]` or not finite.
+
+use crate::accumulate::{Dd, LANES, Lanes, Partial};
+use crate::isa::{Job, prefetch};
+use crate::math::{
+    biased_to_f64, exp_nonpositive, ln_1m, ln_1p, ln_1p_reduced, ln_probability, mul_add,
+    split_biased, times_ln2,
+};
+
+/// Entries per sub-block: 4 KiB of each input, so a redo reads from L1.
+pub(crate) const SUB: usize = 256;
+/// Entries per leaf, the unit of parallel work and of the reduction tree.
+pub(crate) const LEAF: usize = 8192;
+
+/// What a leaf returns: its partial sum, and (when checking) whether it saw an invalid entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeafResult {
+    pub(crate) partial: Partial,
+    pub(crate) invalid: bool,
+}
+
+/// One leaf of a binary problem given as probabilities.
+pub(crate) struct ProbLeaf<'a, const CHECK: bool> {
+    pub(crate) a: &'a [f64],
+    pub(crate) y: &'a [f64],
+}
+
+const INVALID: LeafResult = LeafResult {
+    partial: Partial {
+        sum: crate::accumulate::Dd { hi: 0.0, lo: 0.0 },
+        neg_inf: false,
+    },
+    invalid: true,
+};
+
+impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
+    type Output = LeafResult;
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> LeafResult {
+        let mut lanes = Lanes::ZERO;
+        // Σ (y·k₁ + (1 − y)·k₀) over the entries the soft kernel took.
+        let mut exponents = Lanes::ZERO;
+        // Σ (k + 1023) over the entries the hard kernel took, and how many those were.
+        let mut biased = [0u64; LANES];
+        let mut hard_entries = 0u64;
+        let mut neg_inf = false;
+        let mut buffers = Buffers::new();
+        // After a sub-block of soft labels, the next one tries the soft kernel first, until
+        // a sub-block turns out all hard again: the choice depends on the data only.
+        let mut soft_mode = false;
+        let (mut pa, mut py) = ([1.0f64; SUB], [1.0f64; SUB]);
+        for (b, (a, y)) in self.a.chunks(SUB).zip(self.y.chunks(SUB)).enumerate() {
+            // Where the next sub-block starts, prefetched while this one computes: past the
+            // leaf's end it is the next leaf's (or nothing: a prefetch never reads).
+            let next = Next {
+                a: self.a,
+                y: self.y,
+                at: (b + 1) * SUB,
+            };
+            // The last, partial sub-block is padded with (a, y) = (1, 1): ln 1 = 0, k = 0.
+            let (a, y) = match (<&[f64; SUB]>::try_from(a), <&[f64; SUB]>::try_from(y)) {
+                (Ok(a), Ok(y)) => (a, y),
+                _ => {
+                    pa[..a.len()].copy_from_slice(a);
+                    py[..y.len()].copy_from_slice(y);
+                    (&pa, &py)
+                }
+            };
+            if !soft_mode {
+                match hard::<FMA, CHECK>(a, y, next, &mut buffers.f1, &mut lanes, &mut biased) {
+                    Outcome::Done { .. } => {
+                        hard_entries += SUB as u64;
+                        continue;
+                    }
+                    Outcome::Invalid if CHECK => return INVALID,
+                    Outcome::Invalid | Outcome::Redo => {}
+                }
+            }
+            match soft::<FMA, CHECK>(a, y, next, &mut buffers, &mut lanes, &mut exponents) {
+                Outcome::Done { all_hard } => {
+                    soft_mode = !all_hard;
+                    continue;
+                }
+                Outcome::Invalid if CHECK => return INVALID,
+                Outcome::Invalid | Outcome::Redo => {}
+            }
+            let invalid = general::<FMA, CHECK>(a, y, &mut lanes, &mut neg_inf);
+            if CHECK && invalid {
+                return INVALID;
+            }
+        }
+        // The exponents: an exact integer from the hard kernel, a compensated sum of
+        // weighted ones from the soft kernel; times ln 2 once.
+        let k =
+            biased.iter().fold(0u64, |s, &b| s.wrapping_add(b)) as i64 - 1023 * hard_entries as i64;
+        let exponents = exponents.total().add(Dd {
+            hi: k as f64,
+            lo: 0.0,
+        });
+        let (hi, lo) = times_ln2(exponents.hi, exponents.lo);
+        let sum = lanes.total().add(Dd { hi, lo });
+        LeafResult {
+            partial: Partial { sum, neg_inf },
+            // A NaN prediction makes the sum NaN (the range flags do not see NaN).
+            invalid: CHECK && !sum.hi.is_finite(),
+        }
+    }
+}
+
+/// The inputs of a leaf and the offset of the sub-block to prefetch.
+#[derive(Clone, Copy)]
+struct Next<'a> {
+    a: &'a [f64],
+    y: &'a [f64],
+    at: usize,
+}
+
+impl Next<'_> {
+    /// Prefetches the lines of chunk `c` (`LANES` entries: two lines of each input).
+    #[inline(always)]
+    fn prefetch(self, c: usize) {
+        for line in [c * LANES, c * LANES + 8] {
+            prefetch(self.a, self.at + line);
+            prefetch(self.y, self.at + line);
+        }
+    }
+}
+
+/// The sub-block buffers of the two-stage kernels, in L1: reduced arguments (of `a` and of
+/// `1 − a`) and weighted exponents.
+struct Buffers {
+    f1: [f64; SUB],
+    f0: [f64; SUB],
+    k: [f64; SUB],
+}
+
+impl Buffers {
+    fn new() -> Self {
+        Buffers {
+            f1: [0.0; SUB],
+            f0: [0.0; SUB],
+            k: [0.0; SUB],
+        }
+    }
+}
+
+/// How a two-stage kernel left a sub-block.
+enum Outcome {
+    /// Added to the lanes; whether every label was 0 or 1.
+    Done { all_hard: bool },
+    /// Not added: the kernel does not handle these entries (soft labels for the hard kernel;
+    /// a probability 0, 1 or subnormal where its logarithm is taken).
+    Redo,
+    /// Not added: (when checking) an input is outside `[0, 1]`.
+    Invalid,
+}
+
+/// The hard-label kernel over a full sub-block, in two vectorised stages. Selection: per
+/// entry the argument (`a` for `y = 1`, `1 − a` for `y = 0`), its exponent (added to
+/// `biased`) and the exact `f`, into a buffer in L1, with the flags. Logarithm: `ln(1 + f)`
+/// of the buffer, into the compensated lanes. The `k·ln 2` parts are added once per leaf,
+/// from the exact integer sum of the exponents.
+#[inline(always)]
+fn hard<const FMA: bool, const CHECK: bool>(
+    a: &[f64; SUB],
+    y: &[f64; SUB],
+    next: Next<'_>,
+    f: &mut [f64; SUB],
+    lanes: &mut Lanes,
+    biased: &mut [u64; LANES],
+) -> Outcome {
+    let mut kb = *biased;
+    let mut vmin = [1.0f64; LANES];
+    let mut soft = [0.0f64; LANES];
+    let mut amin = [0.0f64; LANES];
+    let mut amax = [1.0f64; LANES];
+    for ((f, a), y) in f
+        .chunks_exact_mut(LANES)
+        .zip(a.chunks_exact(LANES))
+        .zip(y.chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            let (a, y) = (a[l], y[l]);
+            let one = y == 1.0;
+            // The argument whose exponent chooses the reduction: a, or 1 − a rounded.
+            let v = if one { a } else { 1.0 - a };
+            let (b, s) = split_biased(v);
+            kb[l] = kb[l].wrapping_add(b);
+            let p = s * a;
+            // Exact: s·a − 1 = m − 1 for ln a; (s − 1) − s·a = s·(1 − a) − 1 for ln(1 − a).
+            f[l] = if one { p - 1.0 } else { (s - 1.0) - p };
+            vmin[l] = if v < vmin[l] { v } else { vmin[l] };
+            // y − y² is 0 exactly when y is 0 or 1 (and ≥ 0 on [0, 1]).
+            let h = mul_add::<FMA>(-y, y, y);
+            soft[l] += if CHECK { h.abs() } else { h };
+            if CHECK {
+                amin[l] = if a < amin[l] { a } else { amin[l] };
+                amax[l] = if a > amax[l] { a } else { amax[l] };
+            }
+        }
+    }
+    if CHECK && (amin.iter().any(|&v| v < 0.0) || amax.iter().any(|&v| v > 1.0)) {
+        return Outcome::Invalid;
+    }
+    if vmin.iter().any(|&v| v < f64::MIN_POSITIVE) || soft.iter().any(|&h| h != 0.0) {
+        return Outcome::Redo;
+    }
+    for (c, f) in f.chunks_exact(LANES).enumerate() {
+        // The next sub-block's lines, while this one computes (LANES = two lines per input).
+        next.prefetch(c);
+        let mut t = [0.0; LANES];
+        for l in 0..LANES {
+            t[l] = ln_1p_reduced::<FMA>(f[l]);
+        }
+        lanes.add_all(&t);
+    }
+    *biased = kb;
+    Outcome::Done { all_hard: true }
+}
+
+/// The soft-label kernel over a full sub-block, in two vectorised stages. Selection: both
+/// reductions per entry (`a`, and `1 − a` with `f` exact) into buffers, with the weighted
+/// exponent `y·k₁ + (1 − y)·k₀`. Logarithms: `y·ln(1 + f₁) + (1 − y)·ln(1 + f₀)` into the
+/// lanes, the weighted exponents into `exponents` (times `ln 2` once per leaf). It takes hard
+/// labels too; it leaves to the general kernel the sub-blocks where a probability is 0, 1 or
+/// subnormal (a masked logarithm).
+///
+/// No part cancels: for `x ≤ 1`, `|ln(1 + f)| ≤ |ln x|`, so both sums are bounded by `|S|`.
+#[inline(always)]
+fn soft<const FMA: bool, const CHECK: bool>(
+    a: &[f64; SUB],
+    y: &[f64; SUB],
+    next: Next<'_>,
+    buffers: &mut Buffers,
+    lanes: &mut Lanes,
+    exponents: &mut Lanes,
+) -> Outcome {
+    let mut amin = [1.0f64; LANES];
+    let mut amax = [0.0f64; LANES];
+    let mut hardness = [0.0f64; LANES];
+    let mut ymin = [0.0f64; LANES];
+    let mut ymax = [1.0f64; LANES];
+    let Buffers { f1, f0, k } = buffers;
+    let stage = f1
+        .chunks_exact_mut(LANES)
+        .zip(f0.chunks_exact_mut(LANES))
+        .zip(k.chunks_exact_mut(LANES))
+        .zip(a.chunks_exact(LANES).zip(y.chunks_exact(LANES)));
+    for (((f1, f0), k), (a, y)) in stage {
+        for l in 0..LANES {
+            let (a, y) = (a[l], y[l]);
+            let (b1, s1) = split_biased(a);
+            let (b0, s0) = split_biased(1.0 - a);
+            f1[l] = s1 * a - 1.0;
+            f0[l] = (s0 - 1.0) - s0 * a;
+            let positive = y * biased_to_f64(b1);
+            k[l] = mul_add::<FMA>(1.0 - y, biased_to_f64(b0), positive);
+            amin[l] = if a < amin[l] { a } else { amin[l] };
+            amax[l] = if a > amax[l] { a } else { amax[l] };
+            let h = mul_add::<FMA>(-y, y, y);
+            hardness[l] += if CHECK { h.abs() } else { h };
+            if CHECK {
+                ymin[l] = if y < ymin[l] { y } else { ymin[l] };
+                ymax[l] = if y > ymax[l] { y } else { ymax[l] };
+            }
+        }
+    }
+    let below = |v: &[f64; LANES]| v.iter().any(|&v| v < 0.0);
+    let above = |v: &[f64; LANES]| v.iter().any(|&v| v > 1.0);
+    if CHECK && (below(&amin) || above(&amax) || below(&ymin) || above(&ymax)) {
+        return Outcome::Invalid;
+    }
+    if amin.iter().any(|&v| v < f64::MIN_POSITIVE) || amax.iter().any(|&v| v >= 1.0) {
+        return Outcome::Redo;
+    }
+    let stage = f1
+        .chunks_exact(LANES)
+        .zip(f0.chunks_exact(LANES))
+        .zip(k.chunks_exact(LANES))
+        .zip(y.chunks_exact(LANES));
+    for (c, (((f1, f0), k), y)) in stage.enumerate() {
+        next.prefetch(c);
+        let mut t = [0.0; LANES];
+        let mut e = [0.0; LANES];
+        for l in 0..LANES {
+            let positive = y[l] * ln_1p_reduced::<FMA>(f1[l]);
+            t[l] = mul_add::<FMA>(1.0 - y[l], ln_1p_reduced::<FMA>(f0[l]), positive);
+            e[l] = k[l];
+        }
+        lanes.add_all(&t);
+        exponents.add_all(&e);
+    }
+    Outcome::Done {
+        all_hard: hardness.iter().all(|&h| h == 0.0),
+    }
+}
+
+/// The general kernel over any number of entries: soft labels, zero and subnormal
+/// probabilities. Returns whether (when `CHECK`) an entry was outside `[0, 1]` or not finite.
+#[inline(always)]
+fn general<const FMA: bool, const CHECK: bool>(
+    a: &[f64],
+    y: &[f64],
+    lanes: &mut Lanes,
+    neg_inf: &mut bool,
+) -> bool {
+    let mut flags = Flags::new();
+    let mut a_chunks = a.chunks_exact(LANES);
+    let mut y_chunks = y.chunks_exact(LANES);
+    for (a, y) in (&mut a_chunks).zip(&mut y_chunks) {
+        if let (Ok(a), Ok(y)) = (a.try_into(), y.try_into()) {
+            general_chunk::<FMA, CHECK>(a, y, lanes, &mut flags);
+        }
+    }
+    let (ra, ry) = (a_chunks.remainder(), y_chunks.remainder());
+    if !ra.is_empty() {
+        // Padding with (a, y) = (1, 1) adds ln 1 = 0.
+        let mut pa = [1.0; LANES];
+        let mut py = [1.0; LANES];
+        pa[..ra.len()].copy_from_slice(ra);
+        py[..ry.len()].copy_from_slice(ry);
+        general_chunk::<FMA, CHECK>(&pa, &py, lanes, &mut flags);
+    }
+    *neg_inf |= flags.inf.iter().any(|&i| i != 0.0);
+    CHECK && (flags.out_of_unit() || flags.non_finite())
+}
+
+/// Per-lane flags kept as `f64` (cheap in vector registers): whether a term was `−∞`, the
+/// least and greatest input seen, and `Σ 0·x`, which is 0 unless an input was `NaN` or
+/// infinite.
+pub(crate) struct Flags {
+    pub(crate) inf: [f64; LANES],
+    pub(crate) lo: [f64; LANES],
+    pub(crate) hi: [f64; LANES],
+    pub(crate) finite: [f64; LANES],
+}
+
+impl Flags {
+    pub(crate) fn new() -> Self {
+        Flags {
+            inf: [0.0; LANES],
+            lo: [0.0; LANES],
+            hi: [1.0; LANES],
+            finite: [0.0; LANES],
+        }
+    }
+
+    /// Records whether `v` is finite, in lane `l`.
+    #[inline(always)]
+    pub(crate) fn see_finite(&mut self, l: usize, v: f64) {
+        self.finite[l] += v * 0.0;
+    }
+
+    /// Whether an input seen by [`Flags::see_finite`] was `NaN` or infinite.
+    pub(crate) fn non_finite(&self) -> bool {
+        self.finite.iter().any(|&v| v != 0.0)
+    }
+
+    /// Records `v` in the range of lane `l`.
+    #[inline(always)]
+    pub(crate) fn see(&mut self, l: usize, v: f64) {
+        self.lo[l] = if v < self.lo[l] { v } else { self.lo[l] };
+        self.hi[l] = if v > self.hi[l] { v } else { self.hi[l] };
+    }
+
+    /// Whether an input seen was below 0 or above 1.
+    pub(crate) fn out_of_unit(&self) -> bool {
+        self.lo.iter().any(|&v| v < 0.0) || self.hi.iter().any(|&v| v > 1.0)
+    }
+}
+
+#[inline(always)]
+fn general_chunk<const FMA: bool, const CHECK: bool>(
+    a: &[f64; LANES],
+    y: &[f64; LANES],
+    lanes: &mut Lanes,
+    flags: &mut Flags,
+) {
+    let mut t = [0.0; LANES];
+    for l in 0..LANES {
+        let (a, y) = (a[l], y[l]);
+        if CHECK {
+            flags.see(l, a);
+            flags.see(l, y);
+            flags.see_finite(l, a + y);
+        }
+        let positive = if y == 0.0 {
+            0.0
+        } else {
+            y * ln_probability::<FMA>(a)
+        };
+        let negative = if y == 1.0 {
+            0.0
+        } else {
+            (1.0 - y) * ln_1m::<FMA>(a)
+        };
+        let term = positive + negative;
+        let is_inf = term == f64::NEG_INFINITY;
+        flags.inf[l] = if is_inf { 1.0 } else { flags.inf[l] };
+        t[l] = if is_inf { 0.0 } else { term };
+    }
+    lanes.add_all(&t);
+}
+
+/// One leaf of a binary problem given as logits: per entry one `e^{−|z|}` and one `ln_1p`,
+/// `−[ln_1p(e^{−|z|}) + y·max(−z, 0) + (1 − y)·max(z, 0)]` (`softplus(z) − softplus(−z) = z`,
+/// so soft labels cost no second logarithm). All three parts are `≥ 0`: no cancellation.
+pub(crate) struct LogitLeaf<'a, const CHECK: bool> {
+    pub(crate) z: &'a [f64],
+    pub(crate) y: &'a [f64],
+}
+
+impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
+    type Output = LeafResult;
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> LeafResult {
+        let mut lanes = Lanes::ZERO;
+        let mut flags = Flags::new();
+        let mut z_chunks = self.z.chunks_exact(LANES);
+        let mut y_chunks = self.y.chunks_exact(LANES);
+        for (z, y) in (&mut z_chunks).zip(&mut y_chunks) {
+            if let (Ok(z), Ok(y)) = (z.try_into(), y.try_into()) {
+                logit_chunk::<FMA, CHECK>(z, y, &mut lanes, &mut flags);
+            }
+        }
+        let (rz, ry) = (z_chunks.remainder(), y_chunks.remainder());
+        if !rz.is_empty() {
+            // Padding with (z, y) = (−800, 0) adds −ln_1p(e^−800) = −0.
+            let mut pz = [-800.0; LANES];
+            let mut py = [0.0; LANES];
+            pz[..rz.len()].copy_from_slice(rz);
+            py[..ry.len()].copy_from_slice(ry);
+            logit_chunk::<FMA, CHECK>(&pz, &py, &mut lanes, &mut flags);
+        }
+        let sum = lanes.total();
+        LeafResult {
+            partial: Partial {
+                sum,
+                neg_inf: false,
+            },
+            invalid: CHECK && (flags.out_of_unit() || flags.non_finite()),
+        }
+    }
+}
+
+#[inline(always)]
+fn logit_chunk<const FMA: bool, const CHECK: bool>(
+    z: &[f64; LANES],
+    y: &[f64; LANES],
+    lanes: &mut Lanes,
+    flags: &mut Flags,
+) {
+    let mut t = [0.0; LANES];
+    for l in 0..LANES {
+        let (z, y) = (z[l], y[l]);
+        if CHECK {
+            flags.see(l, y);
+            flags.see_finite(l, z + y);
+        }
+        let soft = ln_1p::<FMA>(exp_nonpositive::<FMA>(-z.abs()));
+        let pos = y * (-z).max(0.0);
+        let neg = (1.0 - y) * z.max(0.0);
+        t[l] = -((soft + pos) + neg);
+    }
+    lanes.add_all(&t);
+}

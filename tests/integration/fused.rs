@@ -1,0 +1,569 @@
+//! The fused path (`xent-fused`): its accuracy against the oracle, at 10^7 entries and in the
+//! accuracy traps, and its determinism — the same bits for 1, 2, 3 and 4 threads, on every
+//! FMA dispatch path, and through the validating slice entry points.
+//!
+//! Large problems draw their entries, in a seeded random order, from a pool of a few thousand
+//! distinct values, which the oracle groups (one exact logarithm per distinct value). No test
+//! here is timed: speed is `cargo xtask bench`'s.
+
+use nalgebra::DMatrix;
+use xent_core::ulp::ulp_distance;
+use xent_core::{BinaryProblem, CategoricalProblem, Evaluation, Formulation, published};
+use xent_fused::tolerance::{FUSED_MAX_ULPS, LN_MAX_ULPS};
+use xent_fused::{
+    ColumnMajor, Fused, FusedOn, Isa, Targets, binary_from_slices, categorical_from_slices,
+};
+use xent_verify::oracle::{self, Oracle};
+
+/// Entries of the large problems: the size the issue asks accuracy and determinism at.
+const LARGE: usize = 10_000_000;
+
+/// SplitMix64: a seeded generator, so every run draws the same problems.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<T: Copy>(&mut self, pool: &[T]) -> T {
+        pool[self.below(pool.len())]
+    }
+}
+
+/// A pool of probabilities: uniform, log-uniform down to 1e-15, and close to 1.
+fn probability_pool(rng: &mut Rng, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| match i % 3 {
+            0 => rng.unit(),
+            1 => 10f64.powf(-15.0 * rng.unit()),
+            _ => 1.0 - 10f64.powf(-1.0 - 14.0 * rng.unit()),
+        })
+        .collect()
+}
+
+/// A pool of `k`-class distributions (columns summing to 1 within the tolerance).
+fn distribution_pool(rng: &mut Rng, n: usize, k: usize, zeros: bool) -> Vec<Vec<f64>> {
+    (0..n)
+        .map(|_| {
+            let raw: Vec<f64> = (0..k)
+                .map(|_| {
+                    if zeros && rng.below(3) == 0 {
+                        0.0
+                    } else {
+                        10f64.powf(-6.0 * rng.unit())
+                    }
+                })
+                .collect();
+            let total: f64 = raw.iter().sum();
+            if total == 0.0 {
+                let mut one_hot = vec![0.0; k];
+                one_hot[rng.below(k)] = 1.0;
+                return one_hot;
+            }
+            raw.iter().map(|v| v / total).collect()
+        })
+        .collect()
+}
+
+/// The distance in ulps between the fused path's value and the oracle's, for both the
+/// summed log-likelihood and the loss.
+fn ulps(e: &Evaluation, o: &Oracle) -> u64 {
+    ulp_distance(e.log_likelihood, o.log_likelihood).max(ulp_distance(e.nats(), o.loss))
+}
+
+/// Asserts the fused path within [`FUSED_MAX_ULPS`] of the oracle and the same bits on 1, 2,
+/// 3 and 4 threads and on every FMA path; returns the observed distance.
+fn check_binary(name: &str, problem: &BinaryProblem) -> u64 {
+    let o = oracle::binary(problem);
+    let e = Fused.binary(problem);
+    let d = ulps(&e, &o);
+    println!(
+        "{name}: fused {:e}, oracle {:e}: {d} ulps",
+        e.log_likelihood, o.log_likelihood
+    );
+    assert!(d <= FUSED_MAX_ULPS, "{name}: {d} ulps from the oracle");
+    assert_same_bits_everywhere(name, e, &o, |f| f.binary(problem));
+    d
+}
+
+fn check_categorical(name: &str, problem: &CategoricalProblem) -> u64 {
+    let o = oracle::categorical(problem);
+    let e = Fused.categorical(problem);
+    let d = ulps(&e, &o);
+    println!(
+        "{name}: fused {:e}, oracle {:e}: {d} ulps",
+        e.log_likelihood, o.log_likelihood
+    );
+    assert!(d <= FUSED_MAX_ULPS, "{name}: {d} ulps from the oracle");
+    assert_same_bits_everywhere(name, e, &o, |f| f.categorical(problem));
+    d
+}
+
+/// The same bits for every thread count and every FMA path as `reference` (the detected
+/// path's, on the default pool); the SSE2 path (no FMA) within the accuracy bound of the
+/// oracle `o`.
+fn assert_same_bits_everywhere(
+    name: &str,
+    reference: Evaluation,
+    o: &Oracle,
+    evaluate: impl Fn(&dyn Formulation) -> Evaluation + Sync,
+) {
+    let bits = reference.log_likelihood.to_bits();
+    for threads in 1..=4 {
+        let pool = xent_fused::rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        let got = pool.install(|| evaluate(&Fused));
+        assert_eq!(
+            got.log_likelihood.to_bits(),
+            bits,
+            "{name}: {threads} threads give {:e}, not {:e}",
+            got.log_likelihood,
+            reference.log_likelihood
+        );
+    }
+    for isa in Isa::available() {
+        let Some(f) = FusedOn::new(isa) else { continue };
+        if isa == Isa::Portable && Isa::detect() != Isa::Portable {
+            // Portable on x86-64 calls libm's fma per operation: checked on smaller problems.
+            continue;
+        }
+        let got = evaluate(&f);
+        if isa.uses_fma() == Isa::detect().uses_fma() {
+            assert_eq!(got.log_likelihood.to_bits(), bits, "{name}: path {isa}");
+        } else {
+            let d = ulps(&got, o);
+            assert!(d <= FUSED_MAX_ULPS, "{name}: path {isa} is {d} ulps off");
+        }
+    }
+}
+
+#[test]
+fn reproduces_every_published_value() -> xent_core::Result<()> {
+    let rows = published::reproduce_all(&Fused)?;
+    let failed: Vec<_> = rows.iter().filter(|r| !r.holds).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(rows.len(), 9);
+    Ok(())
+}
+
+#[test]
+fn binary_hard_labels_at_ten_million_entries() -> xent_core::Result<()> {
+    let mut rng = Rng(1);
+    let pool = probability_pool(&mut rng, 3000);
+    let a: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
+    let y: Vec<f64> = (0..LARGE).map(|_| rng.below(2) as f64).collect();
+    let problem = BinaryProblem::new(
+        DMatrix::from_vec(1, LARGE, a),
+        DMatrix::from_vec(1, LARGE, y),
+    )?;
+    check_binary("binary, hard labels, m = 10^7", &problem);
+    Ok(())
+}
+
+#[test]
+fn binary_soft_labels_at_ten_million_entries() -> xent_core::Result<()> {
+    let mut rng = Rng(2);
+    let pool = probability_pool(&mut rng, 2000);
+    let labels: Vec<f64> = (0..64).map(|i| i as f64 / 63.0).collect();
+    let a: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
+    let y: Vec<f64> = (0..LARGE).map(|_| rng.pick(&labels)).collect();
+    // n_y = 4 outputs: the fused path reduces every entry, whatever the shape.
+    let problem = BinaryProblem::new(
+        DMatrix::from_vec(4, LARGE / 4, a),
+        DMatrix::from_vec(4, LARGE / 4, y),
+    )?;
+    check_binary("binary, soft labels, (4, 2.5·10^6)", &problem);
+    Ok(())
+}
+
+#[test]
+fn binary_logits_at_ten_million_entries() -> xent_core::Result<()> {
+    let mut rng = Rng(3);
+    let mut pool: Vec<f64> = (0..3000)
+        .map(|i| match i % 3 {
+            0 => (rng.unit() - 0.5) * 20.0,
+            1 => (rng.unit() - 0.5) * 1600.0,
+            _ => (rng.unit() - 0.5) * 1e-6,
+        })
+        .collect();
+    pool.extend([800.0, -800.0, 0.0, 36.0, -36.0, 745.0, -745.0]);
+    let labels = [0.0, 1.0, 0.25, 0.5, 1.0 / 3.0];
+    let z: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
+    let y: Vec<f64> = (0..LARGE).map(|_| rng.pick(&labels)).collect();
+    let problem = BinaryProblem::from_logits(
+        DMatrix::from_vec(1, LARGE, z),
+        DMatrix::from_vec(1, LARGE, y),
+    )?;
+    check_binary("binary, logits in [−800, 800], m = 10^7", &problem);
+    Ok(())
+}
+
+#[test]
+fn categorical_class_indices_at_ten_million_entries() -> xent_core::Result<()> {
+    let (k, m) = (10, LARGE / 10);
+    let mut rng = Rng(4);
+    let pool = distribution_pool(&mut rng, 500, k, false);
+    let mut q = Vec::with_capacity(k * m);
+    for _ in 0..m {
+        q.extend_from_slice(&pool[rng.below(pool.len())]);
+    }
+    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+    let problem = CategoricalProblem::with_classes(DMatrix::from_vec(k, m, q), &classes)?;
+    check_categorical("categorical, class indices, (10, 10^6)", &problem);
+    Ok(())
+}
+
+#[test]
+fn categorical_soft_targets_at_ten_million_entries() -> xent_core::Result<()> {
+    let (k, m) = (10, LARGE / 10);
+    let mut rng = Rng(5);
+    let q_pool = distribution_pool(&mut rng, 300, k, false);
+    let p_pool = distribution_pool(&mut rng, 20, k, true);
+    let (mut q, mut p) = (Vec::with_capacity(k * m), Vec::with_capacity(k * m));
+    for _ in 0..m {
+        q.extend_from_slice(&q_pool[rng.below(q_pool.len())]);
+        p.extend_from_slice(&p_pool[rng.below(p_pool.len())]);
+    }
+    let problem = CategoricalProblem::new(DMatrix::from_vec(k, m, q), DMatrix::from_vec(k, m, p))?;
+    check_categorical("categorical, soft targets, (10, 10^6)", &problem);
+    Ok(())
+}
+
+#[test]
+fn categorical_logits_with_class_indices() -> xent_core::Result<()> {
+    let (k, m) = (10, LARGE / 10);
+    let mut rng = Rng(6);
+    let pool: Vec<Vec<f64>> = (0..200)
+        .map(|i| {
+            (0..k)
+                .map(|_| match i % 4 {
+                    0 => (rng.unit() - 0.5) * 10.0,
+                    1 => (rng.unit() - 0.5) * 1600.0,
+                    2 => {
+                        if rng.below(2) == 0 {
+                            800.0
+                        } else {
+                            -800.0
+                        }
+                    }
+                    _ => 30.0 * rng.unit(),
+                })
+                .collect()
+        })
+        .collect();
+    let mut z = Vec::with_capacity(k * m);
+    for _ in 0..m {
+        z.extend_from_slice(&pool[rng.below(pool.len())]);
+    }
+    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+    let problem =
+        CategoricalProblem::from_logits_with_classes(DMatrix::from_vec(k, m, z.clone()), &classes)?;
+    check_categorical("categorical logits, class indices, (10, 10^6)", &problem);
+    // The same logits with soft targets.
+    let p_pool = distribution_pool(&mut rng, 20, k, true);
+    let mut p = Vec::with_capacity(k * m);
+    for _ in 0..m {
+        p.extend_from_slice(&p_pool[rng.below(p_pool.len())]);
+    }
+    let problem =
+        CategoricalProblem::from_logits(DMatrix::from_vec(k, m, z), DMatrix::from_vec(k, m, p))?;
+    check_categorical("categorical logits, soft targets, (10, 10^6)", &problem);
+    Ok(())
+}
+
+/// The traps: tiny probabilities whose naive logarithms are 0 or `−∞`, subnormals, the
+/// `0·ln 0` mask, and `+∞` losses — each as a whole problem of one repeated entry (the
+/// hardest case for a summation: every term errs the same way) and mixed into large ones.
+#[test]
+fn accuracy_traps() -> xent_core::Result<()> {
+    let rows: [(&str, f64, f64, usize); 12] = [
+        ("a = 1e-20, y = 0", 1e-20, 0.0, LARGE),
+        ("a = 1e-300, y = 0", 1e-300, 0.0, LARGE),
+        ("a = 1e-300, y = 1", 1e-300, 1.0, LARGE),
+        (
+            "a = 1 − 2^-53, y = 0",
+            1.0 - f64::EPSILON / 2.0,
+            0.0,
+            100_000,
+        ),
+        (
+            "a = 2^-1074 (subnormal), y = 1",
+            f64::from_bits(1),
+            1.0,
+            100_000,
+        ),
+        ("a = 1e-310 (subnormal), y = 0.5", 1e-310, 0.5, 100_000),
+        ("a = 0, y = 0 (0·ln 0)", 0.0, 0.0, 100_000),
+        ("a = 1, y = 1", 1.0, 1.0, 100_000),
+        ("a = 0.1, y = 0.3", 0.1, 0.3, LARGE),
+        // Just below √½, where the logarithm's reduction cancels most (its worst ulps).
+        ("a = 0.70611, y = 1", 0.706_109_406_421_656_8, 1.0, LARGE),
+        ("a = 0.70611, y = 0.5", 0.706_109_406_421_656_8, 0.5, LARGE),
+        (
+            "a = 0.29389 (1 − a near √½), y = 0",
+            0.293_890_593_578_343_2,
+            0.0,
+            LARGE,
+        ),
+    ];
+    for (name, a, y, m) in rows {
+        let problem = BinaryProblem::new(
+            DMatrix::from_element(1, m, a),
+            DMatrix::from_element(1, m, y),
+        )?;
+        check_binary(name, &problem);
+    }
+    // Mixed: traps scattered among ordinary entries, 10^7 of them.
+    let mut rng = Rng(7);
+    let mut pool = probability_pool(&mut rng, 1000);
+    pool.extend([1e-20, 1e-300, 1e-310, f64::from_bits(1), 0.0, 1.0, 0.5]);
+    let a: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
+    let y: Vec<f64> = a
+        .iter()
+        .map(|&a| match a {
+            0.0 => 0.0,
+            1.0 => 1.0,
+            _ => rng.below(2) as f64,
+        })
+        .collect();
+    let problem = BinaryProblem::new(
+        DMatrix::from_vec(1, LARGE, a),
+        DMatrix::from_vec(1, LARGE, y),
+    )?;
+    check_binary("traps mixed in, m = 10^7", &problem);
+    Ok(())
+}
+
+#[test]
+fn confident_wrong_predictions_are_infinite() -> xent_core::Result<()> {
+    let mut a = vec![0.5; 100_000];
+    let y = vec![1.0; 100_000];
+    a[77_777] = 0.0;
+    let problem = BinaryProblem::new(
+        DMatrix::from_vec(1, a.len(), a),
+        DMatrix::from_vec(1, 100_000, y),
+    )?;
+    let e = Fused.binary(&problem);
+    assert_eq!(e.log_likelihood, f64::NEG_INFINITY);
+    assert_eq!(e.nats(), f64::INFINITY);
+    assert_eq!(oracle::binary(&problem).loss, f64::INFINITY);
+    let q = DMatrix::from_column_slice(3, 2, &[0.5, 0.5, 0.0, 0.2, 0.3, 0.5]);
+    let problem = CategoricalProblem::with_classes(q, &[2, 0])?;
+    assert_eq!(Fused.categorical(&problem).nats(), f64::INFINITY);
+    Ok(())
+}
+
+fn view(data: &[f64], rows: usize, cols: usize) -> ColumnMajor<'_> {
+    ColumnMajor::new(data, rows, cols).expect("a consistent shape")
+}
+
+/// The validating entry points compute in the same pass and return the very same bits as
+/// [`Fused`] on the validated problem.
+#[test]
+fn slice_entry_points_give_the_formulation_bits() -> xent_core::Result<()> {
+    let mut rng = Rng(8);
+    let pool = probability_pool(&mut rng, 500);
+    let n = 300_001;
+    let a: Vec<f64> = (0..n).map(|_| rng.pick(&pool)).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 1000 == 0 {
+                0.25
+            } else {
+                rng.below(2) as f64
+            }
+        })
+        .collect();
+    let from_slices = binary_from_slices(view(&a, 1, n), view(&y, 1, n), false)?;
+    let problem = BinaryProblem::new(
+        DMatrix::from_vec(1, n, a.clone()),
+        DMatrix::from_vec(1, n, y.clone()),
+    )?;
+    assert_eq!(from_slices, Fused.binary(&problem));
+    let from_slices = binary_from_slices(view(&a, 1, n), view(&y, 1, n), true)?;
+    let problem =
+        BinaryProblem::from_logits(DMatrix::from_vec(1, n, a), DMatrix::from_vec(1, n, y))?;
+    assert_eq!(from_slices, Fused.binary(&problem));
+
+    let (k, m) = (7, 50_001);
+    let q_pool = distribution_pool(&mut rng, 100, k, true);
+    let p_pool = distribution_pool(&mut rng, 10, k, true);
+    let (mut q, mut p) = (Vec::new(), Vec::new());
+    for _ in 0..m {
+        q.extend_from_slice(&q_pool[rng.below(q_pool.len())]);
+        p.extend_from_slice(&p_pool[rng.below(p_pool.len())]);
+    }
+    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+    let qm = DMatrix::from_vec(k, m, q.clone());
+    let pm = DMatrix::from_vec(k, m, p.clone());
+    for logits in [false, true] {
+        let dense =
+            categorical_from_slices(view(&q, k, m), Targets::Dense(view(&p, k, m)), logits)?;
+        let by_class = categorical_from_slices(view(&q, k, m), Targets::Classes(&classes), logits)?;
+        let (dense_problem, class_problem) = if logits {
+            (
+                CategoricalProblem::from_logits(qm.clone(), pm.clone())?,
+                CategoricalProblem::from_logits_with_classes(qm.clone(), &classes)?,
+            )
+        } else {
+            (
+                CategoricalProblem::new(qm.clone(), pm.clone())?,
+                CategoricalProblem::with_classes(qm.clone(), &classes)?,
+            )
+        };
+        assert_eq!(dense, Fused.categorical(&dense_problem));
+        assert_eq!(by_class, Fused.categorical(&class_problem));
+    }
+    Ok(())
+}
+
+/// Every path — AVX-512, AVX2+FMA, the portable scalar code, and SSE2 without FMA — on
+/// problems small enough for the portable path's library `fma`: the FMA paths agree to the
+/// bit, SSE2 stays within the accuracy bound of the oracle.
+#[test]
+fn every_dispatch_path_on_every_kind_of_problem() -> xent_core::Result<()> {
+    let mut rng = Rng(9);
+    let pool = probability_pool(&mut rng, 300);
+    let n = 40_000 + 17;
+    let a: Vec<f64> = (0..n).map(|_| rng.pick(&pool)).collect();
+    let hard: Vec<f64> = (0..n).map(|_| rng.below(2) as f64).collect();
+    let soft: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+    let z: Vec<f64> = a.iter().map(|a| (a - 0.5) * 1700.0).collect();
+    let (k, m) = (5, n / 5);
+    let q: Vec<f64> = distribution_pool(&mut rng, m, k, true).concat();
+    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+    let binary = [
+        BinaryProblem::new(
+            DMatrix::from_vec(1, n, a.clone()),
+            DMatrix::from_vec(1, n, hard.clone()),
+        )?,
+        BinaryProblem::new(
+            DMatrix::from_vec(1, n, a),
+            DMatrix::from_vec(1, n, soft.clone()),
+        )?,
+        BinaryProblem::from_logits(
+            DMatrix::from_vec(1, n, z.clone()),
+            DMatrix::from_vec(1, n, soft),
+        )?,
+    ];
+    let categorical = [
+        CategoricalProblem::with_classes(DMatrix::from_vec(k, m, q.clone()), &classes)?,
+        CategoricalProblem::new(
+            DMatrix::from_vec(k, m, q.clone()),
+            DMatrix::from_vec(k, m, q.iter().rev().copied().collect()),
+        )?,
+        CategoricalProblem::from_logits_with_classes(
+            DMatrix::from_vec(k, m, z[..k * m].to_vec()),
+            &classes,
+        )?,
+    ];
+    for problem in &binary {
+        let o = oracle::binary(problem);
+        let fma: Vec<f64> = Isa::available()
+            .into_iter()
+            .filter(|isa| isa.uses_fma())
+            .filter_map(FusedOn::new)
+            .map(|f| f.binary(problem).log_likelihood)
+            .collect();
+        assert!(
+            fma.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()),
+            "{fma:?}"
+        );
+        for f in Isa::available().into_iter().filter_map(FusedOn::new) {
+            let e = f.binary(problem);
+            assert!(
+                ulps(&e, &o) <= FUSED_MAX_ULPS,
+                "{}: {e:?} vs {o:?}",
+                f.isa()
+            );
+        }
+    }
+    for problem in &categorical {
+        let o = oracle::categorical(problem);
+        let fma: Vec<f64> = Isa::available()
+            .into_iter()
+            .filter(|isa| isa.uses_fma())
+            .filter_map(FusedOn::new)
+            .map(|f| f.categorical(problem).log_likelihood)
+            .collect();
+        assert!(
+            fma.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()),
+            "{fma:?}"
+        );
+        for f in Isa::available().into_iter().filter_map(FusedOn::new) {
+            let e = f.categorical(problem);
+            assert!(
+                ulps(&e, &o) <= FUSED_MAX_ULPS,
+                "{}: {e:?} vs {o:?}",
+                f.isa()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The vectorised logarithm against the correctly rounded one, on every path: every binade
+/// from the smallest subnormal to `f64::MAX`, and densely around `√½`, where the reduction
+/// cancels most. Within [`LN_MAX_ULPS`] of the correctly rounded value means an ulp distance
+/// of at most 1 from it; the FMA paths agree to the bit.
+#[test]
+fn the_logarithm_is_within_one_ulp_on_every_path() {
+    let mut rng = Rng(10);
+    let mut x: Vec<f64> = Vec::new();
+    for biased in 0..2047u64 {
+        for _ in 0..8 {
+            x.push(f64::from_bits((biased << 52) | (rng.next() >> 12)));
+        }
+    }
+    x.extend((0..20_000).map(|_| 0.69 + 0.03 * rng.unit()));
+    x.extend((0..20_000).map(|_| 1.0 + rng.unit()));
+    x.extend((0..2000).map(|_| 1.0 - 1e-12 * rng.unit()));
+    x.retain(|&v| v > 0.0);
+    let exact: Vec<f64> = x.iter().map(|&v| oracle::ln(v)).collect();
+    let mut reference: Option<Vec<f64>> = None;
+    for isa in Isa::available() {
+        let mut out = vec![0.0; x.len()];
+        xent_fused::math::ln_slice(isa, &x, &mut out);
+        let worst = out
+            .iter()
+            .zip(&exact)
+            .map(|(&g, &e)| ulp_distance(g, e))
+            .max()
+            .unwrap_or(0);
+        assert!(worst as f64 <= LN_MAX_ULPS, "{isa}: {worst} ulps");
+        if isa.uses_fma() {
+            match &reference {
+                None => reference = Some(out),
+                Some(r) => assert!(
+                    r.iter().zip(&out).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{isa} differs from the other FMA paths"
+                ),
+            }
+        }
+    }
+    // ln(1 − a) for tiny a, where (1 − a).ln() is 0.
+    for a in [1e-20, 1e-300, 1e-17, 3e-9, 0.29, 0.3, 0.5, 0.7, 0.999] {
+        let got = xent_fused::math::ln_one_minus(a);
+        let want = oracle::ln_1p(-a);
+        assert!(
+            ulp_distance(got, want) <= 1,
+            "ln(1 − {a}) = {got:e}, not {want:e}"
+        );
+    }
+}
