@@ -1,0 +1,652 @@
+//! `check`: the symbolic pass, the numeric runs, the reference, the verdict.
+
+use std::collections::HashMap;
+
+use nalgebra::DMatrix;
+use xent_core::{Kind, LogBase};
+
+use crate::ast::{ExprKind, Program};
+use crate::error::{ExprError, Span};
+use crate::eval::{self, Culprit, NanOrigin, Val};
+use crate::infer::{self, NodeShape};
+use crate::names::{self, Role};
+use crate::problems::{self, Probe, Problem, Quantity};
+use crate::shape::{Dim, Shape, Ty};
+use crate::tolerance::DEFAULT_SEED;
+use crate::verdict::{
+    self, Features, Measured, Outcome, RunView, Verdict, Vocabulary, format_short, format_value,
+};
+
+/// Predictions and labels (or targets) to check an expression on, **columns are samples**
+/// (the documents' `(n_y, m)` layout; a CLI's `--layout rows` transposes before this).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    /// `A` (binary) or `Q` (categorical), `n_y × m` or `k × m`.
+    pub predictions: DMatrix<f64>,
+    /// `Y` (binary) or `P` (categorical), the same shape.
+    pub labels: DMatrix<f64>,
+}
+
+/// How to check an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOptions {
+    /// Binary (`A`, `Y`) or categorical (`Q`, `P`) cross-entropy.
+    pub kind: Kind,
+    /// Concrete inputs; `None` runs the seeded suite (the documents' example, random
+    /// problems of several sizes with `n_y > 1`, and the probes of the edges).
+    pub inputs: Option<Inputs>,
+    /// What the expression is compared with: the loss (default) or the log-likelihood.
+    pub quantity: Quantity,
+    /// The log base of the reference (default `e`: nats).
+    pub base: LogBase,
+    /// Seed of the random problems.
+    pub seed: u64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            kind: Kind::Binary,
+            inputs: None,
+            quantity: Quantity::Loss,
+            base: LogBase::E,
+            seed: DEFAULT_SEED,
+        }
+    }
+}
+
+impl CheckOptions {
+    /// Options for `kind`, on the seeded suite, against the loss in nats.
+    pub fn new(kind: Kind) -> Self {
+        CheckOptions {
+            kind,
+            ..CheckOptions::default()
+        }
+    }
+
+    /// The same, on concrete inputs (columns are samples).
+    pub fn with_inputs(mut self, predictions: DMatrix<f64>, labels: DMatrix<f64>) -> Self {
+        self.inputs = Some(Inputs {
+            predictions,
+            labels,
+        });
+        self
+    }
+
+    /// The same, compared with `quantity`.
+    pub fn with_quantity(mut self, quantity: Quantity) -> Self {
+        self.quantity = quantity;
+        self
+    }
+
+    /// The same, with the reference in `base`.
+    pub fn with_base(mut self, base: LogBase) -> Self {
+        self.base = base;
+        self
+    }
+}
+
+/// The symbolic shapes of an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbolic {
+    /// The result's shape, e.g. `(n_y, n_y)`.
+    pub shape: Shape,
+    /// The result's Python type.
+    pub ty: Ty,
+    /// Products, conversions and statements, with their shapes.
+    pub nodes: Vec<NodeShape>,
+}
+
+/// The expression evaluated on one problem, beside the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Which problem.
+    pub problem: String,
+    /// `n_y` or `k`.
+    pub rows: usize,
+    /// `m`.
+    pub samples: usize,
+    /// Whether every label is 0 or 1.
+    pub hard: bool,
+    /// Which probe, if it is one.
+    pub probe: Option<Probe>,
+    /// The result's concrete shape (empty when numpy raised).
+    pub shape: Shape,
+    /// The result's Python type.
+    pub ty: Option<Ty>,
+    /// The result when it has one element.
+    pub value: Option<f64>,
+    /// The bound on the expression's own evaluation error (running error analysis).
+    pub expression_bound: Option<f64>,
+    /// The definition's value (`xent-sum`).
+    pub reference: f64,
+    /// `xent_core::ErrorBound` of the reference.
+    pub reference_bound: f64,
+    /// Distance between value and reference in ulps.
+    pub ulps: Option<u64>,
+    /// `B_ref + B_expr` in ulps of the reference.
+    pub bound_ulps: Option<u64>,
+    /// What the run found.
+    pub outcome: Outcome,
+    /// One line on what the run found.
+    pub detail: String,
+    /// Where the first NaN appeared.
+    pub nan: Option<NanOrigin>,
+    /// Where digits were lost.
+    pub culprit: Option<Culprit>,
+}
+
+impl Run {
+    /// The problem and its size: `random, hard labels (3, 5)`.
+    pub fn name(&self) -> String {
+        format!("{} ({}, {})", self.problem, self.rows, self.samples)
+    }
+}
+
+/// Everything a check found: shapes, runs, the verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    /// The program's source.
+    pub source: String,
+    /// The kind of cross-entropy.
+    pub kind: Kind,
+    /// What it was compared with.
+    pub quantity: Quantity,
+    /// The log base of the reference.
+    pub base: LogBase,
+    /// The name the result is assigned to, if any.
+    pub result_name: Option<String>,
+    /// The free names the program reads, with their roles.
+    pub inputs: Vec<(String, Role)>,
+    /// Whether the runs were on concrete inputs (given, or the program's own arrays).
+    pub concrete: bool,
+    /// Symbolic shapes (`None` when numpy would refuse general sizes but accepted these).
+    pub symbolic: Option<Symbolic>,
+    /// Concrete shapes on the given inputs.
+    pub concrete_nodes: Vec<NodeShape>,
+    /// One run per problem.
+    pub runs: Vec<Run>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Remarks: conditions for one element, removed functions, refusals for other sizes.
+    pub notes: Vec<String>,
+}
+
+impl CheckReport {
+    /// Whether the verdict is `equal`.
+    pub fn equal(&self) -> bool {
+        self.verdict.is_equal()
+    }
+
+    /// The first run's value (the given inputs, or the documents' example).
+    pub fn value(&self) -> Option<f64> {
+        self.runs.first().and_then(|r| r.value)
+    }
+
+    /// The first run's reference.
+    pub fn reference(&self) -> Option<f64> {
+        self.runs.first().map(|r| r.reference)
+    }
+
+    /// The result's shape: concrete for concrete inputs, else symbolic.
+    pub fn shape(&self) -> Option<Shape> {
+        if self.concrete {
+            self.runs.first().map(|r| r.shape.clone())
+        } else {
+            self.symbolic.as_ref().map(|s| s.shape.clone())
+        }
+    }
+
+    /// The result's Python type (first run).
+    pub fn ty(&self) -> Option<Ty> {
+        self.runs
+            .first()
+            .and_then(|r| r.ty)
+            .or_else(|| self.symbolic.as_ref().map(|s| s.ty))
+    }
+}
+
+/// The symbolic shapes and types of `program` alone (no numbers): inputs `(n_y, m)` for
+/// binary, `(k, m)` for categorical, `(k,)` for the one-sample names `p`, `q`.
+///
+/// ```
+/// use xent_core::Kind;
+/// let program = xent_expr::parse("np.dot(np.log(A), Y.T)")?;
+/// let s = xent_expr::shapes(&program, Kind::Binary)?;
+/// assert_eq!(s.shape.to_string(), "(n_y, n_y)");
+/// assert_eq!(s.shape.one_element().condition().as_deref(), Some("n_y = 1"));
+/// # Ok::<(), xent_expr::ExprError>(())
+/// ```
+pub fn shapes(program: &Program, kind: Kind) -> Result<Symbolic, ExprError> {
+    let rows = Vocabulary::of(kind).rows;
+    let env = program
+        .free_names()
+        .into_iter()
+        .filter_map(|n| names::role(&n).map(|r| (n, symbolic_binding(r, rows))))
+        .collect();
+    let s = infer::infer(program, env)?;
+    Ok(Symbolic {
+        shape: s.result.shape,
+        ty: s.result.ty,
+        nodes: s.nodes,
+    })
+}
+
+/// Checks `program` against the definition of cross-entropy.
+///
+/// With inputs, one run on them; without, the seeded suite. numpy's refusals are errors
+/// ([`ExprError::Numpy`]) when numpy refuses every size (the symbolic pass) or the given
+/// inputs; a wrong loss is a verdict, not an error.
+pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, ExprError> {
+    let kind = options.kind;
+    let vocab = Vocabulary::of(kind);
+    let free = program.free_names();
+    let mut inputs: Vec<(String, Role)> = free
+        .iter()
+        .filter_map(|n| names::role(n).map(|r| (n.clone(), r)))
+        .collect();
+    inputs.sort_by_key(|(_, r)| *r as u8);
+    let one_sample = inputs.iter().any(|(_, r)| r.is_one_sample());
+
+    let own = own_inputs(program)?;
+    let concrete_problem = match (&own, &options.inputs) {
+        (Some(_), Some(_)) => {
+            return Err(ExprError::Binding {
+                message: "the program assigns its own inputs with np.array; check it without \
+                          separate inputs, or remove those assignments"
+                    .into(),
+                span: Span::new(0, 0),
+            });
+        }
+        (Some(p), None) => Some(p.clone()),
+        (None, Some(i)) => Some(Problem::given(
+            "the given inputs",
+            i.predictions.clone(),
+            i.labels.clone(),
+        )),
+        (None, None) => None,
+    };
+    let concrete = concrete_problem.is_some();
+    let mut notes = Vec::new();
+
+    // The symbolic pass.
+    let symbolic_env: HashMap<String, (Shape, Ty)> = inputs
+        .iter()
+        .map(|(n, r)| (n.clone(), symbolic_binding(*r, vocab.rows)))
+        .collect();
+    let symbolic = match infer::infer(program, symbolic_env) {
+        Ok(s) => {
+            notes.extend(s.notes.iter().cloned());
+            Some(Symbolic {
+                shape: s.result.shape,
+                ty: s.result.ty,
+                nodes: s.nodes,
+            })
+        }
+        Err(e) if concrete && e.is_numpy_rejection() => {
+            notes.push(format!("for general sizes numpy refuses it: {e}"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+
+    let problems = match &concrete_problem {
+        Some(p) => vec![p.clone()],
+        None => problems::suite(kind, one_sample, options.seed),
+    };
+
+    let mut concrete_nodes = Vec::new();
+    let mut runs = Vec::new();
+    let mut first_refusal = None;
+    for problem in &problems {
+        let env = numeric_binding(&inputs, problem, concrete, program)?;
+        if concrete {
+            let shapes = env
+                .iter()
+                .map(|(n, v)| (n.clone(), (v.shape(), v.ty)))
+                .collect();
+            if let Ok(c) = infer::infer(program, shapes) {
+                concrete_nodes = c.nodes;
+            }
+        }
+        let reference = problems::reference(kind, problem, options.quantity, options.base)?;
+        let run = match eval::evaluate(program, env) {
+            Ok(evaluated) => classify(problem, &evaluated, reference, options.quantity),
+            Err(e) if e.is_numpy_rejection() && !concrete => {
+                let detail = e.to_string();
+                first_refusal.get_or_insert(e);
+                Run {
+                    problem: problem.label.clone(),
+                    rows: problem.rows(),
+                    samples: problem.samples(),
+                    hard: problem.hard,
+                    probe: problem.probe,
+                    shape: Shape::default(),
+                    ty: None,
+                    value: None,
+                    expression_bound: None,
+                    reference: reference.value,
+                    reference_bound: reference.bound,
+                    ulps: None,
+                    bound_ulps: None,
+                    outcome: Outcome::Rejected,
+                    detail,
+                    nan: None,
+                    culprit: None,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        runs.push(run);
+    }
+    if let Some(e) = first_refusal
+        && runs
+            .iter()
+            .filter(|r| r.probe.is_none())
+            .all(|r| r.outcome == Outcome::Rejected)
+    {
+        return Err(e);
+    }
+
+    let not_one_number = match (
+        &symbolic,
+        runs.iter().find(|r| r.outcome == Outcome::NotOneNumber),
+    ) {
+        (Some(s), _) if !concrete => {
+            format!(
+                "the result is an array of shape {}, not one number",
+                s.shape
+            )
+        }
+        (_, Some(r)) => format!(
+            "the result is an array of shape {}, not one number",
+            r.shape
+        ),
+        _ => "the result is not one number".into(),
+    };
+    let views: Vec<RunView> = runs
+        .iter()
+        .zip(&problems)
+        .map(|(r, p)| RunView {
+            features: Features {
+                rows: r.rows,
+                samples: r.samples,
+                hard: r.hard,
+            },
+            probe: r.probe.is_some(),
+            outcome: r.outcome,
+            measured: r.value.map(|value| Measured {
+                value,
+                expression_bound: r.expression_bound.unwrap_or(0.0),
+                reference: r.reference,
+                reference_bound: r.reference_bound,
+            }),
+            detail: format!("on {}: {}", r.name(), r.detail),
+            bare: r.detail.clone(),
+            name: r.name(),
+            zero_log_zero: r
+                .nan
+                .as_ref()
+                .filter(|n| n.zero_times_infinity && r.outcome == Outcome::Nan)
+                .and_then(|n| locate_zero_log_zero(p, n, vocab)),
+        })
+        .collect();
+    let verdict = verdict::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
+
+    Ok(CheckReport {
+        source: program.source().to_owned(),
+        kind,
+        quantity: options.quantity,
+        base: options.base,
+        result_name: program.result_name().map(str::to_owned),
+        inputs,
+        concrete,
+        symbolic,
+        concrete_nodes,
+        runs,
+        verdict,
+        notes,
+    })
+}
+
+/// The symbolic shape and type of an input name.
+fn symbolic_binding(role: Role, rows: &'static str) -> (Shape, Ty) {
+    match role {
+        Role::Predictions | Role::Labels => {
+            (Shape(vec![Dim::Sym(rows), Dim::Sym("m")]), Ty::NdArray)
+        }
+        Role::SamplePredictions | Role::SampleLabels => (Shape(vec![Dim::Sym(rows)]), Ty::NdArray),
+        Role::Samples | Role::Rows => (Shape(vec![]), Ty::Int),
+    }
+}
+
+/// The values of the free input names on one problem.
+fn numeric_binding(
+    inputs: &[(String, Role)],
+    problem: &Problem,
+    concrete: bool,
+    program: &Program,
+) -> Result<HashMap<String, Val>, ExprError> {
+    let mut env = HashMap::new();
+    for (name, role) in inputs {
+        let v = match role {
+            Role::Predictions => Val::input(&problem.predictions, false),
+            Role::Labels => Val::input(&problem.labels, false),
+            Role::SamplePredictions | Role::SampleLabels => {
+                if problem.samples() != 1 {
+                    let span = first_use(program, name);
+                    let upper = if role.is_predictions() { "Q" } else { "P" };
+                    return Err(ExprError::Binding {
+                        message: format!(
+                            "`{name}` is one sample (a 1-D array, as the documents write it), \
+                             but the {} hold m = {} samples: use `{upper}`",
+                            if concrete { "inputs" } else { "problems" },
+                            problem.samples()
+                        ),
+                        span,
+                    });
+                }
+                let m = if role.is_predictions() {
+                    &problem.predictions
+                } else {
+                    &problem.labels
+                };
+                Val::input(m, true)
+            }
+            Role::Samples => Val::scalar(problem.samples() as f64, 0.0, Ty::Int),
+            Role::Rows => Val::scalar(problem.rows() as f64, 0.0, Ty::Int),
+        };
+        env.insert(name.clone(), v);
+    }
+    Ok(env)
+}
+
+fn first_use(program: &Program, name: &str) -> Span {
+    let mut found = None;
+    for s in program.statements() {
+        s.expr.visit(&mut |e| {
+            if found.is_none()
+                && let ExprKind::Name(n) = &e.kind
+                && n == name
+            {
+                found = Some(e.span);
+            }
+        });
+    }
+    found.unwrap_or_default()
+}
+
+/// Inputs the program assigns itself from literals (`Y = np.array([[1, 0, …]])`), as the
+/// documents do: the problem they define.
+fn own_inputs(program: &Program) -> Result<Option<Problem>, ExprError> {
+    let mut predictions: Option<(String, DMatrix<f64>, Span)> = None;
+    let mut labels: Option<(String, DMatrix<f64>, Span)> = None;
+    for s in program.statements() {
+        let Some((name, span)) = &s.target else {
+            continue;
+        };
+        let Some(role) = names::role(name).filter(|r| r.is_array()) else {
+            continue;
+        };
+        let ExprKind::Array { dims, values } = &s.expr.kind else {
+            continue;
+        };
+        let matrix = match dims.as_slice() {
+            [n] => DMatrix::from_column_slice(*n, 1, values),
+            [r, c] => DMatrix::from_row_slice(*r, *c, values),
+            _ => {
+                return Err(ExprError::Binding {
+                    message: format!("`{name}` must be a 1-D or 2-D array"),
+                    span: *span,
+                });
+            }
+        };
+        let slot = if role.is_predictions() {
+            &mut predictions
+        } else {
+            &mut labels
+        };
+        *slot = Some((name.clone(), matrix, *span));
+    }
+    match (predictions, labels) {
+        (None, None) => Ok(None),
+        (Some((_, a, _)), Some((_, y, _))) => {
+            Ok(Some(Problem::given("the program's arrays", a, y)))
+        }
+        (Some((name, _, span)), None) | (None, Some((name, _, span))) => Err(ExprError::Binding {
+            message: format!(
+                "the program assigns `{name}` but not its {}: give both arrays",
+                if names::role(&name).is_some_and(Role::is_predictions) {
+                    "labels (Y, P or p)"
+                } else {
+                    "predictions (A, A2, AL, Q or q)"
+                }
+            ),
+            span,
+        }),
+    }
+}
+
+/// The run's outcome and its one-line detail.
+fn classify(
+    problem: &Problem,
+    evaluated: &eval::Evaluated,
+    reference: problems::Reference,
+    quantity: Quantity,
+) -> Run {
+    let value = &evaluated.value;
+    let single = value.single();
+    let measured = single.map(|(v, e)| Measured {
+        value: v,
+        expression_bound: e,
+        reference: reference.value,
+        reference_bound: reference.bound,
+    });
+    let outcome = match measured {
+        None => Outcome::NotOneNumber,
+        Some(m) if m.value.is_nan() => Outcome::Nan,
+        Some(m) => m.outcome(),
+    };
+    let q = quantity.as_str();
+    let detail = match (outcome, measured) {
+        (Outcome::Equal, Some(m)) => format!("equal (within {} ulps)", m.bound_ulps()),
+        (Outcome::Inaccurate, Some(m)) => {
+            let rel = (m.value - m.reference).abs() / m.reference.abs();
+            let rel = if rel >= 0.01 {
+                format!("{}%", format_short(rel * 100.0))
+            } else {
+                format_short(rel)
+            };
+            let mut s = format!(
+                "{} where the {q} is {}: relative error {rel}, about {} ulps, where every \
+                 formulation is held to {} ulps",
+                format_value(m.value),
+                format_value(m.reference),
+                format_short(m.distance_ulps() as f64),
+                m.accuracy_ulps()
+            );
+            if let Some(c) = &evaluated.culprit {
+                s.push_str(&format!("; the digits are lost at `{}`", c.text));
+                if let Some(h) = &c.hint {
+                    s.push_str(&format!(": {h}"));
+                }
+            }
+            s
+        }
+        (Outcome::Differs, Some(m)) => format!(
+            "{} where the {q} is {}",
+            format_value(m.value),
+            format_value(m.reference)
+        ),
+        (Outcome::Nan, _) => match &evaluated.nan {
+            Some(n) => {
+                let mut s = format!("NaN, first at `{}`", n.text);
+                if !n.index.is_empty() {
+                    let idx: Vec<String> = n.index.iter().map(ToString::to_string).collect();
+                    s.push_str(&format!("[{}]", idx.join(", ")));
+                }
+                s.push_str(&format!(": {}", n.cause));
+                if let Some(t) = n.term {
+                    s.push_str(&format!(" (term {t} of the sum)"));
+                }
+                s
+            }
+            None => "NaN".into(),
+        },
+        _ => format!("the result has shape {}: not one number", value.shape()),
+    };
+    Run {
+        problem: problem.label.clone(),
+        rows: problem.rows(),
+        samples: problem.samples(),
+        hard: problem.hard,
+        probe: problem.probe,
+        shape: value.shape(),
+        ty: Some(value.ty),
+        value: single.map(|(v, _)| v),
+        expression_bound: single.map(|(_, e)| e),
+        reference: reference.value,
+        reference_bound: reference.bound,
+        ulps: measured.map(|m| m.distance_ulps()),
+        bound_ulps: measured.map(|m| m.bound_ulps()),
+        outcome,
+        detail,
+        nan: evaluated.nan.clone(),
+        culprit: evaluated.culprit.clone(),
+    }
+}
+
+/// Which `0 · ln 0` a NaN is: `a label is 0 and its prediction is 0` (under `Y · ln A`) or
+/// `a label is 1 and its prediction is 1` (under `(1 − Y) · ln(1 − A)`), found at the NaN's
+/// entry when it maps to one of the problem's, else anywhere in the problem.
+fn locate_zero_log_zero(problem: &Problem, nan: &NanOrigin, v: Vocabulary) -> Option<String> {
+    let (rows, m) = (problem.rows(), problem.samples());
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    match (nan.index.as_slice(), nan.term) {
+        (idx, Some(t)) => {
+            for &c in idx {
+                candidates.push((c, t));
+                candidates.push((t, c));
+            }
+            candidates.extend((0..rows).map(|r| (r, t)));
+        }
+        (&[i, j], None) => candidates.extend([(i, j), (j, i)]),
+        (&[i], None) => candidates.extend([(i, 0), (0, i)]),
+        _ => {}
+    }
+    let all = (0..rows).flat_map(|r| (0..m).map(move |s| (r, s)));
+    let phrase = |label: f64| format!("a {} is {label} and its prediction is {label}", v.label);
+    let kind_at = |(r, s): (usize, usize)| -> Option<f64> {
+        if r >= rows || s >= m {
+            return None;
+        }
+        let (l, a) = (problem.labels[(r, s)], problem.predictions[(r, s)]);
+        ((l == 0.0 && a == 0.0) || (l == 1.0 && a == 1.0)).then_some(l)
+    };
+    candidates
+        .into_iter()
+        .find_map(kind_at)
+        .or_else(|| all.clone().find_map(|p| kind_at(p).filter(|&l| l == 0.0)))
+        .or_else(|| all.clone().find_map(kind_at))
+        .map(phrase)
+}

@@ -1,0 +1,335 @@
+//! The problems a check runs on: the given inputs, or a seeded suite (the documents'
+//! example, random problems of several sizes with hard and soft labels, and two probes of
+//! the edges: confident right predictions, where `0 · ln 0` appears, and tiny predictions,
+//! where `ln(1 − a)` loses its digits).
+
+use nalgebra::DMatrix;
+use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Formulation, Kind, LogBase};
+use xent_sum::Sum;
+
+use crate::tolerance::{self, PREDICTION_RANGE, SOFT_LABEL_RANGE, TINY_PREDICTIONS};
+
+/// Which probe of the edges a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// Predictions exactly equal to hard labels at some entries (`A = 0` where `Y = 0`,
+    /// `A = 1` where `Y = 1`): the definition's `0 · ln 0 = 0` against numpy's `0 * -inf`.
+    ZeroLogZero,
+    /// Labels 0 and predictions below `2^-53`, where `1 - A` rounds to 1.
+    Tiny,
+}
+
+impl Probe {
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Probe::ZeroLogZero => "confident and right",
+            Probe::Tiny => "tiny predictions",
+        }
+    }
+}
+
+/// One problem a check evaluates the expression and the reference on.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    /// What it is: `the given inputs`, `the documents' example`, `random`, a probe.
+    pub(crate) label: String,
+    /// Predictions, columns are samples.
+    pub(crate) predictions: DMatrix<f64>,
+    /// Labels or targets, columns are samples.
+    pub(crate) labels: DMatrix<f64>,
+    /// Whether every label is 0 or 1.
+    pub(crate) hard: bool,
+    /// Which probe, if it is one.
+    pub(crate) probe: Option<Probe>,
+}
+
+impl Problem {
+    /// A problem from inputs (the CLI's files, a claim's arrays).
+    pub(crate) fn given(label: &str, predictions: DMatrix<f64>, labels: DMatrix<f64>) -> Problem {
+        let hard = labels.iter().all(|&y| y == 0.0 || y == 1.0);
+        Problem {
+            label: label.to_owned(),
+            predictions,
+            labels,
+            hard,
+            probe: None,
+        }
+    }
+
+    /// `n_y` or `k`.
+    pub(crate) fn rows(&self) -> usize {
+        self.labels.nrows()
+    }
+
+    /// `m`.
+    pub(crate) fn samples(&self) -> usize {
+        self.labels.ncols()
+    }
+}
+
+/// What a check compares the expression with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Quantity {
+    /// The loss `J = −S/m` (the default).
+    #[default]
+    Loss,
+    /// The summed log-likelihood `S` (the documents' `logprobs`).
+    LogLikelihood,
+}
+
+impl Quantity {
+    /// `loss` or `log-likelihood`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quantity::Loss => "loss",
+            Quantity::LogLikelihood => "log-likelihood",
+        }
+    }
+}
+
+/// The reference value of a problem and the bound on its own error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Reference {
+    pub(crate) value: f64,
+    pub(crate) bound: f64,
+}
+
+/// The definition's value (through `xent-sum`, masked `0 · ln 0 = 0`, `ln_1p(−a)`) and
+/// `xent_core::ErrorBound`, in `base`.
+pub(crate) fn reference(
+    kind: Kind,
+    problem: &Problem,
+    quantity: Quantity,
+    base: LogBase,
+) -> Result<Reference, xent_core::Error> {
+    let (evaluation, bound) = match kind {
+        Kind::Binary => {
+            let p = BinaryProblem::new(problem.predictions.clone(), problem.labels.clone())?;
+            (Sum.binary(&p), ErrorBound::binary(&p))
+        }
+        Kind::Categorical => {
+            let p = CategoricalProblem::new(problem.predictions.clone(), problem.labels.clone())?;
+            (Sum.categorical(&p), ErrorBound::categorical(&p))
+        }
+    };
+    let (value, bound) = match quantity {
+        Quantity::Loss => (evaluation.nats(), bound.absolute),
+        Quantity::LogLikelihood => (evaluation.log_likelihood, bound.log_likelihood),
+    };
+    if base == LogBase::E {
+        return Ok(Reference { value, bound });
+    }
+    let scaled = base.from_nats(value);
+    Ok(Reference {
+        value: scaled,
+        bound: tolerance::in_base(bound, base.ln(), scaled),
+    })
+}
+
+/// SplitMix64: a small seeded generator, the same numbers on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[lo, hi)`, rounded to 4 decimals so reports stay readable.
+    fn uniform(&mut self, (lo, hi): (f64, f64)) -> f64 {
+        let unit = (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let x = lo + (hi - lo) * unit;
+        (x * 1e4).round() / 1e4
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The seeded suite for `kind`: sizes that tell `n_y = 1`, `m = 1` and hard labels apart,
+/// then the probes. With `one_sample`, every problem has `m = 1` (the 1-D names `p`, `q`).
+pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Problem> {
+    let mut rng = Rng(seed);
+    let mut out = Vec::new();
+    match (kind, one_sample) {
+        (Kind::Binary, false) => {
+            out.push(Problem::given(
+                "the documents' example",
+                DMatrix::from_row_slice(1, 8, &xent_core::published::BINARY_A),
+                DMatrix::from_row_slice(1, 8, &xent_core::published::BINARY_Y),
+            ));
+            for (rows, cols, hard) in [(3, 5, true), (4, 1, true), (1, 6, false), (3, 4, false)] {
+                out.push(binary(&mut rng, rows, cols, hard));
+            }
+            out.push(binary_zero_log_zero(1));
+            out.push(binary_tiny(1, TINY_PREDICTIONS.len()));
+        }
+        (Kind::Binary, true) => {
+            for (rows, hard) in [(4, true), (3, true), (1, false), (3, false)] {
+                out.push(binary(&mut rng, rows, 1, hard));
+            }
+            out.push(binary_zero_log_zero(0));
+            out.push(binary_tiny(TINY_PREDICTIONS.len(), 1));
+        }
+        (Kind::Categorical, _) => {
+            let e = &xent_core::published::CATEGORICAL[0];
+            out.push(Problem::given(
+                "the documents' example",
+                DMatrix::from_column_slice(3, 1, &e.prediction),
+                DMatrix::from_column_slice(3, 1, &e.target),
+            ));
+            let sizes: &[(usize, usize, bool)] = if one_sample {
+                &[(4, 1, true), (3, 1, false), (5, 1, false)]
+            } else {
+                &[(3, 8, true), (4, 1, true), (3, 5, false), (5, 2, false)]
+            };
+            for &(rows, cols, hard) in sizes {
+                out.push(categorical(&mut rng, rows, cols, hard));
+            }
+            out.push(categorical_zero_log_zero(if one_sample { 1 } else { 3 }));
+        }
+    }
+    out
+}
+
+fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
+    let a = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
+    let mut y = DMatrix::from_fn(rows, cols, |_, _| {
+        if hard {
+            (rng.next() >> 63) as f64
+        } else {
+            rng.uniform(SOFT_LABEL_RANGE)
+        }
+    });
+    // Both classes present, so a missing term is never right by accident.
+    if hard && y.len() > 1 && y.iter().all(|&v| v == y[0]) {
+        y[0] = 1.0 - y[0];
+    }
+    Problem {
+        label: format!("random, {} labels", if hard { "hard" } else { "soft" }),
+        predictions: a,
+        labels: y,
+        hard,
+        probe: None,
+    }
+}
+
+/// `A = Y` exactly at some entries, both ways (0 under 0, 1 under 1); `rows = 0` asks for the
+/// one-sample form `(2, 1)`.
+fn binary_zero_log_zero(rows: usize) -> Problem {
+    let (y, a) = if rows == 0 {
+        (
+            DMatrix::from_column_slice(2, 1, &[0.0, 1.0]),
+            DMatrix::from_column_slice(2, 1, &[0.0, 1.0]),
+        )
+    } else {
+        (
+            DMatrix::from_row_slice(1, 6, &[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]),
+            DMatrix::from_row_slice(1, 6, &[0.9, 0.0, 1.0, 0.2, 0.7, 0.4]),
+        )
+    };
+    Problem {
+        label: "probe: confident and right (A = Y at some entries)".into(),
+        predictions: a,
+        labels: y,
+        hard: true,
+        probe: Some(Probe::ZeroLogZero),
+    }
+}
+
+fn binary_tiny(rows: usize, cols: usize) -> Problem {
+    Problem {
+        label: "probe: tiny predictions (Y = 0, A ≤ 5e-17)".into(),
+        predictions: DMatrix::from_iterator(rows, cols, TINY_PREDICTIONS),
+        labels: DMatrix::zeros(rows, cols),
+        hard: true,
+        probe: Some(Probe::Tiny),
+    }
+}
+
+fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
+    let mut q = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
+    let mut p = DMatrix::zeros(rows, cols);
+    for j in 0..cols {
+        let s: f64 = q.column(j).sum();
+        q.column_mut(j).iter_mut().for_each(|x| *x /= s);
+        if hard {
+            p[(rng.below(rows), j)] = 1.0;
+        } else {
+            let col: Vec<f64> = (0..rows).map(|_| rng.uniform(SOFT_LABEL_RANGE)).collect();
+            let s: f64 = col.iter().sum();
+            for (i, x) in col.iter().enumerate() {
+                p[(i, j)] = x / s;
+            }
+        }
+    }
+    Problem {
+        label: format!("random, {} targets", if hard { "one-hot" } else { "soft" }),
+        predictions: q,
+        labels: p,
+        hard,
+        probe: None,
+    }
+}
+
+/// One-hot targets with predictions exactly 0 under some zero targets.
+fn categorical_zero_log_zero(cols: usize) -> Problem {
+    let (p, q): (&[f64], &[f64]) = if cols == 1 {
+        (&[0.0, 1.0, 0.0], &[0.0, 0.7, 0.3])
+    } else {
+        (
+            &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+            &[0.0, 0.7, 0.3, 0.6, 0.4, 0.0, 0.0, 0.0, 1.0],
+        )
+    };
+    Problem {
+        label: "probe: confident and right (Q = 0 where P = 0)".into(),
+        predictions: DMatrix::from_column_slice(3, cols, q),
+        labels: DMatrix::from_column_slice(3, cols, p),
+        hard: true,
+        probe: Some(Probe::ZeroLogZero),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_suite_problem_is_valid_and_finite() {
+        for kind in [Kind::Binary, Kind::Categorical] {
+            for one in [false, true] {
+                for p in suite(kind, one, tolerance::DEFAULT_SEED) {
+                    let r = reference(kind, &p, Quantity::Loss, LogBase::E)
+                        .unwrap_or_else(|e| panic!("{kind} {}: {e}", p.label));
+                    assert!(r.value.is_finite() && r.value >= 0.0, "{}", p.label);
+                    if one {
+                        assert_eq!(p.samples(), 1, "{}", p.label);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_suite_is_seeded() {
+        let a = suite(Kind::Binary, false, 7);
+        assert_eq!(a, suite(Kind::Binary, false, 7));
+        assert_ne!(a, suite(Kind::Binary, false, 8));
+    }
+
+    #[test]
+    fn reference_reproduces_the_published_cost() -> Result<(), xent_core::Error> {
+        let p = &suite(Kind::Binary, false, 1)[0];
+        let r = reference(Kind::Binary, p, Quantity::Loss, LogBase::E)?;
+        assert_eq!(format!("{:.8}", r.value), "0.09864328");
+        let s = reference(Kind::Binary, p, Quantity::LogLikelihood, LogBase::E)?;
+        assert_eq!(format!("{:.8}", s.value), "-0.78914626");
+        Ok(())
+    }
+}

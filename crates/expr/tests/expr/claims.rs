@@ -1,0 +1,142 @@
+//! Claims files: the documents' built-in claims all hold, and a user's file round-trips.
+
+use std::path::PathBuf;
+
+use xent_expr::claims::{self, ClaimsFile};
+
+use crate::snapshot_settings;
+
+#[test]
+fn every_document_claim_holds() -> Result<(), claims::ClaimsError> {
+    let file = claims::documents()?;
+    assert!(file.claims.len() >= 15, "{}", file.claims.len());
+    let report = claims::run(&file, std::path::Path::new("."));
+    assert!(report.passed(), "{}", report.render_text());
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("claims_documents", report.render_text());
+    });
+    Ok(())
+}
+
+#[test]
+fn the_documents_expressions_are_quoted_verbatim() -> Result<(), claims::ClaimsError> {
+    let sources = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/sources"
+    ));
+    let Ok(sources) = sources else {
+        // The documents sit beside the repository in CI; without them there is nothing to
+        // compare with.
+        return Ok(());
+    };
+    let mut text = String::new();
+    for e in sources.flatten() {
+        text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+    }
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for claim in claims::documents()?.claims {
+        for line in claim.expr.lines() {
+            let code = line.split('#').next().unwrap_or("").trim();
+            // `cost = …` and `logprobs = …` are the documents' own assignments; a bare
+            // expression is quoted without one.
+            let code: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+            if code.is_empty() || code.starts_with("import") {
+                continue;
+            }
+            assert!(
+                text.contains(&code),
+                "claim {}: `{code}` is not in the documents",
+                claim.id
+            );
+        }
+    }
+    Ok(())
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xent-expr-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+#[test]
+fn a_users_claims_file_round_trips() {
+    let dir = scratch("round-trip");
+    std::fs::write(
+        dir.join("a.csv"),
+        "# predictions, one output\n0.9,0.2,0.7\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("y.csv"), "1 0 1\n").expect("write");
+    let file = dir.join("mine.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[claim]]
+id = "mine"
+expr = "-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A)) / m"
+published = "0.2284"
+shape = []
+type = "numpy.float64"
+expect = "equal"
+[claim.inputs]
+A = { file = "a.csv" }
+Y = { file = "y.csv" }
+
+[[claim]]
+id = "mine-wrongly-expected"
+expr = "-np.mean(Y*np.log(A))"
+expect = "equal"
+
+[[claim]]
+id = "rejected"
+expr = "np.dot(Y, np.log(A))"
+expect = "rejected"
+
+[[claim]]
+id = "missing-file"
+expr = "np.sum(A)"
+expect = "equal"
+[claim.inputs]
+A = { file = "nope.csv" }
+Y = [[1]]
+"#,
+    )
+    .expect("write");
+    let report = claims::run_file(&file).expect("a claims file");
+    let passed: Vec<(&str, bool)> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.id.as_str(), o.passed))
+        .collect();
+    assert_eq!(
+        passed,
+        [
+            ("mine", true),
+            ("mine-wrongly-expected", false),
+            ("rejected", true),
+            ("missing-file", false)
+        ],
+        "{}",
+        report.render_text()
+    );
+    assert!(!report.passed());
+    assert_eq!(report.failures(), 2);
+    let json = report.to_json();
+    assert_eq!(json["passed"], false);
+    assert_eq!(json["claims"][0]["published_reproduced"], true);
+    assert_eq!(json["claims"][1]["verdict"], "differs");
+    assert!(
+        json["claims"][3]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nope.csv"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_built_in_file_reparses_from_its_text() -> Result<(), claims::ClaimsError> {
+    let a = ClaimsFile::parse(claims::DOCUMENTS)?;
+    assert_eq!(a, claims::documents()?);
+    Ok(())
+}
