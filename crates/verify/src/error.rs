@@ -1,0 +1,32 @@
+//! The one error type of `xent-verify`.
+
+/// Why the verifier could not produce a value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Building a problem from the catalogue's or the sweep's inputs was rejected.
+    #[error("invalid problem: {0}")]
+    Problem(#[from] xent_core::Error),
+    /// The arbitrary-precision arithmetic failed (astro-float returned NaN: an allocation
+    /// failure or an argument outside its domain).
+    #[error("arbitrary-precision arithmetic failed: {0}")]
+    Arithmetic(String),
+    /// A claims file (`--claims FILE`) cannot be read or is not a valid claims file.
+    #[error("{}", claims_message(path, source))]
+    Claims {
+        /// The file, as given.
+        path: String,
+        /// What is wrong with it.
+        source: Box<xent_expr::claims::ClaimsError>,
+    },
+}
+
+fn claims_message(path: &str, source: &xent_expr::claims::ClaimsError) -> String {
+    match source {
+        // Its message already names the file.
+        xent_expr::claims::ClaimsError::Io { .. } => format!("--claims {source}"),
+        _ => format!("--claims {path}: {source}"),
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,228 @@
+//! The verifier of `xent`: every statement the source documents make about cross-entropy,
+//! checked against an arbitrary-precision oracle, through every formulation, with error
+//! bounds derived from the arithmetic, into a report whose verdicts are snapshot-tested.
+//!
+//! - [`oracle`]: the definition evaluated in arbitrary precision (astro-float, 256 bits and
+//!   more when needed) and rounded once, correctly, to `f64`: the ground truth everything
+//!   else is measured against in ulps. Fast enough for 10^7 entries drawn from a pool of
+//!   values (each distinct logarithm is computed once).
+//! - [`audit`]: the claims catalogue (one row per statement, citing its document by title,
+//!   with the printed values, the oracle's, each formulation's value, ulp distance and bound,
+//!   the checks, the verdict and the verdict the catalogue records) and a seeded random
+//!   agreement sweep. A verdict that differs from the recorded one fails the audit, in either
+//!   direction.
+//! - [`Report`]: rendered as aligned text or JSON, byte-identical on every machine and
+//!   thread count; `cargo xtask verify` and `xent verify` print it.
+//! - [`tolerance`]: the verifier's named error budgets and bounds, each with its reason (the
+//!   formulations' own bounds are `xent_core::tolerance::ErrorBound`).
+//!
+//! It does not compute losses for production (the formulation crates do), does not fit or
+//! optimise anything, and checks the documents' second binary example only for consistency,
+//! since its inputs were never published.
+//!
+//! ```
+//! use xent_core::published;
+//! use xent_verify::{AuditOptions, Verdict, audit, oracle};
+//!
+//! // The oracle: the documents' binary example, correctly rounded.
+//! let problem = published::binary_example()?;
+//! let truth = oracle::try_binary(&problem)?;
+//! assert_eq!(format!("{:.8}", truth.loss), "0.09864328"); // the published cost, m = 8
+//!
+//! // The audit, without the random sweep: every claim gets the verdict the catalogue records.
+//! let report = audit(&AuditOptions { sweep: false, ..AuditOptions::default() });
+//! assert!(report.passed());
+//! let g1 = report.claims.iter().find(|c| c.id == "G1").expect("the gist's claim");
+//! assert_eq!(g1.verdict, Verdict::HoldsOnlyWhen("n_y = 1".into()));
+//! # Ok::<(), xent_verify::Error>(())
+//! ```
+
+pub mod error;
+pub mod exact;
+pub mod oracle;
+pub mod report;
+pub mod tolerance;
+
+mod catalogue;
+mod sweep;
+
+pub use error::{Error, Result};
+pub use oracle::Oracle;
+pub use report::{
+    Agreement, Check, Claim, Expressions, Outcome, Report, Sweep, SweepCase, Verdict,
+};
+
+use xent_core::Formulation;
+use xent_core::published::{FORMULA, GIST, QUESTION};
+
+/// Every formulation the verifier audits, so that everything loops over implementations.
+/// Adding a formulation is one line here.
+pub fn formulations() -> Vec<Box<dyn Formulation>> {
+    vec![
+        Box::new(xent_sum::Sum),
+        Box::new(xent_dot::Dot),
+        Box::new(xent_matmul::Matmul),
+        Box::new(xent_fused::Fused),
+    ]
+}
+
+/// The seed of the random sweep unless another is given: the bytes of "xent".
+pub const DEFAULT_SEED: u64 = 0x7865_6e74;
+
+/// What an audit runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// Seed of the random sweep's generator.
+    pub seed: u64,
+    /// Whether to run the random sweep at all.
+    pub sweep: bool,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            seed: DEFAULT_SEED,
+            sweep: true,
+        }
+    }
+}
+
+/// Runs the catalogue and (unless disabled) the random sweep through [`formulations`].
+pub fn audit(options: &AuditOptions) -> Report {
+    audit_with(&formulations(), options)
+}
+
+/// [`audit`] through the given formulations.
+pub fn audit_with(formulations: &[Box<dyn Formulation>], options: &AuditOptions) -> Report {
+    let _span = tracing::info_span!("audit", seed = options.seed, sweep = options.sweep).entered();
+    let (claims, platform_ln) = catalogue::claims(formulations);
+    for c in &claims {
+        tracing::info!(claim = %c.id, verdict = %c.verdict, expected = %c.expected, "claim");
+    }
+    let sweep = if options.sweep {
+        sweep::sweep(options.seed, formulations).unwrap_or_else(|e| Sweep {
+            seed: options.seed,
+            cases: vec![SweepCase {
+                id: 0,
+                kind: format!("error: {e}"),
+                predictions: String::new(),
+                labels: String::new(),
+                shape: String::new(),
+                oracle: report::Num(f64::NAN),
+                bound_ulps: 0,
+                within_bound: vec![("sweep".to_owned(), false)],
+            }],
+        })
+    } else {
+        Sweep {
+            seed: options.seed,
+            cases: Vec::new(),
+        }
+    };
+    let expressions = vec![documents_expressions()];
+    Report {
+        expressions,
+        oracle_precision: tolerance::ORACLE_PRECISION,
+        formulations: formulations.iter().map(|f| f.name().to_owned()).collect(),
+        documents: [GIST, QUESTION, FORMULA].map(str::to_owned).to_vec(),
+        platform_ln,
+        claims,
+        sweep,
+    }
+}
+
+/// Where the built-in expression claims live, as the report names them.
+pub const DOCUMENTS_CLAIMS: &str =
+    "crates/expr/claims/documents.toml (the documents' own expressions)";
+
+/// The documents' claims in their own numpy expressions, checked by `xent-expr`.
+fn documents_expressions() -> Expressions {
+    let _span = tracing::info_span!("expressions", file = DOCUMENTS_CLAIMS).entered();
+    let report = match xent_expr::claims::documents() {
+        Ok(file) => xent_expr::claims::run(&file, std::path::Path::new(".")),
+        // The file is compiled in and parsed by xent-expr's own tests: unreachable unless it
+        // is broken, and then the audit fails with the reason rather than panicking.
+        Err(e) => xent_expr::claims::ClaimsReport {
+            outcomes: vec![xent_expr::claims::ClaimOutcome {
+                id: "documents.toml".to_owned(),
+                source: None,
+                expr: String::new(),
+                inputs: String::new(),
+                expect: "readable".to_owned(),
+                verdict: "error".to_owned(),
+                message: e.to_string(),
+                value: None,
+                published: None,
+                published_reproduced: None,
+                published_holds: false,
+                shape: None,
+                expected_shape: None,
+                ty: None,
+                expected_ty: None,
+                note: None,
+                passed: false,
+            }],
+        },
+    };
+    Expressions {
+        file: DOCUMENTS_CLAIMS.to_owned(),
+        report,
+    }
+}
+
+impl Report {
+    /// Checks the claims of a user's claims file (TOML, see `xent_expr::claims`; inputs read
+    /// relative to the file's folder) and appends them to the report: what `--claims FILE`
+    /// does. A file that cannot be read or parsed is an error; a claim that does not hold is
+    /// a failed claim in the report.
+    pub fn add_claims_file(&mut self, path: &std::path::Path) -> Result<()> {
+        let _span = tracing::info_span!("expressions", file = %path.display()).entered();
+        let report = xent_expr::claims::run_file(path).map_err(|source| Error::Claims {
+            path: path.display().to_string(),
+            source: Box::new(source),
+        })?;
+        self.expressions.push(Expressions {
+            file: path.display().to_string(),
+            report,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verdict_that_changes_in_either_direction_fails_the_audit() {
+        let report = audit(&AuditOptions {
+            sweep: false,
+            ..AuditOptions::default()
+        });
+        assert!(report.passed());
+        assert!(report.sweep.cases.is_empty());
+        // A recorded failure that starts to hold, and a recorded truth that starts to fail.
+        for (id, recorded) in [
+            ("G1", Verdict::Fails),
+            ("F1", Verdict::Fails),
+            ("F2", Verdict::Holds),
+        ] {
+            let mut changed = report.clone();
+            for c in changed.claims.iter_mut().filter(|c| c.id == id) {
+                c.expected = recorded.clone();
+            }
+            assert!(!changed.passed(), "{id}");
+            assert_eq!(changed.unexpected().len(), 1);
+            assert!(changed.render_text().contains("UNEXPECTED"));
+        }
+    }
+
+    #[test]
+    fn renderings_are_deterministic() {
+        let options = AuditOptions::default();
+        let (a, b) = (audit(&options), audit(&options));
+        assert_eq!(a.render_text(), b.render_text());
+        assert_eq!(a.render_json(), b.render_json());
+        assert_eq!(a.to_json(), b.to_json());
+    }
+}

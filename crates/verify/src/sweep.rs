@@ -1,0 +1,262 @@
+//! The seeded random agreement sweep: problems of every kind (binary and categorical, from
+//! probabilities and from logits, hard, soft and class-index targets, `n_y = 1` and
+//! `n_y > 1`, confident and uncertain predictions, exact zeros and a `+∞`), each evaluated by
+//! every formulation and held to its a priori bound of the oracle.
+//!
+//! The generator is SplitMix64 on integers, and every input is made from integers by
+//! correctly rounded `f64` operations, so the problems, and with them the report, are the
+//! same on every machine.
+
+use nalgebra::DMatrix;
+use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Formulation};
+
+use crate::error::Result;
+use crate::oracle;
+use crate::report::{Num, Sweep, SweepCase};
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fully specified by its seed.
+pub(crate) struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub(crate) fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), a multiple of 2^-53.
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// A probability in (0, 1), one time in eight within 1e-12 of either end.
+    fn probability(&mut self) -> f64 {
+        let u = self.unit();
+        match self.below(16) {
+            0 => 1e-12 * (u + 0.5),
+            1 => 1.0 - 1e-12 * (u + 0.5),
+            _ => 0.001 + 0.998 * u,
+        }
+    }
+
+    /// A distribution over `k` classes: positive weights, normalised (sums to 1 within
+    /// `k` roundings, well inside the validation tolerance).
+    fn distribution(&mut self, k: usize) -> Vec<f64> {
+        let w: Vec<f64> = (0..k).map(|_| 0.001 + self.unit()).collect();
+        let total: f64 = w.iter().sum();
+        w.iter().map(|x| x / total).collect()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Binary,
+    Categorical,
+}
+
+#[derive(Clone, Copy)]
+enum Inputs {
+    Probabilities,
+    Logits,
+    /// Probabilities with exact 0 and 1 entries under matching labels (`0 · ln 0 = 0`).
+    Edges,
+    /// One positive label on a zero probability: `J = +∞`.
+    Confident,
+}
+
+#[derive(Clone, Copy)]
+enum Targets {
+    Hard,
+    Soft,
+    Classes,
+}
+
+/// The sweep's problems: kind, inputs, targets, rows (`n_y` or `k`), samples.
+const CASES: [(Kind, Inputs, Targets, usize, usize); 18] = [
+    (Kind::Binary, Inputs::Probabilities, Targets::Hard, 1, 8),
+    (Kind::Binary, Inputs::Probabilities, Targets::Hard, 1, 256),
+    (Kind::Binary, Inputs::Probabilities, Targets::Hard, 4, 64),
+    (Kind::Binary, Inputs::Probabilities, Targets::Soft, 3, 100),
+    (Kind::Binary, Inputs::Probabilities, Targets::Hard, 8, 32),
+    (Kind::Binary, Inputs::Probabilities, Targets::Soft, 16, 256),
+    (Kind::Binary, Inputs::Edges, Targets::Hard, 2, 16),
+    (Kind::Binary, Inputs::Confident, Targets::Hard, 2, 8),
+    (Kind::Binary, Inputs::Logits, Targets::Hard, 1, 200),
+    (Kind::Binary, Inputs::Logits, Targets::Hard, 6, 40),
+    (Kind::Binary, Inputs::Logits, Targets::Soft, 2, 50),
+    (
+        Kind::Categorical,
+        Inputs::Probabilities,
+        Targets::Classes,
+        3,
+        50,
+    ),
+    (
+        Kind::Categorical,
+        Inputs::Probabilities,
+        Targets::Classes,
+        10,
+        40,
+    ),
+    (
+        Kind::Categorical,
+        Inputs::Probabilities,
+        Targets::Soft,
+        4,
+        60,
+    ),
+    (Kind::Categorical, Inputs::Logits, Targets::Classes, 5, 100),
+    (Kind::Categorical, Inputs::Logits, Targets::Classes, 10, 30),
+    (Kind::Categorical, Inputs::Logits, Targets::Classes, 32, 128),
+    (Kind::Categorical, Inputs::Logits, Targets::Soft, 3, 40),
+];
+
+enum Problem {
+    Binary(BinaryProblem),
+    Categorical(CategoricalProblem),
+}
+
+fn binary(
+    rng: &mut SplitMix64,
+    inputs: Inputs,
+    targets: Targets,
+    n: usize,
+    m: usize,
+) -> Result<BinaryProblem> {
+    let y = DMatrix::from_fn(n, m, |_, _| match targets {
+        Targets::Soft => rng.unit(),
+        _ => rng.below(2) as f64,
+    });
+    Ok(match inputs {
+        Inputs::Logits => {
+            let z = DMatrix::from_fn(n, m, |_, _| (rng.unit() - 0.5) * 60.0);
+            BinaryProblem::from_logits(z, y)?
+        }
+        Inputs::Probabilities => {
+            BinaryProblem::new(DMatrix::from_fn(n, m, |_, _| rng.probability()), y)?
+        }
+        Inputs::Edges => {
+            // Certain and right where the coin says so, uncertain elsewhere.
+            let a = DMatrix::from_fn(n, m, |i, j| {
+                if rng.below(2) == 0 {
+                    y[(i, j)]
+                } else {
+                    rng.probability()
+                }
+            });
+            BinaryProblem::new(a, y)?
+        }
+        Inputs::Confident => {
+            let mut a = DMatrix::from_fn(n, m, |_, _| rng.probability());
+            let mut y = y;
+            a[(0, 0)] = 0.0;
+            y[(0, 0)] = 1.0;
+            BinaryProblem::new(a, y)?
+        }
+    })
+}
+
+fn categorical(
+    rng: &mut SplitMix64,
+    inputs: Inputs,
+    targets: Targets,
+    k: usize,
+    m: usize,
+) -> Result<CategoricalProblem> {
+    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+    let soft = {
+        let cols: Vec<f64> = (0..m).flat_map(|_| rng.distribution(k)).collect();
+        DMatrix::from_column_slice(k, m, &cols)
+    };
+    Ok(match inputs {
+        Inputs::Logits => {
+            let z = DMatrix::from_fn(k, m, |_, _| (rng.unit() - 0.5) * 40.0);
+            match targets {
+                Targets::Soft => CategoricalProblem::from_logits(z, soft)?,
+                _ => CategoricalProblem::from_logits_with_classes(z, &classes)?,
+            }
+        }
+        _ => {
+            let cols: Vec<f64> = (0..m).flat_map(|_| rng.distribution(k)).collect();
+            let q = DMatrix::from_column_slice(k, m, &cols);
+            match targets {
+                Targets::Soft => CategoricalProblem::new(q, soft)?,
+                _ => CategoricalProblem::with_classes(q, &classes)?,
+            }
+        }
+    })
+}
+
+/// Runs the sweep from `seed` through `formulations`.
+pub(crate) fn sweep(seed: u64, formulations: &[Box<dyn Formulation>]) -> Result<Sweep> {
+    let _span = tracing::info_span!("sweep", seed).entered();
+    let mut rng = SplitMix64::new(seed);
+    let mut cases = Vec::new();
+    for (id, &(kind, inputs, targets, rows, cols)) in CASES.iter().enumerate() {
+        let problem = match kind {
+            Kind::Binary => Problem::Binary(binary(&mut rng, inputs, targets, rows, cols)?),
+            Kind::Categorical => {
+                Problem::Categorical(categorical(&mut rng, inputs, targets, rows, cols)?)
+            }
+        };
+        let (truth, bound) = match &problem {
+            Problem::Binary(p) => (oracle::try_binary(p)?.loss, ErrorBound::binary(p)),
+            Problem::Categorical(p) => {
+                (oracle::try_categorical(p)?.loss, ErrorBound::categorical(p))
+            }
+        };
+        let mut within = Vec::new();
+        for f in formulations {
+            let value = match &problem {
+                Problem::Binary(p) => f.binary(p).nats(),
+                Problem::Categorical(p) => f.categorical(p).nats(),
+            };
+            let ok = bound.admits(value, truth);
+            tracing::debug!(
+                case = id + 1,
+                formulation = f.name(),
+                ulps = xent_core::ulp::ulp_distance(value, truth),
+                bound_ulps = bound.ulps_at(truth),
+                ok,
+                "sweep"
+            );
+            within.push((f.name().to_owned(), ok));
+        }
+        cases.push(SweepCase {
+            id: id + 1,
+            kind: match kind {
+                Kind::Binary => "binary",
+                Kind::Categorical => "categorical",
+            }
+            .to_owned(),
+            predictions: match inputs {
+                Inputs::Logits => "logits",
+                Inputs::Probabilities => "probabilities",
+                Inputs::Edges => "probabilities with 0 and 1",
+                Inputs::Confident => "a 0 under a positive label",
+            }
+            .to_owned(),
+            labels: match targets {
+                Targets::Hard => "hard",
+                Targets::Soft => "soft",
+                Targets::Classes => "class indices",
+            }
+            .to_owned(),
+            shape: format!("({rows}, {cols})"),
+            oracle: Num(truth),
+            bound_ulps: bound.ulps_at(truth),
+            within_bound: within,
+        });
+    }
+    Ok(Sweep { seed, cases })
+}

@@ -1,0 +1,1075 @@
+//! `cargo xtask bench`: speed and memory of every formulation, and of the documents' numpy
+//! expressions on the same arrays.
+//!
+//! For each problem — binary `(1, m)` with `m = 10^3, 10^5, 10^6, 10^7`, hard and soft
+//! labels; categorical with class indices, `(k, m) = (10, 10^6)` and `(1000, 10^4)` — and for
+//! 1 and 2 threads (a rayon pool installed around the timing loop, so pool start-up is not
+//! timed; the BLAS threads for numpy), it times:
+//!
+//! - `sum`, `dot`, `matmul`, `fused`: each [`Formulation`] on the validated problem;
+//! - `fused-checked`: `xent_fused::{binary,categorical}_from_slices` on the raw slices, which
+//!   validates (ranges, NaN, column sums) in the same pass — what the CLI runs;
+//! - `read-floor`: a vectorised sum over both inputs, nothing else: the memory-bandwidth
+//!   floor of any one-pass method on this machine, measured in the same run;
+//! - `numpy-sum`, `numpy-dot`, `numpy-matmul`: the documents' expressions, when `python3`
+//!   with numpy is available (skipped otherwise).
+//!
+//! Each row is repeated until a time budget is spent (at least 3 runs, at most 1000), in each
+//! of `--rounds` passes over the whole grid (2 by default: the machine is shared, and a burst
+//! of load then moves the median less); it reports the median ns per entry over all runs and
+//! their spread (p10–p90 relative to the median; min and max in `bench.json`). Peak extra memory is what the
+//! call allocates beyond its inputs, measured by a counting global allocator (the peak of
+//! live bytes during the call minus the live bytes before it); for numpy, by `tracemalloc`.
+//!
+//! `cargo xtask bench --ln-error` measures instead the fused logarithm's maximum error in
+//! ulps against 192-bit values, on every dispatch path; `--replot` redraws the SVG from the
+//! last `bench.json`.
+//!
+//! Output, under the workspace's `target/xent-bench/` (the workspace root is found from this
+//! crate's `CARGO_MANIFEST_DIR`, whatever `CARGO_TARGET_DIR` says): `bench.json` (one object
+//! per row), `bench.md` (tables, targets, conditions) and `bench.svg` (ns per entry against
+//! `m`, log-log, binary hard labels, one line per formulation and numpy style).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use nalgebra::DMatrix;
+use serde::Serialize;
+use xent_core::{BinaryProblem, CategoricalProblem, Formulation};
+use xent_fused::{ColumnMajor, Fused, FusedOn, Isa, Targets};
+
+/// Options of `cargo xtask bench`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Seconds of repetitions per row (at least 3 runs each).
+    #[arg(long, default_value_t = 0.5)]
+    budget: f64,
+    /// Small sizes only (m ≤ 10^5), for a smoke test.
+    #[arg(long)]
+    quick: bool,
+    /// Do not time numpy even if it is available.
+    #[arg(long)]
+    no_numpy: bool,
+    /// Output directory (default: `<workspace>/target/xent-bench`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Rounds of the whole grid; each row pools the runs of every round, so that a burst of
+    /// load from other processes moves the medians less.
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
+    /// Instead of timing: measure the fused logarithm's maximum error in ulps against
+    /// 192-bit values (every binade, subnormals included, and densely near √½), on the FMA
+    /// and the non-FMA paths. About a minute.
+    #[arg(long)]
+    ln_error: bool,
+    /// Only redraw `bench.svg` from the `bench.json` of an earlier run.
+    #[arg(long)]
+    replot: bool,
+}
+
+/// Counts live heap bytes and their peak, so each row can report what a call allocates.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let live = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
+// `GlobalAlloc` contract is `System`'s; the counters only observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees (non-zero size layout).
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` (through this allocator) with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` was allocated by `System` with `layout`; `new_size` is the caller's.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`, returning its result and the peak of heap bytes it held beyond what was live.
+fn measure_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let out = f();
+    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+}
+
+/// One measured row of `bench.json`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+struct Row {
+    formulation: String,
+    threads: usize,
+    /// `binary` or `categorical`.
+    kind: String,
+    m: usize,
+    /// Rows: `n_y = 1` for binary, classes for categorical.
+    k: usize,
+    /// `hard`, `soft` or `classes`.
+    labels: String,
+    /// Median over the runs.
+    ns_per_entry: f64,
+    ns_per_entry_min: f64,
+    ns_per_entry_max: f64,
+    /// `(p90 − p10) / median`, in percent: the spread of the runs.
+    spread_percent: f64,
+    runs: usize,
+    /// Rounds of the whole grid the runs come from (see `--rounds`).
+    rounds: usize,
+    peak_extra_bytes: usize,
+    /// The summed log-likelihood it returned (a checksum: all formulations agree); none for
+    /// numpy, whose value stays in Python.
+    log_likelihood: Option<f64>,
+    /// The runs, in seconds (not written).
+    #[serde(skip)]
+    times: Vec<f64>,
+}
+
+/// One problem of the grid, its inputs, and its validated forms.
+struct Case {
+    kind: &'static str,
+    labels: &'static str,
+    k: usize,
+    m: usize,
+    pred: DMatrix<f64>,
+    /// Labels (binary) or dense one-hot targets (categorical).
+    targets: DMatrix<f64>,
+    classes: Vec<usize>,
+}
+
+impl Case {
+    fn entries(&self) -> usize {
+        self.k * self.m
+    }
+
+    fn name(&self) -> String {
+        match self.kind {
+            "binary" => format!("binary {} m = {}", self.labels, pow10(self.m)),
+            _ => format!("categorical ({}, {})", pow10(self.k), pow10(self.m)),
+        }
+    }
+}
+
+/// `10^e` for powers of ten, the number otherwise.
+fn pow10(n: usize) -> String {
+    let mut e = 0;
+    let mut v = n;
+    while v >= 10 && v.is_multiple_of(10) {
+        v /= 10;
+        e += 1;
+    }
+    if v == 1 && e > 1 {
+        format!("10^{e}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// SplitMix64, seeded: every run times the same data.
+struct Rng(u64);
+
+impl Rng {
+    fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn binary_case(m: usize, soft: bool) -> Case {
+    let mut rng = Rng(m as u64 + u64::from(soft));
+    let a = DMatrix::from_fn(1, m, |_, _| rng.unit().clamp(1e-9, 1.0 - 1e-9));
+    let y = DMatrix::from_fn(1, m, |_, _| {
+        let u = rng.unit();
+        if soft { u } else { u.round() }
+    });
+    Case {
+        kind: "binary",
+        labels: if soft { "soft" } else { "hard" },
+        k: 1,
+        m,
+        pred: a,
+        targets: y,
+        classes: Vec::new(),
+    }
+}
+
+fn categorical_case(k: usize, m: usize) -> Case {
+    let mut rng = Rng((k * m) as u64 ^ 0xc1a55);
+    let mut q = DMatrix::from_fn(k, m, |_, _| rng.unit() + 0.01);
+    for mut col in q.column_iter_mut() {
+        let total: f64 = col.iter().sum();
+        col /= total;
+    }
+    let classes: Vec<usize> = (0..m)
+        .map(|_| ((rng.unit() * k as f64) as usize).min(k - 1))
+        .collect();
+    let mut p = DMatrix::zeros(k, m);
+    for (j, &c) in classes.iter().enumerate() {
+        p[(c, j)] = 1.0;
+    }
+    Case {
+        kind: "categorical",
+        labels: "classes",
+        k,
+        m,
+        pred: q,
+        targets: p,
+        classes,
+    }
+}
+
+/// Times `f` within the budget: (median, min, max) seconds, runs, peak extra bytes, result.
+fn time_it(budget: f64, mut f: impl FnMut() -> f64) -> (Vec<f64>, usize, f64) {
+    // Warm-up: first-touch of pages, lazily allocated thread-locals, the ISA detection.
+    let (mut value, _) = measure_peak(&mut f);
+    let mut times = Vec::new();
+    let mut peak = 0;
+    let start = Instant::now();
+    while times.len() < 1000 && (times.len() < 3 || start.elapsed().as_secs_f64() < budget) {
+        let t = Instant::now();
+        let (v, p) = measure_peak(&mut f);
+        times.push(t.elapsed().as_secs_f64());
+        peak = peak.max(p);
+        value = v;
+    }
+    (times, peak, value)
+}
+
+fn row(
+    formulation: &str,
+    threads: usize,
+    case: &Case,
+    times: &[f64],
+    peak: usize,
+    value: f64,
+) -> Row {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let per = 1e9 / case.entries() as f64;
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize] * per;
+    let median = at(0.5);
+    let (min, max) = (sorted[0] * per, sorted[sorted.len() - 1] * per);
+    let (p10, p90) = (at(0.1), at(0.9));
+    Row {
+        formulation: formulation.to_string(),
+        threads,
+        kind: case.kind.to_string(),
+        m: case.m,
+        k: case.k,
+        labels: case.labels.to_string(),
+        ns_per_entry: median,
+        ns_per_entry_min: min,
+        ns_per_entry_max: max,
+        spread_percent: 100.0 * (p90 - p10) / median,
+        runs: times.len(),
+        rounds: 1,
+        peak_extra_bytes: peak,
+        log_likelihood: value.is_finite().then_some(value),
+        times: times.to_vec(),
+    }
+}
+
+/// Rows of several rounds merged: the runs of each row pooled, its statistics recomputed.
+fn merge_rounds(rounds: Vec<Vec<Row>>, cases: &[Case]) -> Vec<Row> {
+    let mut merged: Vec<Row> = Vec::new();
+    for r in rounds.into_iter().flatten() {
+        let same = merged.iter_mut().find(|m| {
+            m.formulation == r.formulation
+                && m.threads == r.threads
+                && m.kind == r.kind
+                && m.m == r.m
+                && m.k == r.k
+                && m.labels == r.labels
+        });
+        match same {
+            None => merged.push(r),
+            Some(m) => {
+                let Some(case) = cases
+                    .iter()
+                    .find(|c| c.kind == m.kind && c.m == m.m && c.k == m.k && c.labels == m.labels)
+                else {
+                    continue;
+                };
+                let mut times = std::mem::take(&mut m.times);
+                times.extend(&r.times);
+                let peak = m.peak_extra_bytes.max(r.peak_extra_bytes);
+                let value = r.log_likelihood.unwrap_or(f64::NAN);
+                let rounds = m.rounds + 1;
+                *m = row(&r.formulation, r.threads, case, &times, peak, value);
+                m.rounds = rounds;
+            }
+        }
+    }
+    merged
+}
+
+/// A vectorised sum over the inputs (one or two slices of equal length when two): what a
+/// single pass must at least cost.
+fn read_floor(a: &[f64], b: Option<&[f64]>) -> f64 {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 14;
+    fn sum(a: &[f64], b: &[f64]) -> f64 {
+        let mut acc = [0.0f64; 8];
+        for (a, b) in a.chunks(8).zip(b.chunks(8)) {
+            for ((acc, a), b) in acc.iter_mut().zip(a).zip(b) {
+                *acc += a + b;
+            }
+        }
+        acc.iter().sum()
+    }
+    match b {
+        Some(b) => a
+            .par_chunks(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .map(|(a, b)| sum(a, b))
+            .sum(),
+        None => a
+            .par_chunks(2 * CHUNK)
+            .map(|a| {
+                let (x, y) = a.split_at(a.len() / 2);
+                sum(x, y)
+                    + if a.len() % 2 == 1 {
+                        a[a.len() - 1]
+                    } else {
+                        0.0
+                    }
+            })
+            .sum(),
+    }
+}
+
+fn measure_case(case: &Case, threads: usize, budget: f64, rows: &mut Vec<Row>) -> Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let formulations: [&dyn Formulation; 4] =
+        [&xent_sum::Sum, &xent_dot::Dot, &xent_matmul::Matmul, &Fused];
+    let pred = ColumnMajor::from(&case.pred);
+    let targets = ColumnMajor::from(&case.targets);
+    pool.install(|| -> Result<()> {
+        if case.kind == "binary" {
+            let problem = BinaryProblem::new(case.pred.clone(), case.targets.clone())?;
+            for f in formulations {
+                let (t, p, v) = time_it(budget, || f.binary(&problem).log_likelihood);
+                rows.push(row(f.name(), threads, case, &t, p, v));
+            }
+            let (t, p, v) = time_it(budget, || {
+                xent_fused::binary_from_slices(pred, targets, false)
+                    .map_or(f64::NAN, |e| e.log_likelihood)
+            });
+            rows.push(row("fused-checked", threads, case, &t, p, v));
+        } else {
+            let problem = CategoricalProblem::with_classes(case.pred.clone(), &case.classes)?;
+            for f in formulations {
+                let (t, p, v) = time_it(budget, || f.categorical(&problem).log_likelihood);
+                rows.push(row(f.name(), threads, case, &t, p, v));
+            }
+            let (t, p, v) = time_it(budget, || {
+                xent_fused::categorical_from_slices(pred, Targets::Classes(&case.classes), false)
+                    .map_or(f64::NAN, |e| e.log_likelihood)
+            });
+            rows.push(row("fused-checked", threads, case, &t, p, v));
+        }
+        // The floor reads what a one-pass method reads: both inputs (binary), the
+        // predictions (categorical with class indices).
+        let second = (case.kind == "binary").then(|| case.targets.as_slice());
+        let (t, p, v) = time_it(budget, || read_floor(case.pred.as_slice(), second));
+        rows.push(row("read-floor", threads, case, &t, p, v));
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `python3` with numpy, if importable: its version.
+fn numpy_version() -> Option<String> {
+    let out = Command::new("python3")
+        .args(["-c", "import numpy; print(numpy.__version__)"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[derive(serde::Deserialize)]
+struct NumpyStyle {
+    style: String,
+    times: Vec<f64>,
+    peak_extra_bytes: usize,
+}
+
+fn write_raw(path: &Path, m: &DMatrix<f64>) -> Result<()> {
+    let bytes: Vec<u8> = m.as_slice().iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn measure_numpy(
+    case: &Case,
+    threads: usize,
+    budget: f64,
+    dir: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/numpy_styles.py");
+    let (pred, targets) = (dir.join("pred.f64"), dir.join("targets.f64"));
+    write_raw(&pred, &case.pred)?;
+    write_raw(&targets, &case.targets)?;
+    let t = threads.to_string();
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([case.kind, &case.k.to_string(), &case.m.to_string()])
+        .arg(&pred)
+        .arg(&targets)
+        .args([budget.to_string(), "1000".to_string()])
+        .env("OPENBLAS_NUM_THREADS", &t)
+        .env("OMP_NUM_THREADS", &t)
+        .env("MKL_NUM_THREADS", &t)
+        .output()
+        .context("running python3")?;
+    if !out.status.success() {
+        bail!(
+            "numpy_styles.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let s: NumpyStyle = serde_json::from_str(line)?;
+        let name = format!("numpy-{}", s.style);
+        rows.push(row(
+            &name,
+            threads,
+            case,
+            &s.times,
+            s.peak_extra_bytes,
+            f64::NAN,
+        ));
+    }
+    Ok(())
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+fn workspace_root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+/// Runs the task: in a release build. `cargo xtask` builds in the dev profile, where the
+/// formulations are not optimised; a debug build re-runs itself with `--release`.
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
+    if cfg!(debug_assertions) && std::env::var_os("XENT_BENCH_DEBUG").is_none() {
+        eprintln!(
+            "xent bench: re-running in release mode (set XENT_BENCH_DEBUG=1 to stay in debug)"
+        );
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--",
+                "bench",
+            ])
+            .args(std::env::args_os().skip(2))
+            .status()
+            .context("running cargo run --release")?;
+        return Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let started = Instant::now();
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| workspace_root().join("target/xent-bench"));
+    std::fs::create_dir_all(&out_dir)?;
+    if args.ln_error {
+        return ln_error();
+    }
+    if args.replot {
+        let json = std::fs::read_to_string(out_dir.join("bench.json"))
+            .context("reading bench.json (run `cargo xtask bench` first)")?;
+        let rows: Vec<Row> = serde_json::from_str(&json)?;
+        plot(&rows, &out_dir.join("bench.svg"))?;
+        eprintln!("wrote {}", out_dir.join("bench.svg").display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let numpy = if args.no_numpy { None } else { numpy_version() };
+    let load_before = load_average();
+    eprintln!(
+        "xent bench: {} ({} logical CPUs), fused path {}, numpy {}, load {load_before}",
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        Isa::detect(),
+        numpy.as_deref().unwrap_or("not available: skipped"),
+    );
+
+    let sizes: &[usize] = if args.quick {
+        &[1_000, 100_000]
+    } else {
+        &[1_000, 100_000, 1_000_000, 10_000_000]
+    };
+    let mut cases = Vec::new();
+    for soft in [false, true] {
+        for &m in sizes {
+            cases.push(binary_case(m, soft));
+        }
+    }
+    if args.quick {
+        cases.push(categorical_case(10, 10_000));
+        cases.push(categorical_case(1000, 100));
+    } else {
+        cases.push(categorical_case(10, 1_000_000));
+        cases.push(categorical_case(1000, 10_000));
+    }
+
+    let mut rounds = Vec::new();
+    for round in 1..=args.rounds.max(1) {
+        let mut rows = Vec::new();
+        for case in &cases {
+            for threads in [1, 2] {
+                let t = Instant::now();
+                measure_case(case, threads, args.budget, &mut rows)?;
+                if numpy.is_some()
+                    && let Err(e) = measure_numpy(case, threads, args.budget, &out_dir, &mut rows)
+                {
+                    eprintln!("  numpy skipped: {e:#}");
+                }
+                eprintln!(
+                    "  round {round}: {} · {threads} thread{}: {:.1} s",
+                    case.name(),
+                    if threads == 1 { "" } else { "s" },
+                    t.elapsed().as_secs_f64()
+                );
+            }
+        }
+        rounds.push(rows);
+    }
+    let rows = merge_rounds(rounds, &cases);
+    for scratch in ["pred.f64", "targets.f64"] {
+        let _ = std::fs::remove_file(out_dir.join(scratch));
+    }
+    let paths = isa_rows(args.budget)?;
+    let ln_alone = ln_speed(args.budget);
+    let load_after = load_average();
+
+    let json = serde_json::to_string_pretty(&rows)?;
+    std::fs::write(out_dir.join("bench.json"), json + "\n")?;
+    let conditions = Conditions {
+        rounds: args.rounds.max(1),
+        cpu: cpu_model(),
+        cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        isa: Isa::detect(),
+        numpy,
+        load_before,
+        load_after,
+        elapsed: started.elapsed(),
+    };
+    let md = markdown(&rows, &cases, &paths, ln_alone, &conditions);
+    std::fs::write(out_dir.join("bench.md"), &md)?;
+    plot(&rows, &out_dir.join("bench.svg"))?;
+    println!("{md}");
+    eprintln!(
+        "wrote {}/bench.{{json,md,svg}} in {:.0} s",
+        out_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The largest error, in ulps (fractional), of `xent_fused::math::ln_slice` on each path this
+/// CPU has, against the logarithm evaluated with 192 bits and compared before rounding.
+fn ln_error() -> Result<ExitCode> {
+    use astro_float::{BigFloat, Consts, RoundingMode, Sign};
+    const P: usize = 192;
+    const RM: RoundingMode = RoundingMode::ToEven;
+    let mut cc = Consts::new().map_err(|e| anyhow::anyhow!("astro-float: {e:?}"))?;
+    // Every binade from the subnormals up, and the regions where the reduction cancels most.
+    let mut rng = Rng(2024);
+    let mut x: Vec<f64> = Vec::new();
+    for biased in 0..2047u64 {
+        for _ in 0..200 {
+            let bits = (rng.unit() * (1u64 << 52) as f64) as u64;
+            x.push(f64::from_bits((biased << 52) | bits));
+        }
+    }
+    x.extend((0..600_000).map(|_| 0.69 + 0.03 * rng.unit()));
+    x.extend((0..400_000).map(|_| 1.0 + rng.unit()));
+    x.retain(|&v| v > 0.0 && v != 1.0);
+    // 2^54 · x, exactly, for subnormal x (whose BigFloat conversion is then exact too).
+    let ln2 = BigFloat::from_f64(2.0, P).ln(P, RM, &mut cc);
+    let exact: Vec<BigFloat> = x
+        .iter()
+        .map(|&v| {
+            if v < f64::MIN_POSITIVE {
+                let scaled = BigFloat::from_f64(v * 18_014_398_509_481_984.0, P).ln(P, RM, &mut cc);
+                scaled.sub(&ln2.mul(&BigFloat::from_f64(54.0, P), P, RM), P, RM)
+            } else {
+                BigFloat::from_f64(v, P).ln(P, RM, &mut cc)
+            }
+        })
+        .collect();
+    let to_f64 = |b: &BigFloat| -> f64 {
+        match b.as_raw_parts() {
+            Some((m, _, sign, e, _)) if !b.is_zero() => {
+                let top = m.last().copied().unwrap_or(0) as f64;
+                let v = top * 2f64.powi(e - 64);
+                if sign == Sign::Neg { -v } else { v }
+            }
+            _ => 0.0,
+        }
+    };
+    println!(
+        "ln: maximum error against 192-bit values, {} arguments",
+        x.len()
+    );
+    for isa in Isa::available() {
+        if isa == Isa::Portable && Isa::detect() != Isa::Portable {
+            continue; // the same bits as the other FMA paths (tested), at libm-fma speed
+        }
+        let mut out = vec![0.0; x.len()];
+        xent_fused::math::ln_slice(isa, &x, &mut out);
+        let mut worst = (0.0f64, 0.0f64);
+        for ((&v, &got), e) in x.iter().zip(&out).zip(&exact) {
+            let d = BigFloat::from_f64(got, P).sub(e, P, RM);
+            let ulps = (to_f64(&d) / xent_core::ulp::ulp(got)).abs();
+            if ulps > worst.0 {
+                worst = (ulps, v);
+            }
+        }
+        println!(
+            "  {:9} {:.4} ulp (at x = {:e})",
+            isa.name(),
+            worst.0,
+            worst.1
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The fused path on every dispatch path this CPU has: binary hard labels, `m = 10^5`, one
+/// thread (in cache).
+fn isa_rows(budget: f64) -> Result<Vec<(Isa, f64)>> {
+    let case = binary_case(100_000, false);
+    let problem = BinaryProblem::new(case.pred.clone(), case.targets.clone())?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut out = Vec::new();
+    for isa in Isa::available() {
+        let Some(f) = FusedOn::new(isa) else { continue };
+        let (t, _, _) =
+            pool.install(|| time_it(budget / 2.0, || f.binary(&problem).log_likelihood));
+        let r = row("fused", 1, &case, &t, 0, 0.0);
+        out.push((isa, r.ns_per_entry));
+    }
+    Ok(out)
+}
+
+/// The vectorised logarithm alone on the detected path: ns per value, 10^5 values in cache.
+fn ln_speed(budget: f64) -> f64 {
+    let mut rng = Rng(7);
+    let x: Vec<f64> = (0..100_000).map(|_| rng.unit()).collect();
+    let mut out = vec![0.0; x.len()];
+    let isa = Isa::detect();
+    let deadline = Instant::now() + Duration::from_secs_f64(budget / 2.0);
+    let mut best = f64::INFINITY;
+    while best.is_infinite() || Instant::now() < deadline {
+        let t = Instant::now();
+        xent_fused::math::ln_slice(isa, &x, &mut out);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    best * 1e9 / x.len() as f64
+}
+
+struct Conditions {
+    rounds: usize,
+    cpu: String,
+    cpus: usize,
+    isa: Isa,
+    numpy: Option<String>,
+    load_before: String,
+    load_after: String,
+    elapsed: Duration,
+}
+
+const COLUMNS: [&str; 9] = [
+    "sum",
+    "dot",
+    "matmul",
+    "fused",
+    "fused-checked",
+    "read-floor",
+    "numpy-sum",
+    "numpy-dot",
+    "numpy-matmul",
+];
+
+fn find<'r>(rows: &'r [Row], f: &str, threads: usize, case: &Case) -> Option<&'r Row> {
+    rows.iter().find(|r| {
+        r.formulation == f
+            && r.threads == threads
+            && r.kind == case.kind
+            && r.m == case.m
+            && r.k == case.k
+            && r.labels == case.labels
+    })
+}
+
+fn bytes(n: usize) -> String {
+    match n {
+        0 => "0".into(),
+        n if n < 1 << 10 => format!("{n} B"),
+        n if n < 1 << 20 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+fn markdown(
+    rows: &[Row],
+    cases: &[Case],
+    paths: &[(Isa, f64)],
+    ln_alone: f64,
+    c: &Conditions,
+) -> String {
+    let mut md = String::new();
+    let present: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|f| rows.iter().any(|r| r.formulation == *f))
+        .collect();
+    let _ = writeln!(md, "# xent bench\n");
+    let _ = writeln!(
+        md,
+        "ns per entry (matrix entry), median over the runs, and the spread of the runs \
+         `(p90 − p10) / median`. `read-floor` only reads the inputs: the memory floor of any one pass.\n"
+    );
+    let _ = writeln!(md, "| problem | threads | {} |", present.join(" | "));
+    let _ = writeln!(md, "|---|---|{}", "---:|".repeat(present.len()));
+    for case in cases {
+        for threads in [1, 2] {
+            let cells: Vec<String> = present
+                .iter()
+                .map(|f| match find(rows, f, threads, case) {
+                    Some(r) => format!("{:.2} ±{:.0}%", r.ns_per_entry, r.spread_percent),
+                    None => "–".into(),
+                })
+                .collect();
+            let _ = writeln!(
+                md,
+                "| {} | {threads} | {} |",
+                case.name(),
+                cells.join(" | ")
+            );
+        }
+    }
+    let _ = writeln!(md, "\nPeak extra memory (beyond the inputs), 1 thread:\n");
+    let _ = writeln!(md, "| problem | {} |", present.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---:|".repeat(present.len()));
+    for case in cases {
+        let cells: Vec<String> = present
+            .iter()
+            .map(|f| find(rows, f, 1, case).map_or("–".into(), |r| bytes(r.peak_extra_bytes)))
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", case.name(), cells.join(" | "));
+    }
+    // Ratios against the fused path.
+    let _ = writeln!(
+        md,
+        "\nSpeed-up of `fused` over each, 1 thread (time of X / time of fused):\n"
+    );
+    let others: Vec<&str> = present
+        .iter()
+        .copied()
+        .filter(|f| *f != "fused" && *f != "read-floor")
+        .collect();
+    let _ = writeln!(md, "| problem | {} |", others.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---:|".repeat(others.len()));
+    for case in cases {
+        let Some(fused) = find(rows, "fused", 1, case) else {
+            continue;
+        };
+        let cells: Vec<String> = others
+            .iter()
+            .map(|f| {
+                find(rows, f, 1, case).map_or("–".into(), |r| {
+                    format!("{:.1}×", r.ns_per_entry / fused.ns_per_entry)
+                })
+            })
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", case.name(), cells.join(" | "));
+    }
+
+    // The issue's targets.
+    let _ = writeln!(
+        md,
+        "\nTargets (issue #5), binary hard labels unless said:\n"
+    );
+    let _ = writeln!(md, "| target | measured | floor (`read-floor`) | |");
+    let _ = writeln!(md, "|---|---:|---:|---|");
+    let pick = |f: &str, threads, kind: &str, labels: &str, m: usize| {
+        rows.iter().find(|r| {
+            r.formulation == f
+                && r.threads == threads
+                && r.kind == kind
+                && r.labels == labels
+                && r.m == m
+        })
+    };
+    let targets: [(&str, &str, usize, &str, &str, usize, f64); 5] = [
+        (
+            "fused, 1 thread, m = 10^7: ≤ 1.0 ns",
+            "fused",
+            1,
+            "binary",
+            "hard",
+            10_000_000,
+            1.0,
+        ),
+        (
+            "fused, 2 threads, m = 10^7: ≤ 0.6 ns",
+            "fused",
+            2,
+            "binary",
+            "hard",
+            10_000_000,
+            0.6,
+        ),
+        (
+            "fused, 1 thread, m = 10^5 (in cache): ≤ 1.0 ns",
+            "fused",
+            1,
+            "binary",
+            "hard",
+            100_000,
+            1.0,
+        ),
+        (
+            "fused, soft labels, 1 thread, m = 10^7: ≤ 1.8 ns",
+            "fused",
+            1,
+            "binary",
+            "soft",
+            10_000_000,
+            1.8,
+        ),
+        (
+            "categorical (10, 10^6), class indices, with the column-sum check (fused-checked), 1 thread: ≤ 0.5 ns",
+            "fused-checked",
+            1,
+            "categorical",
+            "classes",
+            1_000_000,
+            0.5,
+        ),
+    ];
+    for (name, f, threads, kind, labels, m, limit) in targets {
+        let Some(r) = pick(f, threads, kind, labels, m) else {
+            continue;
+        };
+        let floor =
+            pick("read-floor", threads, kind, labels, m).map_or(f64::NAN, |r| r.ns_per_entry);
+        let verdict = if r.ns_per_entry <= limit {
+            "met".to_string()
+        } else {
+            format!("missed by {:.2} ns", r.ns_per_entry - limit)
+        };
+        let _ = writeln!(
+            md,
+            "| {name} | {:.2} | {floor:.2} | {verdict} |",
+            r.ns_per_entry
+        );
+    }
+    let worst = rows
+        .iter()
+        .filter(|r| r.formulation == "fused" || r.formulation == "fused-checked")
+        .map(|r| r.peak_extra_bytes)
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        md,
+        "| peak extra memory of the fused path: ≤ 1 MiB | {} (largest over all rows) | | {} |",
+        bytes(worst),
+        if worst <= 1 << 20 { "met" } else { "missed" }
+    );
+
+    let _ = writeln!(
+        md,
+        "\nThe fused path on each dispatch path (binary hard, m = 10^5, 1 thread):\n"
+    );
+    let _ = writeln!(md, "| path | ns per entry |");
+    let _ = writeln!(md, "|---|---:|");
+    for (isa, ns) in paths {
+        let _ = writeln!(md, "| {isa} | {ns:.2} |");
+    }
+    let _ = writeln!(
+        md,
+        "\nThe vectorised logarithm alone ({}): {ln_alone:.2} ns per value (10^5 values, in cache).",
+        c.isa
+    );
+    let _ = writeln!(
+        md,
+        "\nConditions: {} ({} logical CPUs); fused path {}; numpy {}; load average {} before, \
+         {} after; {} round(s) of the grid; {:.0} s in all.",
+        c.cpu,
+        c.cpus,
+        c.isa,
+        c.numpy.as_deref().unwrap_or("not available (skipped)"),
+        c.load_before,
+        c.load_after,
+        c.rounds,
+        c.elapsed.as_secs_f64()
+    );
+    md
+}
+
+/// ns per entry against m, log-log: binary hard labels, one thread, one line per
+/// formulation and numpy style (and the fused path on two threads).
+fn plot(rows: &[Row], path: &Path) -> Result<()> {
+    use plotters::prelude::*;
+
+    let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.kind == "binary" && r.labels == "hard")
+    {
+        let name = match (r.formulation.as_str(), r.threads) {
+            ("fused", 2) => "fused, 2 threads".to_string(),
+            ("read-floor", 1) => "read-floor (memory)".to_string(),
+            (_, 1) => r.formulation.clone(),
+            _ => continue,
+        };
+        series
+            .entry(name)
+            .or_default()
+            .push((r.m as f64, r.ns_per_entry));
+    }
+    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+    for p in series.values().flatten() {
+        lo = lo.min(p.1);
+        hi = hi.max(p.1);
+    }
+    if series.is_empty() {
+        return Ok(());
+    }
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Binary cross-entropy, hard labels, 1 thread unless noted: ns per entry (lower is better)",
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            (500f64..2e7f64).log_scale(),
+            // Room above the data for the legend.
+            ((lo * 0.7)..(hi * 40.0)).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("m (samples)")
+        .y_desc("ns per entry")
+        .x_label_formatter(&|x| format!("{x:.0e}"))
+        .y_labels(12)
+        .y_label_formatter(&|y| format!("{y}"))
+        .draw()?;
+    let palette = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    for (i, (name, mut points)) in series.into_iter().enumerate() {
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let color = palette[i % palette.len()];
+        let width = if name.starts_with("fused") { 3 } else { 2 };
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(width)))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
+            });
+        chart.draw_series(
+            points
+                .into_iter()
+                .map(|p| Circle::new(p, 3, color.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! `cargo xtask`: the project's tasks, one subcommand each (matklad's cargo-xtask
+//! convention). It orchestrates; the logic lives in the library crates, so `cargo test` and
+//! `cargo xtask verify` cannot diverge.
+//!
+//! - `cargo xtask verify [--format text|json] [--claims FILE]`: the audit CI runs;
+//! - `cargo xtask bench`: speed and memory of every formulation, against numpy.
+
+mod bench;
+mod verify;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "xent's tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// The audit: every claim of the source documents, the oracle, bounds, a random sweep, and
+    /// the documents' own numpy expressions (plus any --claims FILE).
+    Verify(verify::Args),
+    /// Benchmarks: ns per entry and peak extra memory of every formulation, against numpy.
+    Bench(bench::Args),
+}
+
+fn main() -> anyhow::Result<std::process::ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().task {
+        Task::Verify(args) => verify::run(args),
+        Task::Bench(args) => bench::run(args),
+    }
+}
