@@ -1,0 +1,377 @@
+//! The `xent` command: the cross-entropy of the arrays a numpy or PyTorch user already has,
+//! in the unit they want, computed every way, the ways checked against each other.
+//!
+//! ```text
+//! xent binary      --pred FILE --labels FILE                      [options]
+//! xent categorical --pred FILE (--target FILE | --classes FILE)   [options]
+//! xent verify      [--format text|json] [--claims FILE]
+//! xent check       'EXPR' [--kind binary|categorical] [--pred FILE (--labels FILE | --target FILE)]
+//! ```
+//!
+//! This library holds everything but argument parsing's last step and the process exit, so
+//! it can be tested without spawning the binary:
+//!
+//! - [`input`] reads `.npy` (float64, float32, every integer type, bool; C or Fortran order;
+//!   1-D or 2-D) and `.csv` files into `f64`, once;
+//! - [`layout`] places them in the documents' `(outputs, samples)` layout (`--layout cols`
+//!   or `rows`, 1-D rules) and translates validation errors back into the user's file,
+//!   position and layout;
+//! - [`evaluate`] runs the formulations one after another (the one list:
+//!   [`evaluate::formulations`]), takes the reported value from
+//!   [`evaluate::most_accurate`], and checks every pair against the a priori
+//!   [`xent_core::ErrorBound`];
+//! - [`output`] renders a text table or one JSON object;
+//! - [`Error`] is every refusal, each naming the file, the position and the rule.
+//!
+//! It deliberately does not compute anything itself: validation is `xent-core`'s, the
+//! arithmetic the formulation crates'. It does not renormalise distributions, clip
+//! probabilities or guess a layout.
+//!
+//! Exit statuses: 0 for a result (a `+∞` loss included), 1 when the formulations disagree
+//! beyond their bounds, 2 for any input or usage error (nothing is printed on stdout then).
+//!
+//! ```
+//! use xent_cli::{Cli, run};
+//! use clap::Parser;
+//!
+//! // Bad input is an error that names the file: here, one that does not exist.
+//! let cli = Cli::try_parse_from(["xent", "binary", "--pred", "missing.npy", "--labels", "Y.npy"])?;
+//! let err = run(&cli).unwrap_err();
+//! assert!(err.to_string().starts_with("--pred missing.npy: cannot read it"));
+//! # Ok::<(), clap::Error>(())
+//! ```
+
+pub mod check;
+pub mod error;
+pub mod evaluate;
+pub mod input;
+pub mod layout;
+pub mod output;
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
+use xent_core::{BinaryProblem, CategoricalProblem, LogBase};
+
+use error::FileRef;
+pub use error::{Error, Result};
+use evaluate::Problem;
+use layout::{Layout, Other, Role};
+
+const AFTER_HELP: &str = "\
+Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D) or
+.csv (one row of numbers per line, separated by commas, spaces around them allowed; blank
+lines only at the end). Anything else is an input error.
+
+Layout: with --layout cols (the default) each column of a 2-D array is a sample, the
+documents' (outputs, samples); with --layout rows each row is a sample (PyTorch, Keras).
+A 1-D --pred is m samples of one output for `binary`, one distribution over k classes
+for `categorical`. --classes holds one class index per sample: a 1-D array (or a
+one-line or one-column .csv), integers or whole numbers from 0 to k - 1.
+
+Errors name the file, the position and the rule: .npy positions are numpy indices
+(from 0, in your layout), .csv positions are line and column numbers (from 1).
+
+Exit status: 0 with a result (a +inf loss included: a confident wrong prediction is a
+result, not an error), 1 when the formulations disagree beyond their a priori bounds,
+2 for any input or usage error. Set RUST_LOG (e.g. RUST_LOG=info) for tracing on stderr.";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "xent",
+    version,
+    about = "Cross-entropy of .npy and .csv arrays, computed every way and checked",
+    long_about = "Cross-entropy of .npy and .csv arrays, computed every way and checked.\n\n\
+        Computes the loss with every formulation (the np.sum, np.dot and np.matmul styles), \
+        reports the most accurate value in the unit asked for, and checks that every pair of \
+        formulations agrees within the a priori bound of its arithmetic.",
+    after_long_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// What to compute.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Binary cross-entropy: J = -(1/m) Σ [Y ln A + (1 - Y) ln(1 - A)]
+    #[command(after_long_help = AFTER_HELP)]
+    Binary {
+        /// Predictions A, probabilities in [0, 1] (logits with --from-logits)
+        #[arg(long, value_name = "FILE")]
+        pred: PathBuf,
+        /// Labels Y in [0, 1] (soft labels allowed), the same shape as --pred
+        #[arg(long, value_name = "FILE")]
+        labels: PathBuf,
+        /// Options shared with `categorical`.
+        #[command(flatten)]
+        options: Options,
+    },
+    /// Categorical cross-entropy: J = -(1/m) Σ P ln Q, each sample a distribution
+    #[command(after_long_help = AFTER_HELP)]
+    Categorical {
+        /// Predicted distributions Q, each sample summing to 1 (logits with --from-logits)
+        #[arg(long, value_name = "FILE")]
+        pred: PathBuf,
+        /// The targets, as distributions or as class indices.
+        #[command(flatten)]
+        targets: Targets,
+        /// Options shared with `binary`.
+        #[command(flatten)]
+        options: Options,
+    },
+    /// The verifier's report, as `cargo xtask verify`; exit status 1 unless every claim holds
+    Verify {
+        /// Output format
+        #[arg(long, value_enum, default_value_t, value_name = "text|json")]
+        format: output::Format,
+        /// Also check the claims of this TOML claims file (numpy expressions, inputs inline
+        /// or as .csv files beside it); may be given more than once
+        #[arg(long, value_name = "FILE")]
+        claims: Vec<PathBuf>,
+    },
+    /// Check a numpy-style loss expression against the definition: its shape (symbolically,
+    /// with n_y, m, k as symbols), its value and a verdict; exit status 1 unless it is the loss
+    #[command(after_long_help = CHECK_AFTER_HELP)]
+    Check {
+        /// The expression, quoted, e.g. '-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m' (a
+        /// leading minus sign is part of it, never a flag)
+        #[arg(value_name = "EXPR", allow_hyphen_values = true)]
+        expr: String,
+        /// Binary (A, Y) or categorical (Q, P) cross-entropy
+        #[arg(long, value_enum, default_value_t, value_name = "binary|categorical")]
+        kind: KindArg,
+        /// Predictions to check it on (A, A2, Q, q); without files, a seeded suite of
+        /// problems with n_y = 1 and n_y > 1 and probes of the edges
+        #[arg(long, value_name = "FILE", requires = "truth")]
+        pred: Option<PathBuf>,
+        /// Labels (Y), the same shape as --pred
+        #[arg(long, value_name = "FILE", group = "truth", requires = "pred")]
+        labels: Option<PathBuf>,
+        /// Targets (P, p), the same shape as --pred
+        #[arg(long, value_name = "FILE", group = "truth", requires = "pred")]
+        target: Option<PathBuf>,
+        /// cols: each column is a sample (outputs, samples); rows: each row is a sample
+        #[arg(long, value_enum, default_value_t, value_name = "cols|rows")]
+        layout: Layout,
+        /// Output format
+        #[arg(long, value_enum, default_value_t, value_name = "text|json")]
+        format: output::Format,
+    },
+}
+
+impl Command {
+    /// What a non-zero status without an error means, printed on stderr.
+    pub fn failure(&self) -> &'static str {
+        match self {
+            Command::Binary { .. } | Command::Categorical { .. } => {
+                "the formulations disagree beyond their a priori bounds"
+            }
+            Command::Verify { .. } => "the audit failed (see the report's Result line)",
+            Command::Check { .. } => "the expression is not the loss (see its verdict)",
+        }
+    }
+}
+
+/// `--kind` of `xent check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum KindArg {
+    /// Binary cross-entropy: predictions A, labels Y.
+    #[default]
+    Binary,
+    /// Categorical cross-entropy: predictions Q, targets P.
+    Categorical,
+}
+
+impl From<KindArg> for xent_core::Kind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Binary => xent_core::Kind::Binary,
+            KindArg::Categorical => xent_core::Kind::Categorical,
+        }
+    }
+}
+
+const CHECK_AFTER_HELP: &str = "\
+Names: A, A2, AL, Q, q are the predictions; Y, P, p the labels or targets; m the number of
+samples; n_y and k the outputs or classes; earlier assignments (logprobs = ...; cost = ...).
+Functions: np.sum, np.mean, np.dot, np.matmul, np.multiply, np.log, np.log2, np.log10,
+np.log1p, np.exp, np.squeeze, np.asscalar and more, with axis= and keepdims=; .T, .sum(),
+.mean(), .item(); numpy. as well as np.
+
+Verdicts: equal; equal only when n_y = 1; differs by a constant factor (a missing 1/m,
+1/n_y, sign, 1/ln 2); differs; NaN where a label is 0 and its prediction is 0 (numpy's
+0 * -inf); inaccurate (with the measured error and where the digits are lost).
+
+Exit status: 0 when the verdict is equal, 1 otherwise, 2 when the expression does not
+parse, numpy would reject it, or an input is invalid.";
+
+/// `--target FILE` or `--classes FILE`, exactly one.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Targets {
+    /// Target distributions P (one-hot or soft), the same shape as --pred
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// One class index per sample (1-D, integers from 0 to k - 1)
+    #[arg(long, value_name = "FILE")]
+    pub classes: Option<PathBuf>,
+}
+
+/// The options of `binary` and `categorical`.
+#[derive(Debug, Args)]
+pub struct Options {
+    /// --pred holds logits: sigmoid (binary) or softmax per sample (categorical), evaluated
+    /// stably for any finite logit; infinite logits are rejected
+    #[arg(long)]
+    pub from_logits: bool,
+    /// cols: each column is a sample (outputs, samples); rows: each row is a sample
+    #[arg(long, value_enum, default_value_t, value_name = "cols|rows")]
+    pub layout: Layout,
+    /// Log base: e (nats), 2 (bits), 10 (bans), or any number B > 0, B ≠ 1
+    #[arg(
+        long,
+        default_value = "e",
+        value_name = "e|2|10|B",
+        value_parser = parse_base,
+        allow_negative_numbers = true
+    )]
+    pub base: LogBase,
+    /// Which formulation(s) to run and compare
+    #[arg(
+        long,
+        default_value = "all",
+        value_parser = PossibleValuesParser::new(evaluate::formulation_choices())
+    )]
+    pub formulation: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t, value_name = "text|json")]
+    pub format: output::Format,
+}
+
+fn parse_base(s: &str) -> std::result::Result<LogBase, String> {
+    s.parse::<LogBase>().map_err(|e| e.to_string())
+}
+
+/// Runs the command: the rendered output (ending in a newline) and the exit status (0, or
+/// 1 when the formulations disagree). Errors print nothing on stdout and exit with 2.
+pub fn run(cli: &Cli) -> Result<(String, u8)> {
+    let (problem, options) = match &cli.command {
+        Command::Binary {
+            pred,
+            labels,
+            options,
+        } => (binary(pred, labels, options)?, options),
+        Command::Categorical {
+            pred,
+            targets,
+            options,
+        } => (categorical(pred, targets, options)?, options),
+        Command::Verify { format, claims } => return verify(*format, claims),
+        Command::Check {
+            expr,
+            kind,
+            pred,
+            labels,
+            target,
+            layout,
+            format,
+        } => {
+            let truth = match (labels, target) {
+                (Some(l), _) => Some(FileRef::new("--labels", l)),
+                (None, Some(t)) => Some(FileRef::new("--target", t)),
+                (None, None) => None,
+            };
+            return check::run(&check::Request {
+                expr,
+                kind: (*kind).into(),
+                files: pred.as_deref().zip(truth),
+                layout: *layout,
+                format: *format,
+            });
+        }
+    };
+    let outcome = evaluate::evaluate(&problem, &options.formulation, options.base);
+    drop(problem);
+    let rendered = match options.format {
+        output::Format::Text => output::text(&outcome, options.layout),
+        output::Format::Json => output::json(&outcome, options.layout) + "\n",
+    };
+    Ok((rendered, outcome.status()))
+}
+
+fn binary(pred: &PathBuf, labels: &PathBuf, options: &Options) -> Result<Problem> {
+    let a = layout::read_matrix(FileRef::new("--pred", pred), options.layout, Role::Binary)?;
+    let y = layout::read_matrix(
+        FileRef::new("--labels", labels),
+        options.layout,
+        Role::Binary,
+    )?;
+    let (a, pred_source) = (a.matrix, a.source);
+    let (y, labels_source) = (y.matrix, y.source);
+    let problem = if options.from_logits {
+        BinaryProblem::from_logits(a, y)
+    } else {
+        BinaryProblem::new(a, y)
+    };
+    problem
+        .map(Problem::Binary)
+        .map_err(|e| layout::explain(e, &pred_source, Other::Matrix(&labels_source)))
+}
+
+fn categorical(pred: &PathBuf, targets: &Targets, options: &Options) -> Result<Problem> {
+    let q = layout::read_matrix(
+        FileRef::new("--pred", pred),
+        options.layout,
+        Role::Categorical,
+    )?;
+    let (q, pred_source) = (q.matrix, q.source);
+    let problem = match (&targets.target, &targets.classes) {
+        (Some(target), _) => {
+            let p = layout::read_matrix(
+                FileRef::new("--target", target),
+                options.layout,
+                Role::Categorical,
+            )?;
+            let (p, target_source) = (p.matrix, p.source);
+            let problem = if options.from_logits {
+                CategoricalProblem::from_logits(q, p)
+            } else {
+                CategoricalProblem::new(q, p)
+            };
+            problem.map_err(|e| layout::explain(e, &pred_source, Other::Matrix(&target_source)))
+        }
+        (None, Some(classes)) => {
+            let c = layout::read_classes(FileRef::new("--classes", classes))?;
+            let problem = if options.from_logits {
+                CategoricalProblem::from_logits_with_classes(q, &c.indices)
+            } else {
+                CategoricalProblem::with_classes(q, &c.indices)
+            };
+            problem.map_err(|e| layout::explain(e, &pred_source, Other::Classes(&c)))
+        }
+        // clap's group makes exactly one of them required.
+        (None, None) => Err(Error::Usage(
+            "categorical needs --target FILE or --classes FILE",
+        )),
+    };
+    problem.map(Problem::Categorical)
+}
+
+/// `xent verify`: the verifier's report (and any claims files), exit status 1 unless it
+/// passed.
+fn verify(format: output::Format, claims: &[PathBuf]) -> Result<(String, u8)> {
+    let mut report = xent_verify::audit(&xent_verify::AuditOptions::default());
+    for path in claims {
+        report.add_claims_file(path)?;
+    }
+    let rendered = match format {
+        output::Format::Text => report.render_text(),
+        output::Format::Json => report.render_json(),
+    };
+    Ok((rendered, if report.passed() { 0 } else { 1 }))
+}

@@ -1,0 +1,38 @@
+//! The `xent` binary: parses the command line, installs tracing (under `RUST_LOG`, on
+//! stderr), runs [`xent_cli::run`] and maps the outcome to an exit status: 0 with a result,
+//! 1 when the formulations disagree beyond their bounds (the audit fails, the expression is
+//! not the loss), 2 for any input or usage error.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Usage errors (unknown flags, a bad --base) exit here with clap's message and status 2.
+    let cli = xent_cli::Cli::parse();
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let result = xent_cli::run(&cli).and_then(|(rendered, status)| {
+        let mut out = std::io::stdout().lock();
+        out.write_all(rendered.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(xent_cli::Error::Output)?;
+        Ok(status)
+    });
+    match result {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("xent: {}", cli.command.failure());
+            ExitCode::from(status)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,1465 @@
+//! The `xent` binary, run over files these tests write themselves (`.npy` headers are
+//! hand-coded here, so that truncated, malformed, big-endian and Fortran-order files can be
+//! written too).
+//!
+//! Floats are compared exactly where the computation is identical (the same matrix read
+//! from a different file, layout, order or format; the same formulation evaluated
+//! in-process), otherwise through `xent-core`'s named bounds and printed-digit matching.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use nalgebra::DMatrix;
+use serde_json::Value;
+use xent_cli::evaluate::Problem;
+use xent_core::tolerance::matches_printed;
+use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, LogBase, published};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// A temporary directory of input files.
+struct Files(tempfile::TempDir);
+
+/// A `.npy` file's bytes: a version 1.0 header for `descr`, `shape` and order, then `data`.
+fn npy_bytes(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let order = if fortran { "True" } else { "False" };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+    // Magic (6) + version (2) + length (2) + dict + '\n', padded to a multiple of 64.
+    while (10 + dict.len() + 1) % 64 != 0 {
+        dict.push(' ');
+    }
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((dict.len() as u16).to_le_bytes());
+    out.extend(dict.as_bytes());
+    out.extend(data);
+    out
+}
+
+fn le_f64(values: &[f64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Row-major values of an `(r, c)` matrix, reordered column-major.
+fn fortran(values: &[f64], r: usize, c: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(values.len());
+    for j in 0..c {
+        for i in 0..r {
+            out.push(values[i * c + j]);
+        }
+    }
+    out
+}
+
+/// Row-major values of an `(r, c)` matrix, transposed (row-major of `(c, r)`).
+fn transposed(values: &[f64], r: usize, c: usize) -> Vec<f64> {
+    fortran(values, r, c)
+}
+
+impl Files {
+    fn new() -> Self {
+        Files(tempfile::tempdir().expect("a temporary directory"))
+    }
+
+    fn path(&self, name: &str) -> String {
+        let p: PathBuf = self.0.path().join(name);
+        p.to_string_lossy().into_owned()
+    }
+
+    fn bytes(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).expect("write a test file");
+        p
+    }
+
+    /// A C-order float64 file; `values` row-major.
+    fn f64(&self, name: &str, shape: &[usize], values: &[f64]) -> String {
+        self.bytes(name, &npy_bytes("<f8", false, shape, &le_f64(values)))
+    }
+
+    /// A Fortran-order float64 file of the `(r, c)` matrix whose row-major values are given.
+    fn f64_fortran(&self, name: &str, r: usize, c: usize, values: &[f64]) -> String {
+        let data = le_f64(&fortran(values, r, c));
+        self.bytes(name, &npy_bytes("<f8", true, &[r, c], &data))
+    }
+
+    fn csv(&self, name: &str, text: &str) -> String {
+        self.bytes(name, text.as_bytes())
+    }
+}
+
+fn xent(args: &[&str]) -> Output {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run xent")
+}
+
+/// Runs a successful command: status 0, nothing on stderr, the JSON on stdout.
+fn json(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = xent(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{all:?}: {stderr}");
+    assert!(stderr.is_empty(), "{all:?}: stderr {stderr}");
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+/// Runs a failing command: status 2, nothing on stdout, one line on stderr holding every
+/// needle. Returns that line.
+#[track_caller]
+fn fails(args: &[&str], needles: &[&str]) -> String {
+    let out = xent(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout not empty");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{args:?}: {stderr:?} lacks {n:?}");
+    }
+    stderr
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
+}
+
+/// The names of every formulation the command runs, in order.
+fn names() -> Vec<&'static str> {
+    xent_cli::evaluate::formulations()
+        .iter()
+        .map(|f| f.name())
+        .collect()
+}
+
+/// The formulation the reported value comes from, and its loss in nats, computed in-process.
+fn best(problem: &(impl Clone + Into<Problem>)) -> (&'static str, f64) {
+    let (name, e) = xent_cli::evaluate::most_accurate(&problem.clone().into());
+    (name, e.nats())
+}
+
+/// The documents' binary example, written as A.npy and Y.npy (shape (1, 8)).
+fn binary_example(files: &Files) -> (String, String) {
+    (
+        files.f64("A.npy", &[1, 8], &published::BINARY_A),
+        files.f64("Y.npy", &[1, 8], &published::BINARY_Y),
+    )
+}
+
+/// A binary problem with two outputs and five samples, row-major `(2, 5)`.
+const A2: [f64; 10] = [0.9, 0.2, 0.7, 0.4, 0.35, 0.1, 0.6, 0.3, 0.8, 0.45];
+const Y2: [f64; 10] = [1.0, 0.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.0, 1.0, 1.0];
+/// A categorical problem with three classes and four samples, row-major `(3, 4)`: each
+/// column sums to 1.
+const Q3: [f64; 12] = [
+    0.2, 0.5, 0.1, 0.25, //
+    0.7, 0.25, 0.3, 0.25, //
+    0.1, 0.25, 0.6, 0.5,
+];
+const P3: [f64; 12] = [
+    0.0, 1.0, 0.0, 0.0, //
+    1.0, 0.0, 0.0, 0.5, //
+    0.0, 0.0, 1.0, 0.5,
+];
+
+// ---------------------------------------------------------------------------------------
+// The documents' examples and every output field
+
+#[test]
+fn the_documents_binary_example_gives_the_published_cost_with_every_field() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let j = json(&["binary", "--pred", &a, "--labels", &y]);
+
+    assert_eq!(j["kind"], "binary");
+    assert_eq!(j["base"], "e");
+    assert_eq!(j["unit"], "nats");
+    assert_eq!(j["samples"], 8);
+    assert_eq!(j["outputs"], 1);
+    assert_eq!(j["from_logits"], false);
+    assert_eq!(j["layout"], "cols");
+    let value = num(&j["value"]);
+    assert_eq!(matches_printed(value, published::BINARY_COST), Some(true));
+    // The value is the most accurate formulation's, computed in-process the same way.
+    let problem = published::binary_example().expect("the example is valid");
+    assert_eq!(j["value_from"], best(&problem).0);
+    assert_eq!(value, best(&problem).1);
+
+    let f = j["formulations"].as_object().expect("an object");
+    assert_eq!(f.len(), names().len());
+    // In the registry's order (serde_json's map sorts, so look at the text itself).
+    let raw = xent(&["binary", "--pred", &a, "--labels", &y, "--format", "json"]);
+    let raw = String::from_utf8_lossy(&raw.stdout);
+    let at = |k: &str| raw.find(&format!("\"{k}\":")).unwrap_or(usize::MAX);
+    assert!(at("kind") < at("base") && at("base") < at("value"), "{raw}");
+    let (sum, dot, matmul) = (
+        raw.rfind("\"sum\""),
+        raw.rfind("\"dot\""),
+        raw.rfind("\"matmul\""),
+    );
+    assert!(sum < dot && dot < matmul, "{raw}");
+    assert!(raw.ends_with("}\n"), "{raw}");
+    let bound = ErrorBound::binary(&problem);
+    for (name, v) in f {
+        assert!(bound.admits_pair(num(v), value), "{name}");
+    }
+    assert_eq!(j["shapes"]["sum"], "scalar");
+    assert_eq!(j["shapes"]["dot"], "(1, 1)");
+    assert_eq!(j["shapes"]["matmul"], "(1, 1)");
+    let ulps = j["max_ulps"].as_u64().expect("an integer");
+    let values: Vec<f64> = f.values().map(num).collect();
+    let most = values
+        .iter()
+        .flat_map(|a| values.iter().map(|b| xent_core::ulp::ulp_distance(*a, *b)))
+        .max();
+    assert_eq!(Some(ulps), most);
+    assert_eq!(num(&j["bound"]), (bound + bound).absolute);
+    assert_eq!(j["agree"], true);
+}
+
+#[test]
+fn the_numpy_users_example_in_bits() {
+    // np.save("A.npy", A); np.save("Y.npy", Y); xent binary --pred A.npy --labels Y.npy --base 2
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let nats = json(&["binary", "--pred", &a, "--labels", &y]);
+    for (base, unit, b) in [
+        ("2", "bits", LogBase::TWO),
+        ("10", "bans", LogBase::TEN),
+        ("e", "nats", LogBase::E),
+        ("3.5", "base-b units", LogBase::new(3.5).expect("a base")),
+        ("0.5", "base-b units", LogBase::new(0.5).expect("a base")),
+    ] {
+        let j = json(&["binary", "--pred", &a, "--labels", &y, "--base", base]);
+        assert_eq!(j["unit"], unit);
+        assert_eq!(j["base"], b.to_string());
+        // The same evaluation, converted: exact.
+        assert_eq!(num(&j["value"]), b.from_nats(num(&nats["value"])), "{base}");
+        for name in names() {
+            assert_eq!(
+                num(&j["formulations"][name]),
+                b.from_nats(num(&nats["formulations"][name]))
+            );
+        }
+    }
+
+    let out = xent(&["binary", "--pred", &a, "--labels", &y, "--base", "2"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().expect("a first line");
+    assert!(first.starts_with("loss "), "{text}");
+    assert!(first.ends_with(" bits"), "{text}");
+    let value: f64 = first
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("a number after `loss`");
+    assert_eq!(value, LogBase::TWO.from_nats(num(&nats["value"])));
+    for needle in names()
+        .into_iter()
+        .chain(["base", "max ulps", "bound", "agree"])
+    {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    // Aligned: every value starts in the same column.
+    let col = 4 + first[4..].len() - first[4..].trim_start().len();
+    for label in ["base", "value from", "max ulps", "bound", "agree"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label}: {text}"));
+        assert_eq!(line[..col].trim_end(), label, "{text}");
+        assert!(!line[col..].starts_with(' '), "{text}");
+    }
+}
+
+#[test]
+fn the_documents_categorical_examples_by_target_and_by_class() {
+    let files = Files::new();
+    for (i, e) in published::CATEGORICAL.iter().enumerate() {
+        let q = files.f64(&format!("q{i}.npy"), &[3], &e.prediction);
+        let p = files.f64(&format!("p{i}.npy"), &[3], &e.target);
+        let c = files.bytes(
+            &format!("c{i}.npy"),
+            &npy_bytes("<i8", false, &[1], &1i64.to_le_bytes()),
+        );
+        let by_target = json(&["categorical", "--pred", &q, "--target", &p]);
+        let by_class = json(&["categorical", "--pred", &q, "--classes", &c]);
+        assert_eq!(by_target["kind"], "categorical");
+        assert_eq!(
+            (by_target["samples"].clone(), by_target["outputs"].clone()),
+            (1.into(), 3.into())
+        );
+        let problem = published::categorical_example(e).expect("valid");
+        let value = num(&by_target["value"]);
+        assert_eq!(value, best(&problem).1);
+        assert_eq!(num(&by_class["value"]), value);
+        let published: f64 = e.nats.parse().expect("a number");
+        assert!(
+            ErrorBound::categorical(&problem).admits_pair(value, published),
+            "{e:?}"
+        );
+        assert_eq!(by_target["shapes"]["matmul"], "(3, 3)");
+        assert_eq!(by_target["agree"], true);
+    }
+    // The first example quoted in bits: 0.6920.
+    let q = files.f64("q.npy", &[3], &published::CATEGORICAL[0].prediction);
+    let c = files.csv("c.csv", "1\n");
+    let j = json(&["categorical", "--pred", &q, "--classes", &c, "--base", "2"]);
+    assert_eq!(matches_printed(num(&j["value"]), "0.6920"), Some(true));
+}
+
+#[test]
+fn a_confident_wrong_prediction_is_infinite_and_not_an_error() {
+    let files = Files::new();
+    let a = files.f64("A.npy", &[4], &[0.0, 0.5, 0.9, 1.0]);
+    let y = files.f64("Y.npy", &[4], &[1.0, 0.0, 1.0, 1.0]);
+    let j = json(&["binary", "--pred", &a, "--labels", &y]);
+    assert_eq!(j["value"], "inf");
+    for name in names() {
+        assert_eq!(j["formulations"][name], "inf");
+    }
+    assert_eq!(
+        (j["max_ulps"].clone(), j["agree"].clone()),
+        (0.into(), true.into())
+    );
+    let out = xent(&["binary", "--pred", &a, "--labels", &y]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("loss          inf nats"));
+    // 0 · ln 0 = 0: a zero probability under a zero label is fine.
+    let y = files.f64("Y0.npy", &[4], &[0.0, 0.0, 1.0, 1.0]);
+    assert!(num(&json(&["binary", "--pred", &a, "--labels", &y])["value"]).is_finite());
+}
+
+#[test]
+fn one_formulation_is_compared_with_nothing_and_the_value_is_still_the_best() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let all = json(&["binary", "--pred", &a, "--labels", &y]);
+    for name in names() {
+        let j = json(&[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &y,
+            "--formulation",
+            name,
+        ]);
+        let f = j["formulations"].as_object().expect("an object");
+        assert_eq!(f.keys().collect::<Vec<_>>(), [name]);
+        assert_eq!(f[name], all["formulations"][name]);
+        assert_eq!(j["value"], all["value"]);
+        assert_eq!(
+            (
+                j["max_ulps"].clone(),
+                j["bound"].clone(),
+                j["agree"].clone()
+            ),
+            (0.into(), Value::Null, true.into())
+        );
+    }
+}
+
+#[test]
+fn logits_are_evaluated_stably() {
+    let files = Files::new();
+    let z = [-800.0, -3.0, 0.0, 2.5, 800.0, 40.0];
+    let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.5];
+    let zf = files.f64("z.npy", &[6], &z);
+    let yf = files.f64("y.npy", &[6], &y);
+    let j = json(&["binary", "--pred", &zf, "--labels", &yf, "--from-logits"]);
+    assert_eq!(j["from_logits"], true);
+    let problem = BinaryProblem::from_logits(
+        DMatrix::from_row_slice(1, 6, &z),
+        DMatrix::from_row_slice(1, 6, &y),
+    )
+    .expect("finite logits");
+    assert_eq!(num(&j["value"]), best(&problem).1);
+    assert_eq!(j["agree"], true);
+
+    // Categorical: one column of logits per sample.
+    let zc = [1000.0, -5.0, 2.0, 0.0, 1.0, 3.0]; // (3, 2) row-major
+    let zcf = files.f64("zc.npy", &[3, 2], &zc);
+    let cf = files.csv("c.csv", "0, 2\n");
+    let j = json(&[
+        "categorical",
+        "--pred",
+        &zcf,
+        "--classes",
+        &cf,
+        "--from-logits",
+    ]);
+    let problem =
+        CategoricalProblem::from_logits_with_classes(DMatrix::from_row_slice(3, 2, &zc), &[0, 2])
+            .expect("finite logits");
+    assert_eq!(num(&j["value"]), best(&problem).1);
+}
+
+#[test]
+fn tracing_goes_to_stderr_only() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+        .args(["binary", "--pred", &a, "--labels", &y, "--format", "json"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run xent");
+    assert_eq!(out.status.code(), Some(0));
+    let j: Value = serde_json::from_slice(&out.stdout).expect("stdout is pure JSON");
+    assert_eq!(j["kind"], "binary");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read"));
+}
+
+// ---------------------------------------------------------------------------------------
+// The same arrays, every way they can arrive
+
+#[test]
+fn rows_layout_reads_the_transpose_of_cols() {
+    let files = Files::new();
+    let a = files.f64("A.npy", &[2, 5], &A2);
+    let y = files.f64("Y.npy", &[2, 5], &Y2);
+    let at = files.f64("At.npy", &[5, 2], &transposed(&A2, 2, 5));
+    let yt = files.f64("Yt.npy", &[5, 2], &transposed(&Y2, 2, 5));
+    let mut cols = json(&["binary", "--pred", &a, "--labels", &y]);
+    let mut rows = json(&["binary", "--pred", &at, "--labels", &yt, "--layout", "rows"]);
+    assert_eq!(
+        (cols["outputs"].clone(), cols["samples"].clone()),
+        (2.into(), 5.into())
+    );
+    assert_eq!(rows["layout"], "rows");
+    cols["layout"] = Value::Null;
+    rows["layout"] = Value::Null;
+    assert_eq!(cols, rows);
+
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let p = files.f64("P.npy", &[3, 4], &P3);
+    let qt = files.f64_fortran("Qt.npy", 4, 3, &transposed(&Q3, 3, 4));
+    let pt = files.csv(
+        "Pt.csv",
+        &transposed(&P3, 3, 4)
+            .chunks(3)
+            .map(|r| r.iter().map(f64::to_string).collect::<Vec<_>>().join(", "))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let mut cols = json(&["categorical", "--pred", &q, "--target", &p]);
+    let mut rows = json(&[
+        "categorical",
+        "--pred",
+        &qt,
+        "--target",
+        &pt,
+        "--layout",
+        "rows",
+    ]);
+    cols["layout"] = Value::Null;
+    rows["layout"] = Value::Null;
+    assert_eq!(cols, rows);
+    assert_eq!(
+        (cols["outputs"].clone(), cols["samples"].clone()),
+        (3.into(), 4.into())
+    );
+
+    // Rows of one sample each: the same problem as the documents' (1, 8) cols.
+    let (a1, y1) = binary_example(&files);
+    let a8 = files.f64("A81.npy", &[8, 1], &published::BINARY_A);
+    let y8 = files.f64("Y81.npy", &[8, 1], &published::BINARY_Y);
+    let x = json(&["binary", "--pred", &a1, "--labels", &y1]);
+    let r = json(&["binary", "--pred", &a8, "--labels", &y8, "--layout", "rows"]);
+    assert_eq!(x["formulations"], r["formulations"]);
+}
+
+#[test]
+fn one_dimensional_arrays_follow_the_rules_whatever_the_layout() {
+    let files = Files::new();
+    let (a2, y2) = binary_example(&files);
+    let a1 = files.f64("A1.npy", &[8], &published::BINARY_A);
+    let y1 = files.f64("Y1.npy", &[8], &published::BINARY_Y);
+    let two = json(&["binary", "--pred", &a2, "--labels", &y2]);
+    for layout in ["cols", "rows"] {
+        let one = json(&["binary", "--pred", &a1, "--labels", &y1, "--layout", layout]);
+        assert_eq!(one["formulations"], two["formulations"]);
+        assert_eq!(
+            (one["samples"].clone(), one["outputs"].clone()),
+            (8.into(), 1.into())
+        );
+    }
+    // A 1-D categorical --pred is one sample over k classes.
+    let q = files.f64("q.npy", &[3], &[0.2, 0.7, 0.1]);
+    let c = files.bytes("c.npy", &npy_bytes("<u1", false, &[1], &[1]));
+    for layout in ["cols", "rows"] {
+        let j = json(&[
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &c,
+            "--layout",
+            layout,
+        ]);
+        assert_eq!(
+            (j["samples"].clone(), j["outputs"].clone()),
+            (1.into(), 3.into())
+        );
+        assert_eq!(num(&j["value"]), -(0.7f64.ln()));
+    }
+}
+
+#[test]
+fn float32_reads_as_the_same_numbers_in_float64() {
+    let files = Files::new();
+    let a32: Vec<f32> = published::BINARY_A.iter().map(|&v| v as f32).collect();
+    let a64: Vec<f64> = a32.iter().map(|&v| f64::from(v)).collect();
+    let bytes: Vec<u8> = a32.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let f32_file = files.bytes("A32.npy", &npy_bytes("<f4", false, &[1, 8], &bytes));
+    let be_bytes: Vec<u8> = a32.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let f32_be = files.bytes("A32be.npy", &npy_bytes(">f4", false, &[1, 8], &be_bytes));
+    let f64_file = files.f64("A64.npy", &[1, 8], &a64);
+    let y = files.f64("Y.npy", &[1, 8], &published::BINARY_Y);
+    let x = json(&["binary", "--pred", &f32_file, "--labels", &y]);
+    assert_eq!(x, json(&["binary", "--pred", &f64_file, "--labels", &y]));
+    assert_eq!(x, json(&["binary", "--pred", &f32_be, "--labels", &y]));
+    // float32's 0.8 is not float64's: the values differ, within what the documents print.
+    assert_eq!(matches_printed(num(&x["value"]), "0.098643"), Some(true));
+}
+
+#[test]
+fn integer_and_bool_labels_are_the_same_labels() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let reference = json(&["binary", "--pred", &a, "--labels", &y]);
+    let y_bool: Vec<u8> = published::BINARY_Y.iter().map(|&v| v as u8).collect();
+    let y_i64: Vec<u8> = published::BINARY_Y
+        .iter()
+        .flat_map(|&v| (v as i64).to_le_bytes())
+        .collect();
+    let y_i16be: Vec<u8> = published::BINARY_Y
+        .iter()
+        .flat_map(|&v| (v as i16).to_be_bytes())
+        .collect();
+    let y_u32: Vec<u8> = published::BINARY_Y
+        .iter()
+        .flat_map(|&v| (v as u32).to_le_bytes())
+        .collect();
+    for (name, descr, data) in [
+        ("Yb.npy", "|b1", y_bool.clone()),
+        ("Yi1.npy", "|i1", y_bool.clone()),
+        ("Yu1.npy", "|u1", y_bool),
+        ("Yi8.npy", "<i8", y_i64),
+        ("Yi2.npy", ">i2", y_i16be),
+        ("Yu4.npy", "<u4", y_u32),
+    ] {
+        let f = files.bytes(name, &npy_bytes(descr, false, &[1, 8], &data));
+        assert_eq!(
+            json(&["binary", "--pred", &a, "--labels", &f]),
+            reference,
+            "{descr}"
+        );
+    }
+}
+
+#[test]
+fn fortran_order_reads_as_c_order() {
+    let files = Files::new();
+    let c_a = files.f64("A.npy", &[2, 5], &A2);
+    let c_y = files.f64("Y.npy", &[2, 5], &Y2);
+    let f_a = files.f64_fortran("Af.npy", 2, 5, &A2);
+    let f_y = files.f64_fortran("Yf.npy", 2, 5, &Y2);
+    let c = json(&["binary", "--pred", &c_a, "--labels", &c_y]);
+    assert_eq!(c, json(&["binary", "--pred", &f_a, "--labels", &f_y]));
+    assert_eq!(c, json(&["binary", "--pred", &f_a, "--labels", &c_y]));
+    // And under --layout rows, the transposes.
+    let ft_a = files.f64_fortran("Aft.npy", 5, 2, &transposed(&A2, 2, 5));
+    let ct_y = files.f64("Yct.npy", &[5, 2], &transposed(&Y2, 2, 5));
+    let mut r = json(&[
+        "binary", "--pred", &ft_a, "--labels", &ct_y, "--layout", "rows",
+    ]);
+    r["layout"] = "cols".into();
+    assert_eq!(c, r);
+}
+
+#[test]
+fn csv_reads_as_npy() {
+    let files = Files::new();
+    let a = files.f64("A.npy", &[2, 5], &A2);
+    let y = files.f64("Y.npy", &[2, 5], &Y2);
+    let line = |v: &[f64]| {
+        v.iter()
+            .map(f64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ,  ")
+    };
+    let a_csv = files.csv(
+        "A.csv",
+        &format!("{}\r\n {}\n\n", line(&A2[..5]), line(&A2[5..])),
+    );
+    let y_csv = files.csv("Y.CSV", &format!("{}\n{}", line(&Y2[..5]), line(&Y2[5..])));
+    let npy = json(&["binary", "--pred", &a, "--labels", &y]);
+    assert_eq!(npy, json(&["binary", "--pred", &a_csv, "--labels", &y_csv]));
+    assert_eq!(npy, json(&["binary", "--pred", &a_csv, "--labels", &y]));
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let q_csv = files.csv(
+        "Q.csv",
+        &Q3.chunks(4).map(line).collect::<Vec<_>>().join("\n"),
+    );
+    let c = files.csv("c.csv", "1\n0\n2\n2\n");
+    let c_row = files.csv("c_row.csv", "1, 0, 2, 2\n");
+    let c_npy = files.bytes(
+        "c.npy",
+        &npy_bytes(
+            "<i4",
+            false,
+            &[4],
+            &[1i32, 0, 2, 2]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let by_npy = json(&["categorical", "--pred", &q, "--classes", &c_npy]);
+    assert_eq!(
+        by_npy,
+        json(&["categorical", "--pred", &q_csv, "--classes", &c])
+    );
+    assert_eq!(
+        by_npy,
+        json(&["categorical", "--pred", &q_csv, "--classes", &c_row])
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad input: status 2, nothing on stdout, one message naming file, position and rule
+
+#[test]
+fn missing_unreadable_and_unsupported_files() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let missing = files.path("nope.npy");
+    fails(
+        &["binary", "--pred", &missing, "--labels", &y],
+        &["--pred", "nope.npy", "cannot read it", "No such file"],
+    );
+    let dir = files.path("");
+    fails(
+        &["binary", "--pred", &a, "--labels", &dir],
+        &["--labels", "is a directory"],
+    );
+    let txt = files.csv("A.txt", "0.5\n");
+    fails(
+        &["binary", "--pred", &txt, "--labels", &y],
+        &["--pred", "A.txt", "unsupported file type", "\".txt\""],
+    );
+    let bare = files.csv("A", "0.5\n");
+    fails(
+        &["binary", "--pred", &bare, "--labels", &y],
+        &["no extension"],
+    );
+    let npz = files.bytes("A.npz", b"PK\x03\x04");
+    fails(
+        &["binary", "--pred", &npz, "--labels", &y],
+        &["A.npz", "\".npz\""],
+    );
+}
+
+#[test]
+fn malformed_npy_files() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let text = files.csv("text.npy", "0.8, 0.2\n");
+    fails(
+        &["binary", "--pred", &text, "--labels", &y],
+        &["--pred", "text.npy", "not a valid .npy file", "magic"],
+    );
+    let empty = files.bytes("empty.npy", b"");
+    fails(
+        &["binary", "--pred", &empty, "--labels", &y],
+        &["empty.npy", "not a valid .npy file"],
+    );
+    let full = npy_bytes("<f8", false, &[1, 8], &le_f64(&published::BINARY_A));
+    let cut_header = files.bytes("cut_header.npy", &full[..40]);
+    fails(
+        &["binary", "--pred", &cut_header, "--labels", &y],
+        &["cut_header.npy", "the header is cut short"],
+    );
+    let cut_data = files.bytes("cut_data.npy", &full[..full.len() - 20]);
+    fails(
+        &["binary", "--pred", &cut_data, "--labels", &y],
+        &[
+            "--pred",
+            "cut_data.npy",
+            "truncated",
+            "shape (1, 8) of float64",
+            "64 bytes",
+            "only 44",
+            "entry 5 of 8",
+        ],
+    );
+    let mut long = full.clone();
+    long.extend([0u8; 8]);
+    let long = files.bytes("long.npy", &long);
+    fails(
+        &["binary", "--pred", &long, "--labels", &y],
+        &["long.npy", "8 bytes follow"],
+    );
+    let mut garbage = full.clone();
+    garbage[10..20].copy_from_slice(b"[not dict]");
+    let garbage = files.bytes("garbage.npy", &garbage);
+    fails(
+        &["binary", "--pred", &garbage, "--labels", &y],
+        &["garbage.npy", "malformed header"],
+    );
+    let _ = a;
+}
+
+#[test]
+fn unsupported_dtypes_and_ranks() {
+    let files = Files::new();
+    let (_, y) = binary_example(&files);
+    for (descr, size) in [("<c16", 16), ("<f2", 2), ("|S3", 3), ("<M8[D]", 8)] {
+        let f = files.bytes(
+            "d.npy",
+            &npy_bytes(descr, false, &[1, 8], &vec![0u8; 8 * size]),
+        );
+        fails(
+            &["binary", "--pred", &f, "--labels", &y],
+            &["--pred", "d.npy", "unsupported dtype", descr],
+        );
+    }
+    let three = files.bytes(
+        "three.npy",
+        &npy_bytes("<f8", false, &[1, 2, 4], &le_f64(&[0.5; 8])),
+    );
+    fails(
+        &["binary", "--pred", &three, "--labels", &y],
+        &[
+            "three.npy",
+            "3-D array of shape (1, 2, 4)",
+            "only 1-D and 2-D",
+        ],
+    );
+    let scalar = files.bytes("scalar.npy", &npy_bytes("<f8", false, &[], &le_f64(&[0.5])));
+    fails(
+        &["binary", "--pred", &scalar, "--labels", &y],
+        &["scalar.npy", "0-D array"],
+    );
+}
+
+#[test]
+fn csv_tokens_rows_and_blank_lines() {
+    let files = Files::new();
+    let (a, _) = binary_example(&files);
+    let bad = files.csv(
+        "Y.csv",
+        "1, 0, 1, 1, 0, 1, 0, 0\n1, 0, abc, 1, 0, 1, 0, 0\n",
+    );
+    fails(
+        &["binary", "--pred", &a, "--labels", &bad],
+        &[
+            "--labels",
+            "Y.csv",
+            "line 2, column 3",
+            "\"abc\" is not a number",
+        ],
+    );
+    let empty_field = files.csv("E.csv", "1, 0, 1, 1, 0, 1, 0,\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &empty_field],
+        &["line 1, column 8", "\"\" is not a number"],
+    );
+    let header = files.csv("H.csv", "a, b\n1, 0\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &header],
+        &["line 1, column 1", "header line"],
+    );
+    let ragged = files.csv("R.csv", "1, 0, 1\n0, 1, 0\n1, 0\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &ragged],
+        &["R.csv", "line 3 has 2 columns but line 1 has 3"],
+    );
+    let blank = files.csv("B.csv", "1, 0\n\n0, 1\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &blank],
+        &["B.csv", "line 2 is blank"],
+    );
+    // Windows line ends keep line numbers; blank lines at the end are fine.
+    let crlf = files.csv("W.csv", "1, 0\r\n0, 1\r\n1, x\r\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &crlf],
+        &["W.csv", "line 3, column 2", "\"x\""],
+    );
+    let crlf_blank = files.csv("WB.csv", "1, 0\r\n\r\n0, 1\r\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &crlf_blank],
+        &["WB.csv", "line 2 is blank"],
+    );
+    let trailing = files.csv("T.csv", "1, 0\n0, 1\n\n  \n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &trailing],
+        &["shapes differ", "T.csv has shape (2, 2)"],
+    );
+    let spaces = files.csv("S.csv", "1 0 1 1 0 1 0 0\n");
+    fails(
+        &["binary", "--pred", &a, "--labels", &spaces],
+        &["S.csv", "line 1, column 1", "is not a number"],
+    );
+}
+
+#[test]
+fn empty_arrays() {
+    let files = Files::new();
+    let (_, y) = binary_example(&files);
+    let e = files.f64("E.npy", &[0, 8], &[]);
+    fails(
+        &["binary", "--pred", &e, "--labels", &y],
+        &["--pred", "E.npy", "empty", "shape (0, 8)"],
+    );
+    let e1 = files.f64("E1.npy", &[0], &[]);
+    fails(
+        &["binary", "--pred", &e1, "--labels", &y],
+        &["E1.npy", "empty", "shape (0,)"],
+    );
+    let csv = files.csv("E.csv", "");
+    fails(
+        &["binary", "--pred", &csv, "--labels", &y],
+        &["E.csv", "empty"],
+    );
+    let blank = files.csv("B.csv", "\n\n");
+    fails(
+        &["binary", "--pred", &blank, "--labels", &y],
+        &["B.csv", "empty"],
+    );
+}
+
+#[test]
+fn shapes_that_differ_name_both() {
+    let files = Files::new();
+    let (a, _) = binary_example(&files);
+    let y7 = files.f64("Y7.npy", &[1, 7], &published::BINARY_Y[..7]);
+    fails(
+        &["binary", "--pred", &a, "--labels", &y7],
+        &[
+            "shapes differ",
+            "--pred",
+            "A.npy",
+            "(1, 8)",
+            "--labels",
+            "Y7.npy",
+            "(1, 7)",
+        ],
+    );
+    let yt = files.f64("Yt.npy", &[8, 1], &published::BINARY_Y);
+    fails(
+        &["binary", "--pred", &a, "--labels", &yt],
+        &["(1, 8)", "(8, 1)", "--layout cols"],
+    );
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let p = files.f64("P.npy", &[4, 3], &transposed(&P3, 3, 4));
+    fails(
+        &["categorical", "--pred", &q, "--target", &p],
+        &["--pred", "Q.npy", "(3, 4)", "--target", "P.npy", "(4, 3)"],
+    );
+}
+
+#[test]
+fn non_finite_entries_with_their_position() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let mut nan = published::BINARY_A;
+    nan[3] = f64::NAN;
+    let nan = files.f64("N.npy", &[1, 8], &nan);
+    fails(
+        &["binary", "--pred", &nan, "--labels", &y],
+        &[
+            "--pred",
+            "N.npy",
+            "index [0, 3] (row 0, column 3)",
+            "NaN is not finite",
+        ],
+    );
+    let inf = files.csv(
+        "I.csv",
+        "1, 0, 1, 1, 0, 1, 0, 0\n1, 0, 1, 1, 0, inf, 0, 0\n",
+    );
+    let a2 = files.f64(
+        "A2.npy",
+        &[2, 8],
+        &[published::BINARY_A, published::BINARY_A].concat(),
+    );
+    fails(
+        &["binary", "--pred", &a2, "--labels", &inf],
+        &["--labels", "I.csv", "line 2, column 6", "inf is not finite"],
+    );
+    // Infinite logits are rejected too (documented in --help).
+    let z = files.f64(
+        "z.npy",
+        &[1, 8],
+        &[1.0, 2.0, f64::NEG_INFINITY, 0.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    fails(
+        &["binary", "--pred", &z, "--labels", &y, "--from-logits"],
+        &[
+            "--pred",
+            "z.npy",
+            "index [0, 2]",
+            "-inf is not finite",
+            "finite logit",
+        ],
+    );
+    let _ = a;
+}
+
+#[test]
+fn probabilities_and_labels_outside_zero_one_in_the_users_coordinates() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let mut bad = published::BINARY_A;
+    bad[7] = 1.5;
+    let bad_a = files.f64("A.npy", &[1, 8], &bad);
+    fails(
+        &["binary", "--pred", &bad_a, "--labels", &y],
+        &[
+            "--pred",
+            "A.npy",
+            "index [0, 7] (row 0, column 7)",
+            "1.5 is not a probability in [0, 1]",
+        ],
+    );
+    // The same file as rows (8 samples of one output): the user's row 7.
+    let bad_rows = files.f64("At.npy", &[8, 1], &bad);
+    let y_rows = files.f64("Yt.npy", &[8, 1], &published::BINARY_Y);
+    fails(
+        &[
+            "binary", "--pred", &bad_rows, "--labels", &y_rows, "--layout", "rows",
+        ],
+        &[
+            "--pred",
+            "At.npy",
+            "index [7, 0] (row 7, column 0)",
+            "1.5 is not a probability",
+        ],
+    );
+    let mut neg = published::BINARY_Y;
+    neg[2] = -1.0;
+    let neg = files.csv("Y.csv", &neg.map(|v| v.to_string()).join(","));
+    fails(
+        &["binary", "--pred", &a, "--labels", &neg],
+        &[
+            "--labels",
+            "Y.csv",
+            "line 1, column 3",
+            "-1 is not a probability",
+        ],
+    );
+    // A 1-D array: its index.
+    let one = files.f64("A1.npy", &[8], &bad);
+    fails(
+        &["binary", "--pred", &one, "--labels", &y],
+        &["A1.npy", "index [7]", "1.5"],
+    );
+}
+
+#[test]
+fn samples_that_do_not_sum_to_one_are_named_in_the_users_layout() {
+    let files = Files::new();
+    let mut q = Q3;
+    q[1] = 0.4; // column 1 now sums to 0.9
+    let qf = files.f64("Q.npy", &[3, 4], &q);
+    let p = files.f64("P.npy", &[3, 4], &P3);
+    fails(
+        &["categorical", "--pred", &qf, "--target", &p],
+        &[
+            "--pred",
+            "Q.npy",
+            "column 1 sums to 0.9",
+            "not 1",
+            "each column is a sample",
+            "renormalised",
+        ],
+    );
+    let qt = files.f64("Qt.npy", &[4, 3], &transposed(&q, 3, 4));
+    let pt = files.f64("Pt.npy", &[4, 3], &transposed(&P3, 3, 4));
+    fails(
+        &[
+            "categorical",
+            "--pred",
+            &qt,
+            "--target",
+            &pt,
+            "--layout",
+            "rows",
+        ],
+        &["Qt.npy", "row 1 sums to 0.9", "each row is a sample"],
+    );
+    let q_csv = files.csv(
+        "Q.csv",
+        &transposed(&q, 3, 4)
+            .chunks(3)
+            .map(|r| r.iter().map(f64::to_string).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    fails(
+        &[
+            "categorical",
+            "--pred",
+            &q_csv,
+            "--target",
+            &pt,
+            "--layout",
+            "rows",
+        ],
+        &["Q.csv", "line 2 sums to 0.9"],
+    );
+    let one = files.f64("q1.npy", &[3], &[0.5, 0.2, 0.2]);
+    let c = files.csv("c.csv", "0\n");
+    fails(
+        &["categorical", "--pred", &one, "--classes", &c],
+        &["q1.npy", "the array sums to 0.899", "one distribution"],
+    );
+    let bad_target = files.f64("T.npy", &[3], &[0.5, 0.0, 0.0]);
+    let good = files.f64("q.npy", &[3], &[0.5, 0.25, 0.25]);
+    fails(
+        &["categorical", "--pred", &good, "--target", &bad_target],
+        &["--target", "T.npy", "sums to 0.5"],
+    );
+}
+
+#[test]
+fn class_indices_out_of_range_negative_or_not_whole() {
+    let files = Files::new();
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let i64s = |v: &[i64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let high = files.bytes(
+        "high.npy",
+        &npy_bytes("<i8", false, &[4], &i64s(&[1, 0, 3, 2])),
+    );
+    fails(
+        &["categorical", "--pred", &q, "--classes", &high],
+        &[
+            "--classes",
+            "high.npy",
+            "index [2]",
+            "class 3 is out of range",
+            "--pred",
+            "Q.npy",
+            "3 classes",
+        ],
+    );
+    let neg = files.bytes(
+        "neg.npy",
+        &npy_bytes("<i8", false, &[4], &i64s(&[1, 0, 2, -1])),
+    );
+    fails(
+        &["categorical", "--pred", &q, "--classes", &neg],
+        &[
+            "--classes",
+            "neg.npy",
+            "index [3]",
+            "class index -1 is negative",
+        ],
+    );
+    let frac = files.f64("frac.npy", &[4], &[1.0, 0.5, 2.0, 2.0]);
+    fails(
+        &["categorical", "--pred", &q, "--classes", &frac],
+        &["frac.npy", "index [1]", "0.5 is not a class index"],
+    );
+    let csv = files.csv("c.csv", "1\n0\n7\n2\n");
+    fails(
+        &["categorical", "--pred", &q, "--classes", &csv],
+        &["c.csv", "line 3, column 1", "class 7 is out of range"],
+    );
+    let short = files.csv("short.csv", "1, 0, 2\n");
+    fails(
+        &["categorical", "--pred", &q, "--classes", &short],
+        &[
+            "--classes",
+            "short.csv",
+            "holds 3 class indices",
+            "Q.npy",
+            "4 samples",
+            "(3, 4)",
+            "each column is a sample",
+        ],
+    );
+    let square = files.csv("sq.csv", "1, 0\n2, 2\n");
+    fails(
+        &["categorical", "--pred", &q, "--classes", &square],
+        &["sq.csv", "shape (2, 2)", "1-D"],
+    );
+}
+
+#[test]
+fn usage_errors_are_claps_with_status_two() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    for base in ["1", "0", "-2", "abc", "nan", "inf"] {
+        let out = xent(&["binary", "--pred", &a, "--labels", &y, "--base", base]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{base}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(stderr.contains("--base"), "{stderr}");
+        assert!(stderr.contains("is not a number > 0 and ≠ 1"), "{stderr}");
+    }
+    for args in [
+        vec!["binary", "--pred", &a, "--labels", &y, "--unknown"],
+        vec!["binary", "--pred", &a],
+        vec!["categorical", "--pred", &a],
+        vec!["categorical", "--pred", &a, "--target", &y, "--classes", &y],
+        vec![
+            "binary", "--pred", &a, "--labels", &y, "--layout", "diagonal",
+        ],
+        vec![
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &y,
+            "--formulation",
+            "fast",
+        ],
+        vec!["binary", "--pred", &a, "--labels", &y, "--format", "yaml"],
+        vec!["multiclass"],
+    ] {
+        let out = xent(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error:"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn help_names_every_option() {
+    let out = xent(&["binary", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--pred",
+        "--labels",
+        "--from-logits",
+        "--layout",
+        "--base",
+        "--formulation",
+        "--format",
+        "all",
+        "sum",
+        "dot",
+        "matmul",
+        "fused",
+        "Exit status",
+    ] {
+        assert!(help.contains(needle), "{needle}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// `xent verify`: the verifier's report, and users' claims files
+
+#[test]
+fn verify_prints_the_audit_in_both_formats_and_passes() {
+    let out = xent(&["verify"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let result = text.lines().last().unwrap_or_default();
+    assert!(result.starts_with("Result: "), "{result}");
+    assert!(result.ends_with(": PASS"), "{result}");
+    // The documents' own expressions are part of it.
+    assert!(text.contains("Expressions: crates/expr/claims/documents.toml"));
+    let report = json(&["verify"]);
+    assert_eq!(
+        report["formulations"],
+        serde_json::json!(["sum", "dot", "matmul", "fused"])
+    );
+    let expressions = report["expressions"]
+        .as_array()
+        .expect("an array of claims files");
+    assert_eq!(expressions.len(), 1);
+    assert_eq!(expressions[0]["report"]["passed"], Value::Bool(true));
+}
+
+/// A claims file with inline inputs and one on .csv files beside it: the question's
+/// example, where the dot style is a (1, 1) array holding the published cost.
+const CLAIMS: &str = r#"
+[[claim]]
+id = "dot-style-cost"
+source = "my notebook"
+expr = """
+logprobs = np.dot(Y, (np.log(A2)).T) + np.dot((1.0-Y),(np.log(1 - A2)).T)
+cost = (-1/m) * logprobs
+"""
+published = "0.09864328"
+shape = [1, 1]
+type = "numpy.ndarray"
+expect = "equal"
+
+[claim.inputs]
+A2 = [[0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02]]
+Y = [[1, 0, 1, 1, 0, 1, 0, 0]]
+
+[[claim]]
+id = "mean-from-files"
+expr = "-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))"
+expect = "equal"
+
+[claim.inputs]
+A = { file = "A.csv" }
+Y = { file = "Y.csv" }
+"#;
+
+#[test]
+fn a_claims_file_round_trips_through_verify() {
+    let files = Files::new();
+    files.csv("A.csv", "0.8,0.2,0.95,0.92,0.01,0.93,0.1,0.02\n");
+    files.csv("Y.csv", "1,0,1,1,0,1,0,0\n");
+    let claims = files.csv("claims.toml", CLAIMS);
+    let out = xent(&["verify", "--claims", &claims, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mine = &report["expressions"][1];
+    assert_eq!(mine["file"], Value::String(claims.clone()));
+    let outcomes = mine["report"]["claims"].as_array().expect("claims");
+    let ids: Vec<&str> = outcomes.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["dot-style-cost", "mean-from-files"]);
+    assert!(outcomes.iter().all(|c| c["passed"] == Value::Bool(true)));
+    assert_eq!(outcomes[0]["shape"], serde_json::json!(["1", "1"]));
+    assert_eq!(outcomes[0]["published_reproduced"], Value::Bool(true));
+
+    // The same claims with a wrong expectation: the audit fails, and says which claim.
+    let wrong = files.csv(
+        "wrong.toml",
+        &CLAIMS.replace(
+            "expr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\nexpect = \"equal\"",
+            "expr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\nexpect = \"differs\"",
+        ),
+    );
+    let out = xent(&["verify", "--claims", &wrong]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("claim mean-from-files — FAILS"), "{text}");
+    assert!(
+        text.contains("verdict    equal (EXPECTED differs)"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with(": FAIL"), "{text}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the audit failed"), "{stderr}");
+}
+
+#[test]
+fn claims_files_that_cannot_be_read_are_input_errors() {
+    let files = Files::new();
+    let missing = files.path("missing.toml");
+    fails(
+        &["verify", "--claims", &missing],
+        &["--claims", "missing.toml"],
+    );
+    let bad = files.csv(
+        "bad.toml",
+        "[[claim]]\nid = \"x\"\nexpr = \"np.sum(B)\"\nexpect = \"equal\"\n",
+    );
+    let out = xent(&["verify", "--claims", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The message, then the expression with a caret under the unknown name.
+    assert!(stderr.starts_with("error: --claims "), "{stderr}");
+    for needle in [
+        "bad.toml: claim `x`",
+        "unknown name `B`",
+        "  np.sum(B)\n         ^",
+    ] {
+        assert!(stderr.contains(needle), "{stderr:?} lacks {needle:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// `xent check`: numpy expressions against the definition
+
+/// Runs `xent check`, returning its status and JSON report.
+fn check_json(args: &[&str]) -> (Option<i32>, Value) {
+    let mut all = vec!["check"];
+    all.extend(args);
+    all.extend(["--format", "json"]);
+    let out = xent(&all);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{all:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), report)
+}
+
+#[test]
+fn check_takes_a_leading_minus_as_the_expression() {
+    // Before and after the flags.
+    for args in [
+        vec!["-np.sum(Y*np.log(A) + (1-Y)*np.log1p(-A))/A.shape[1]"],
+        vec![
+            "--kind",
+            "binary",
+            "-(1/m)*np.sum(Y*np.log(A) + (1-Y)*np.log1p(-A))",
+        ],
+        vec![
+            "-(1/m)*np.sum(Y*np.log(A) + (1-Y)*np.log1p(-A))",
+            "--kind",
+            "binary",
+        ],
+    ] {
+        let (status, report) = check_json(&args);
+        let expr = args
+            .iter()
+            .find(|a| a.starts_with('-') && !a.starts_with("--"));
+        assert_eq!(report["expression"].as_str(), expr.copied());
+        // The loss everywhere but where numpy's 0 * log(0) is NaN, as it is in numpy.
+        assert_eq!(
+            report["verdict"],
+            Value::String("NaN where a label is 0 and its prediction is 0".into()),
+            "{args:?}: {report}"
+        );
+        assert_eq!(report["equal"], Value::Bool(false));
+        assert_eq!(report["shape"], serde_json::json!([]));
+        assert_eq!(status, Some(1));
+    }
+}
+
+#[test]
+fn check_on_the_users_files_gives_numpys_shape_and_the_value() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let dot = "-(1.0/m) * (np.dot(np.log(A), Y.T) + np.dot(np.log(1-A), (1-Y).T))";
+    let (status, report) = check_json(&[dot, "--pred", &a, "--labels", &y]);
+    assert_eq!(status, Some(0), "{report}");
+    assert_eq!(report["shape"], serde_json::json!([1, 1]));
+    assert_eq!(report["verdict"], Value::String("equal".into()));
+    let (value, reference) = (num(&report["value"]), num(&report["reference"]));
+    assert_eq!(matches_printed(value, published::BINARY_COST), Some(true));
+    assert_eq!(
+        matches_printed(reference, published::BINARY_COST),
+        Some(true)
+    );
+
+    // Without files the dot style is judged for every n_y: a matrix unless n_y = 1.
+    let (status, report) = check_json(&[dot]);
+    assert_eq!(status, Some(1));
+    assert_eq!(report["shape"], serde_json::json!(["n_y", "n_y"]));
+    assert_eq!(
+        report["verdict"],
+        Value::String("equal only when n_y = 1".into())
+    );
+    assert_eq!(report["equal"], Value::Bool(false));
+
+    // The same files read as rows: (8, 1) is eight samples of one output.
+    let rows_a = files.f64("Ar.npy", &[8, 1], &published::BINARY_A);
+    let rows_y = files.f64("Yr.npy", &[8, 1], &published::BINARY_Y);
+    let (_, rows) = check_json(&[
+        dot, "--pred", &rows_a, "--labels", &rows_y, "--layout", "rows",
+    ]);
+    assert_eq!(rows["value"], report_value_on_cols(&a, &y, dot));
+}
+
+fn report_value_on_cols(a: &str, y: &str, expr: &str) -> Value {
+    check_json(&[expr, "--pred", a, "--labels", y]).1["value"].clone()
+}
+
+#[test]
+fn check_categorical_with_targets() {
+    let files = Files::new();
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let p = files.f64("P.npy", &[3, 4], &P3);
+    let expr = "-np.sum(P*np.log(Q))/m";
+    let (status, report) =
+        check_json(&[expr, "--kind", "categorical", "--pred", &q, "--target", &p]);
+    assert_eq!(status, Some(0), "{report}");
+    let problem = CategoricalProblem::new(
+        DMatrix::from_row_slice(3, 4, &Q3),
+        DMatrix::from_row_slice(3, 4, &P3),
+    )
+    .expect("a valid problem");
+    let (_, loss) = best(&problem);
+    let bound = ErrorBound::categorical(&problem);
+    assert!(bound.admits(num(&report["value"]), loss), "{report}");
+    // np.mean over k·m entries is the loss divided by k.
+    let (status, report) = check_json(&[
+        "-np.mean(P*np.log(Q))",
+        "--kind",
+        "categorical",
+        "--pred",
+        &q,
+        "--target",
+        &p,
+    ]);
+    assert_eq!(status, Some(1));
+    assert_eq!(
+        report["verdict"],
+        Value::String("differs by a constant factor".into())
+    );
+}
+
+#[test]
+fn check_errors_point_at_the_column_or_the_file() {
+    // A parse error: a caret under the column, status 2, nothing on stdout.
+    let out = xent(&["check", "-np.sum(Y*np.log(A)"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: line 1, column "), "{stderr}");
+    assert!(stderr.contains("\n  -np.sum(Y*np.log(A)\n"), "{stderr}");
+    assert!(stderr.contains('^'), "{stderr}");
+    // An unknown name says which.
+    let out = xent(&["check", "np.sum(B)"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown name `B`"));
+    // numpy's refusal, with numpy's message, on the user's arrays.
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let out = xent(&[
+        "check",
+        "np.dot(Y, np.log(A))",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("shapes (1,8) and (1,8) not aligned: 8 (dim 1) != 1 (dim 0)")
+    );
+    // An invalid input is reported in the file's own coordinates, before any expression.
+    let bad = files.csv("bad.csv", "0.8,0.2,1.5,0.92,0.01,0.93,0.1,0.02\n");
+    fails(
+        &[
+            "check",
+            "-np.sum(Y*np.log(A))/m",
+            "--pred",
+            &bad,
+            "--labels",
+            &y,
+        ],
+        &["--pred", "bad.csv", "line 1, column 3", "1.5"],
+    );
+    // --pred without --labels or --target, and the reverse, are usage errors.
+    for args in [
+        vec!["check", "A", "--pred", &a],
+        vec!["check", "A", "--labels", &y],
+        vec!["check", "A", "--pred", &a, "--labels", &y, "--target", &y],
+    ] {
+        let out = xent(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
