@@ -6,13 +6,17 @@
 //!   probabilities, `0 · ln 0`, `+∞`, tiny probabilities;
 //! - `errors`: every validation error, as a value, with its message;
 //! - `properties`: quickcheck: the formulations agree within their bound on random problems;
-//! - `repo`: repository rules (lints inherited, no toolchain file).
+//! - `repo`: repository rules (lints inherited, no toolchain file);
+//! - `verifier`: the oracle and the verifier's properties;
+//! - `fused`: the fused path's accuracy against the oracle and its determinism.
 
 mod errors;
+mod fused;
 mod identities;
 mod properties;
 mod published;
 mod repo;
+mod verifier;
 
 use xent_core::Formulation;
 
@@ -22,5 +26,6 @@ pub(crate) fn formulations() -> Vec<Box<dyn Formulation>> {
         Box::new(xent_sum::Sum),
         Box::new(xent_dot::Dot),
         Box::new(xent_matmul::Matmul),
+        Box::new(xent_fused::Fused),
     ]
 }

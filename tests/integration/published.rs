@@ -29,7 +29,8 @@ fn one_output_reduces_to_a_scalar_or_a_one_by_one() -> xent_core::Result<()> {
         [
             ("sum", "scalar".to_owned()),
             ("dot", "(1, 1)".to_owned()),
-            ("matmul", "(1, 1)".to_owned())
+            ("matmul", "(1, 1)".to_owned()),
+            ("fused", "scalar".to_owned())
         ]
     );
     Ok(())
@@ -49,7 +50,8 @@ fn several_outputs_reduce_an_n_by_n_product() -> xent_core::Result<()> {
         [
             ReducedShape::Scalar,
             ReducedShape::Diagonal { n: 3 },
-            ReducedShape::Matrix { rows: 3, cols: 3 }
+            ReducedShape::Matrix { rows: 3, cols: 3 },
+            ReducedShape::Scalar
         ]
     );
     assert_eq!(shapes[2].numpy_dims(), [3, 3]);

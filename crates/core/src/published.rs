@@ -67,7 +67,10 @@ pub const CATEGORICAL: [CategoricalExample; 4] = [
     },
 ];
 
-/// The first example's loss quoted in other units and precisions by [`FORMULA`].
+/// The first example's loss in other units and precisions: `0.4797` nats is quoted by
+/// [`FORMULA`]; `0.6920` bits is not (the document says only that base 2 gives bits): it is
+/// this project's rounding of the same loss in bits, kept so that every formulation's
+/// conversion to bits is checked against a printed value.
 pub const CATEGORICAL_QUOTED: [(LogBase, &str); 2] =
     [(LogBase::E, "0.4797"), (LogBase::TWO, "0.6920")];
 
