@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nalgebra::DMatrix;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
 use serde::Serialize;
 use xent_core::{BinaryProblem, CategoricalProblem, Formulation};
 use xent_fused::{ColumnMajor, Fused, FusedOn, Isa, Targets};
@@ -204,20 +205,21 @@ fn pow10(n: usize) -> String {
 }
 
 /// SplitMix64, seeded: every run times the same data.
-struct Rng(u64);
+struct Rng(rand_xoshiro::SplitMix64);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(rand_xoshiro::SplitMix64::seed_from_u64(seed))
+    }
+
+    /// Uniform in [0, 1), a multiple of 2^-53.
     fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
 fn binary_case(m: usize, soft: bool) -> Case {
-    let mut rng = Rng(m as u64 + u64::from(soft));
+    let mut rng = Rng::new(m as u64 + u64::from(soft));
     let a = DMatrix::from_fn(1, m, |_, _| rng.unit().clamp(1e-9, 1.0 - 1e-9));
     let y = DMatrix::from_fn(1, m, |_, _| {
         let u = rng.unit();
@@ -235,7 +237,7 @@ fn binary_case(m: usize, soft: bool) -> Case {
 }
 
 fn categorical_case(k: usize, m: usize) -> Case {
-    let mut rng = Rng((k * m) as u64 ^ 0xc1a55);
+    let mut rng = Rng::new((k * m) as u64 ^ 0xc1a55);
     let mut q = DMatrix::from_fn(k, m, |_, _| rng.unit() + 0.01);
     for mut col in q.column_iter_mut() {
         let total: f64 = col.iter().sum();
@@ -648,7 +650,7 @@ fn ln_error() -> Result<ExitCode> {
     const RM: RoundingMode = RoundingMode::ToEven;
     let mut cc = Consts::new().map_err(|e| anyhow::anyhow!("astro-float: {e:?}"))?;
     // Every binade from the subnormals up, and the regions where the reduction cancels most.
-    let mut rng = Rng(2024);
+    let mut rng = Rng::new(2024);
     let mut x: Vec<f64> = Vec::new();
     for biased in 0..2047u64 {
         for _ in 0..200 {
@@ -729,7 +731,7 @@ fn isa_rows(budget: f64) -> Result<Vec<(Isa, f64)>> {
 
 /// The vectorised logarithm alone on the detected path: ns per value, 10^5 values in cache.
 fn ln_speed(budget: f64) -> f64 {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let x: Vec<f64> = (0..100_000).map(|_| rng.unit()).collect();
     let mut out = vec![0.0; x.len()];
     let isa = Isa::detect();

@@ -138,6 +138,17 @@ impl BinaryProblem {
         }
     }
 
+    /// Every term `(weight, masked ln)` of the sum, entry by entry in column-major order:
+    /// `(y, ln a)` then `(1 − y, ln(1 − a))`; the same values as [`Self::log_terms`]
+    /// without materialising them (what a bound or a streaming pass needs).
+    pub fn weighted_logs(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.labels.iter().enumerate().flat_map(move |(i, &y)| {
+            let (la, l1a) = self.logs(i);
+            let w = 1.0 - y;
+            [(y, masked(y, la)), (w, masked(w, l1a))]
+        })
+    }
+
     /// The masked log terms every formulation reduces.
     pub fn log_terms(&self) -> BinaryTerms<'_> {
         let (r, c) = self.labels.shape();
@@ -277,20 +288,31 @@ impl CategoricalProblem {
     /// The masked log terms every formulation reduces.
     pub fn log_terms(&self) -> CategoricalTerms<'_> {
         let p = &self.targets;
-        let ln_q = match &self.predictions {
-            Predictions::Probabilities(q) => q.zip_map(p, |q, p| masked(p, q.ln())),
-            Predictions::Logits(z) => {
-                let mut ln_q = DMatrix::zeros(z.nrows(), z.ncols());
-                for (j, col) in z.column_iter().enumerate() {
-                    let lse = logsumexp(col.as_slice());
-                    for (i, &zi) in col.iter().enumerate() {
-                        ln_q[(i, j)] = masked(p[(i, j)], zi - lse);
-                    }
-                }
-                ln_q
+        let mut ln_q = DMatrix::zeros(p.nrows(), p.ncols());
+        for (j, mut column) in ln_q.column_iter_mut().enumerate() {
+            for (out, (_, l)) in column.iter_mut().zip(self.weighted_logs(j)) {
+                *out = l;
             }
-        };
+        }
         CategoricalTerms { p, ln_q }
+    }
+
+    /// The terms `(p, masked ln q)` of sample `j`, class by class: the values of column `j`
+    /// of [`Self::log_terms`] without materialising the matrix (one `logsumexp` per column
+    /// from logits).
+    pub fn weighted_logs(&self, j: usize) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let p = self.targets.column(j);
+        let (predictions, shift) = match &self.predictions {
+            Predictions::Probabilities(q) => (q.column(j), None),
+            Predictions::Logits(z) => (z.column(j), Some(logsumexp(z.column(j).as_slice()))),
+        };
+        p.into_iter().zip(predictions).map(move |(&w, &x)| {
+            let l = match shift {
+                None => x.ln(),
+                Some(lse) => x - lse,
+            };
+            (w, masked(w, l))
+        })
     }
 }
 

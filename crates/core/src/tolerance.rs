@@ -100,16 +100,11 @@ impl ErrorBound {
             Predictions::Probabilities(_) => LIBM_ERROR_U + 2.0,
             Predictions::Logits(_) => 3.0 * LIBM_ERROR_U + 3.0,
         };
-        let terms = problem.log_terms();
+        // Streamed, term by term: the bound allocates nothing beyond the problem.
         let mut n = 0usize;
         let mut magnitude = 0.0f64; // Σ |w · ln p| = |S|
-        for (w, l) in terms
-            .y
-            .iter()
-            .zip(terms.ln_a.iter())
-            .chain(terms.one_minus_y.iter().zip(terms.ln_one_minus_a.iter()))
-        {
-            if *w != 0.0 {
+        for (w, l) in problem.weighted_logs() {
+            if w != 0.0 {
                 n += 1;
                 magnitude += (w * l).abs();
             }
@@ -120,17 +115,11 @@ impl ErrorBound {
     /// The bound for a categorical problem (see [`ErrorBound::binary`]).
     pub fn categorical(problem: &CategoricalProblem) -> Self {
         let u = UNIT_ROUNDOFF;
-        let terms = problem.log_terms();
         let mut n = 0usize;
         let mut magnitude = 0.0f64;
         let mut own = 0.0f64; // Σ of each term's own absolute error
         let k = problem.classes_count() as f64;
-        for (j, (p, lq)) in terms
-            .p
-            .column_iter()
-            .zip(terms.ln_q.column_iter())
-            .enumerate()
-        {
+        for j in 0..problem.samples() {
             // From logits, ln q = z − lse with lse = max + ln Σ e^{z − max}: the sum of k
             // terms in (0, 1] errs by ≤ (k − 1)u + k·(2u + u/e) relative (the exponent
             // z − max rounds, costing |z − max|·u·e^{−|z − max|} ≤ u/e each), its ln adds
@@ -143,7 +132,7 @@ impl ErrorBound {
                     Some(max.abs() + 4.0 * k + LIBM_ERROR_U * k.ln().max(1.0))
                 }
             };
-            for (&w, &l) in p.iter().zip(lq.iter()) {
+            for (w, l) in problem.weighted_logs(j) {
                 if w != 0.0 {
                     n += 1;
                     let t = (w * l).abs();

@@ -8,6 +8,7 @@ use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Formulation, Kind
 use xent_sum::Sum;
 
 use crate::tolerance::{self, PREDICTION_RANGE, SOFT_LABEL_RANGE, TINY_PREDICTIONS};
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
 
 /// Which probe of the edges a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,16 +128,17 @@ pub(crate) fn reference(
     })
 }
 
-/// SplitMix64: a small seeded generator, the same numbers on every platform.
-struct Rng(u64);
+/// SplitMix64 (`rand_xoshiro`'s): a small seeded generator, the same numbers on every
+/// platform.
+struct Rng(rand_xoshiro::SplitMix64);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(rand_xoshiro::SplitMix64::seed_from_u64(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[lo, hi)`, rounded to 4 decimals so reports stay readable.
@@ -154,7 +156,7 @@ impl Rng {
 /// The seeded suite for `kind`: sizes that tell `n_y = 1`, `m = 1` and hard labels apart,
 /// then the probes. With `one_sample`, every problem has `m = 1` (the 1-D names `p`, `q`).
 pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Problem> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::new();
     match (kind, one_sample) {
         (Kind::Binary, false) => {

@@ -11,23 +11,22 @@ use nalgebra::DMatrix;
 use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Formulation};
 
 use crate::error::Result;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+
 use crate::oracle;
 use crate::report::{Num, Sweep, SweepCase};
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fully specified by its seed.
-pub(crate) struct SplitMix64(u64);
+/// SplitMix64 (Steele, Lea, Flood 2014; `rand_xoshiro`'s): tiny, fast, and fully
+/// specified by its seed, the same numbers on every platform.
+pub(crate) struct SplitMix64(rand_xoshiro::SplitMix64);
 
 impl SplitMix64 {
     pub(crate) fn new(seed: u64) -> Self {
-        SplitMix64(seed)
+        SplitMix64(rand_xoshiro::SplitMix64::seed_from_u64(seed))
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1), a multiple of 2^-53.
