@@ -305,7 +305,8 @@ fn run_json(r: &Run) -> Value {
         "reference": number(r.reference),
         "expression_bound": r.expression_bound.map_or(Value::Null, number),
         "reference_bound": number(r.reference_bound),
-        "ulps": r.ulps,
+        // A NaN is no number of ulps from anything: null, not `ulp_distance`'s u64::MAX.
+        "ulps": r.ulps.filter(|&u| u != u64::MAX),
         "bound_ulps": r.bound_ulps,
         "outcome": r.outcome.as_str(),
         "detail": r.detail,
