@@ -10,7 +10,8 @@
 
 use xent_core::ulp::ulp_distance;
 use xent_core::{
-    BinaryProblem, CategoricalProblem, ErrorBound, Evaluation, Formulation, Kind, LogBase,
+    BinaryProblem, CategoricalProblem, Convention, Conventional, ErrorBound, Evaluation,
+    Formulation, Kind, LogBase,
 };
 
 /// Every formulation the command can run, in the order they are reported.
@@ -112,6 +113,44 @@ impl From<CategoricalProblem> for Problem {
     }
 }
 
+/// What a convention did to a problem: [`xent_core::Conventional`] without the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The convention.
+    pub convention: Convention,
+    /// What the summed log-likelihood is divided by.
+    pub divisor: usize,
+    /// The divisor in words.
+    pub divisor_reason: String,
+    /// One line per difference from the exact convention.
+    pub changes: Vec<String>,
+    /// What the library would warn about.
+    pub warnings: Vec<String>,
+}
+
+impl Applied {
+    /// The record of `c`.
+    pub fn of<P>(c: &Conventional<P>) -> Self {
+        Applied {
+            convention: c.convention,
+            divisor: c.divisor,
+            divisor_reason: c.divisor_reason.clone(),
+            changes: c.changes.clone(),
+            warnings: c.warnings.clone(),
+        }
+    }
+}
+
+/// One row of `--convention all`: the convention's value (from [`most_accurate`]) in the
+/// requested base and what it did, or why it does not apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConventionRow {
+    /// The convention.
+    pub convention: Convention,
+    /// `(value, what it did)`, or the reason it does not apply to this input.
+    pub result: std::result::Result<(f64, Applied), String>,
+}
+
 /// One formulation's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Computed {
@@ -150,6 +189,10 @@ pub struct Outcome {
     pub pair_bound: Option<f64>,
     /// Whether every pair is within `pair_bound` (in nats, where the bound is derived).
     pub agree: bool,
+    /// The convention applied, when it is not the exact one (`--convention NAME`).
+    pub convention: Option<Applied>,
+    /// Every convention's value, under `--convention all`; empty otherwise.
+    pub conventions: Vec<ConventionRow>,
 }
 
 impl Outcome {
@@ -163,7 +206,20 @@ impl Outcome {
 /// Evaluates `problem` with the formulations named in `selection` (`all` for every one),
 /// one after another, and checks them against each other.
 pub fn evaluate(problem: &Problem, selection: &str, base: LogBase) -> Outcome {
+    evaluate_divided(problem, problem.samples(), selection, base)
+}
+
+/// [`evaluate`], the summed log-likelihood divided by `divisor` rather than by the number of
+/// samples (a convention's mean over `n_y · m` elements). Agreement is checked on the loss
+/// per sample, where the bound is derived; `pair_bound` is rescaled to the divisor.
+pub fn evaluate_divided(
+    problem: &Problem,
+    divisor: usize,
+    selection: &str,
+    base: LogBase,
+) -> Outcome {
     let kind = problem.kind();
+    let loss = |e: &Evaluation| base.from_nats(-e.log_likelihood / divisor as f64);
     let _span = tracing::info_span!("xent", kind = kind.as_str(), selection).entered();
     let mut computed = Vec::new();
     for f in formulations() {
@@ -176,7 +232,7 @@ pub fn evaluate(problem: &Problem, selection: &str, base: LogBase) -> Outcome {
             );
             computed.push(Computed {
                 name: f.name(),
-                value: evaluation.in_base(base),
+                value: loss(&evaluation),
                 evaluation,
             });
         }
@@ -186,7 +242,7 @@ pub fn evaluate(problem: &Problem, selection: &str, base: LogBase) -> Outcome {
         Some(c) => (c.name, c.value),
         None => {
             let (name, e) = most_accurate(problem);
-            (name, e.in_base(base))
+            (name, loss(&e))
         }
     };
 
@@ -195,7 +251,8 @@ pub fn evaluate(problem: &Problem, selection: &str, base: LogBase) -> Outcome {
     let mut pair_bound = None;
     if computed.len() > 1 {
         let bound = problem.bound();
-        pair_bound = Some(base.from_nats((bound + bound).absolute).abs());
+        let scale = problem.samples() as f64 / divisor as f64;
+        pair_bound = Some(base.from_nats((bound + bound).absolute * scale).abs());
         for (i, a) in computed.iter().enumerate() {
             for b in &computed[i + 1..] {
                 max_ulps = max_ulps.max(ulp_distance(a.value, b.value));
@@ -215,6 +272,8 @@ pub fn evaluate(problem: &Problem, selection: &str, base: LogBase) -> Outcome {
         max_ulps,
         pair_bound,
         agree,
+        convention: None,
+        conventions: Vec::new(),
     }
 }
 

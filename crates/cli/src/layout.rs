@@ -132,6 +132,8 @@ pub struct Placed {
     pub matrix: DMatrix<f64>,
     /// Where it came from.
     pub source: Source,
+    /// The dtype it was stored as (`float64`, `float32`, …; `csv` for text).
+    pub dtype: String,
 }
 
 /// Reads `file` as an `(outputs, samples)` matrix.
@@ -150,6 +152,7 @@ pub fn read_matrix(file: FileRef, layout: Layout, role: Role) -> Result<Placed> 
         (Dims::Two(r, c), _, Layout::Rows) => (c, r),
     };
     Ok(Placed {
+        dtype: array.dtype,
         matrix: DMatrix::from_vec(rows, cols, array.values),
         source: Source {
             file,
@@ -345,8 +348,10 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 classes,
             }),
         },
-        // Bases are parsed by clap before any file is read; kept so nothing is lost.
-        e @ E::InvalidBase(_) => Error::Core(e),
+        // Bases are parsed by clap before any file is read, and the conventions' refusals
+        // (label smoothing, unsupported input, a column summing to 0) name no file
+        // position: kept as they are, so nothing is lost.
+        e => Error::Core(e),
     }
 }
 

@@ -24,8 +24,9 @@
 //! - [`Error`] is every refusal, each naming the file, the position and the rule.
 //!
 //! It deliberately does not compute anything itself: validation is `xent-core`'s, the
-//! arithmetic the formulation crates'. It does not renormalise distributions, clip
-//! probabilities or guess a layout.
+//! arithmetic the formulation crates', the libraries' conventions (`--convention`)
+//! `xent_core::Convention`'s. Under the default, exact convention it does not renormalise
+//! distributions or clip probabilities; it never guesses a layout.
 //!
 //! Exit statuses: 0 for a result (a `+∞` loss included), 1 when the formulations disagree
 //! beyond their bounds, 2 for any input or usage error (nothing is printed on stdout then).
@@ -48,16 +49,16 @@ pub mod input;
 pub mod layout;
 pub mod output;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
-use xent_core::{BinaryProblem, CategoricalProblem, LogBase};
+use xent_core::{Convention, ConventionOptions, Kind, LogBase, Precision, convention};
 
 use error::FileRef;
 pub use error::{Error, Result};
-use evaluate::Problem;
-use layout::{Layout, Other, Role};
+use evaluate::{Applied, ConventionRow, Outcome, Problem};
+use layout::{Layout, Other, Placed, Role};
 
 const AFTER_HELP: &str = "\
 Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D) or
@@ -72,6 +73,15 @@ one-line or one-column .csv), integers or whole numbers from 0 to k - 1.
 
 Errors name the file, the position and the rule: .npy positions are numpy indices
 (from 0, in your layout), .csv positions are line and column numbers (from 1).
+
+Conventions: --convention pytorch|keras|sklearn|scipy applies that library's rules before
+every formulation: PyTorch's binary_cross_entropy clamps each log at -100 and divides by
+n_y * m elements; Keras clips to [1e-7, 1 - 1e-7] in the input's precision (float32 .npy:
+float32), rescales categorical columns by their sum, divides binary by n_y * m; sklearn's
+log_loss clips at the dtype's machine epsilon, warns (stderr) about columns that do not sum
+to 1, takes one binary output; scipy normalises every column, no guard. --convention all
+prints every convention's value with a reason for each difference from exact (positions
+[row, column] in the (outputs, samples) layout); JSON puts them under \"conventions\".
 
 Exit status: 0 with a result (a +inf loss included: a confident wrong prediction is a
 result, not an error), 1 when the formulations disagree beyond their a priori bounds,
@@ -251,7 +261,25 @@ pub struct Options {
     /// Output format
     #[arg(long, value_enum, default_value_t, value_name = "text|json")]
     pub format: output::Format,
+    /// Whose rules: exact (the definition), pytorch, keras, sklearn, scipy (each library's
+    /// guard on the logarithm, divisor of the mean and rescaling), or all of them side by
+    /// side with the reason for every difference from exact
+    #[arg(
+        long,
+        default_value = "exact",
+        value_name = "NAME",
+        value_parser = PossibleValuesParser::new(CONVENTIONS)
+    )]
+    pub convention: String,
+    /// Label smoothing EPS in [0, 1], where the convention defines it: pytorch
+    /// (categorical, mixing the target with EPS / C) and keras (toward 0.5 binary, 1 / C
+    /// categorical); an error elsewhere
+    #[arg(long, value_name = "EPS")]
+    pub label_smoothing: Option<f64>,
 }
+
+/// The values `--convention` accepts.
+const CONVENTIONS: [&str; 6] = ["exact", "pytorch", "keras", "sklearn", "scipy", "all"];
 
 fn parse_base(s: &str) -> std::result::Result<LogBase, String> {
     s.parse::<LogBase>().map_err(|e| e.to_string())
@@ -259,19 +287,43 @@ fn parse_base(s: &str) -> std::result::Result<LogBase, String> {
 
 /// Runs the command: the rendered output (ending in a newline) and the exit status (0, or
 /// 1 when the formulations disagree). Errors print nothing on stdout and exit with 2.
+/// The warnings of a convention (scikit-learn's) are dropped: [`run_full`] returns them.
 pub fn run(cli: &Cli) -> Result<(String, u8)> {
-    let (problem, options) = match &cli.command {
+    run_full(cli).map(|r| (r.stdout, r.status))
+}
+
+/// What a successful run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ran {
+    /// The rendered output, ending in a newline.
+    pub stdout: String,
+    /// The exit status: 0, or 1 when the formulations disagree (the audit failed, the
+    /// expression is not the loss).
+    pub status: u8,
+    /// Warnings for stderr, one line each (a convention's, such as scikit-learn's "do not
+    /// sum to one").
+    pub warnings: Vec<String>,
+}
+
+/// [`run`], with the warnings to print on stderr.
+pub fn run_full(cli: &Cli) -> Result<Ran> {
+    let plain = |(stdout, status): (String, u8)| Ran {
+        stdout,
+        status,
+        warnings: Vec::new(),
+    };
+    let (inputs, options) = match &cli.command {
         Command::Binary {
             pred,
             labels,
             options,
-        } => (binary(pred, labels, options)?, options),
+        } => (Inputs::read_binary(pred, labels, options)?, options),
         Command::Categorical {
             pred,
             targets,
             options,
-        } => (categorical(pred, targets, options)?, options),
-        Command::Verify { format, claims } => return verify(*format, claims),
+        } => (Inputs::read_categorical(pred, targets, options)?, options),
+        Command::Verify { format, claims } => return verify(*format, claims).map(plain),
         Command::Check {
             expr,
             kind,
@@ -292,74 +344,178 @@ pub fn run(cli: &Cli) -> Result<(String, u8)> {
                 files: pred.as_deref().zip(truth),
                 layout: *layout,
                 format: *format,
-            });
+            })
+            .map(plain);
         }
     };
-    let outcome = evaluate::evaluate(&problem, &options.formulation, options.base);
-    drop(problem);
+    let (outcome, warnings) = loss(&inputs, options)?;
     let rendered = match options.format {
         output::Format::Text => output::text(&outcome, options.layout),
         output::Format::Json => output::json(&outcome, options.layout) + "\n",
     };
-    Ok((rendered, outcome.status()))
+    Ok(Ran {
+        stdout: rendered,
+        status: outcome.status(),
+        warnings,
+    })
 }
 
-fn binary(pred: &PathBuf, labels: &PathBuf, options: &Options) -> Result<Problem> {
-    let a = layout::read_matrix(FileRef::new("--pred", pred), options.layout, Role::Binary)?;
-    let y = layout::read_matrix(
-        FileRef::new("--labels", labels),
-        options.layout,
-        Role::Binary,
-    )?;
-    let (a, pred_source) = (a.matrix, a.source);
-    let (y, labels_source) = (y.matrix, y.source);
-    let problem = if options.from_logits {
-        BinaryProblem::from_logits(a, y)
-    } else {
-        BinaryProblem::new(a, y)
-    };
-    problem
-        .map(Problem::Binary)
-        .map_err(|e| layout::explain(e, &pred_source, Other::Matrix(&labels_source)))
+/// The second input of a problem, as read.
+enum Truth {
+    /// `--labels` (binary) or `--target` (categorical).
+    Matrix(Placed),
+    /// `--classes`.
+    Classes(layout::Classes),
 }
 
-fn categorical(pred: &PathBuf, targets: &Targets, options: &Options) -> Result<Problem> {
-    let q = layout::read_matrix(
-        FileRef::new("--pred", pred),
-        options.layout,
-        Role::Categorical,
-    )?;
-    let (q, pred_source) = (q.matrix, q.source);
-    let problem = match (&targets.target, &targets.classes) {
-        (Some(target), _) => {
-            let p = layout::read_matrix(
+/// The inputs of `binary` or `categorical`, read once and placed in the documents' layout.
+struct Inputs {
+    kind: Kind,
+    pred: Placed,
+    truth: Truth,
+}
+
+impl Inputs {
+    fn read_binary(pred: &Path, labels: &Path, options: &Options) -> Result<Self> {
+        Ok(Inputs {
+            kind: Kind::Binary,
+            pred: layout::read_matrix(FileRef::new("--pred", pred), options.layout, Role::Binary)?,
+            truth: Truth::Matrix(layout::read_matrix(
+                FileRef::new("--labels", labels),
+                options.layout,
+                Role::Binary,
+            )?),
+        })
+    }
+
+    fn read_categorical(pred: &Path, targets: &Targets, options: &Options) -> Result<Self> {
+        let q = layout::read_matrix(
+            FileRef::new("--pred", pred),
+            options.layout,
+            Role::Categorical,
+        )?;
+        let truth = match (&targets.target, &targets.classes) {
+            (Some(target), _) => Truth::Matrix(layout::read_matrix(
                 FileRef::new("--target", target),
                 options.layout,
                 Role::Categorical,
-            )?;
-            let (p, target_source) = (p.matrix, p.source);
-            let problem = if options.from_logits {
-                CategoricalProblem::from_logits(q, p)
-            } else {
-                CategoricalProblem::new(q, p)
+            )?),
+            (None, Some(classes)) => {
+                Truth::Classes(layout::read_classes(FileRef::new("--classes", classes))?)
+            }
+            // clap's group makes exactly one of them required.
+            (None, None) => {
+                return Err(Error::Usage(
+                    "categorical needs --target FILE or --classes FILE",
+                ));
+            }
+        };
+        Ok(Inputs {
+            kind: Kind::Categorical,
+            pred: q,
+            truth,
+        })
+    }
+
+    /// The problem under `convention`, and what the convention did; errors in the user's
+    /// files and coordinates.
+    fn problem(
+        &self,
+        convention: Convention,
+        options: &ConventionOptions,
+    ) -> Result<(Problem, Applied)> {
+        let q = self.pred.matrix.clone();
+        let explain = |e| {
+            let other = match &self.truth {
+                Truth::Matrix(m) => Other::Matrix(&m.source),
+                Truth::Classes(c) => Other::Classes(c),
             };
-            problem.map_err(|e| layout::explain(e, &pred_source, Other::Matrix(&target_source)))
+            layout::explain(e, &self.pred.source, other)
+        };
+        match (self.kind, &self.truth) {
+            (Kind::Binary, Truth::Matrix(y)) => {
+                let c = convention
+                    .binary(q, y.matrix.clone(), options)
+                    .map_err(explain)?;
+                Ok((Problem::Binary(c.problem.clone()), Applied::of(&c)))
+            }
+            (Kind::Categorical, truth) => {
+                let targets = match truth {
+                    Truth::Matrix(p) => convention::Targets::Matrix(p.matrix.clone()),
+                    Truth::Classes(c) => convention::Targets::Classes(c.indices.clone()),
+                };
+                let c = convention
+                    .categorical(q, targets, options)
+                    .map_err(explain)?;
+                Ok((Problem::Categorical(c.problem.clone()), Applied::of(&c)))
+            }
+            (Kind::Binary, Truth::Classes(_)) => Err(Error::Usage(
+                "binary takes --labels FILE, not class indices",
+            )),
         }
-        (None, Some(classes)) => {
-            let c = layout::read_classes(FileRef::new("--classes", classes))?;
-            let problem = if options.from_logits {
-                CategoricalProblem::from_logits_with_classes(q, &c.indices)
-            } else {
-                CategoricalProblem::with_classes(q, &c.indices)
-            };
-            problem.map_err(|e| layout::explain(e, &pred_source, Other::Classes(&c)))
-        }
-        // clap's group makes exactly one of them required.
-        (None, None) => Err(Error::Usage(
-            "categorical needs --target FILE or --classes FILE",
-        )),
+    }
+}
+
+/// `binary` and `categorical`: the loss under the convention(s) asked for.
+fn loss(inputs: &Inputs, options: &Options) -> Result<(Outcome, Vec<String>)> {
+    let precision = if inputs.pred.dtype == "float32" {
+        Precision::F32
+    } else {
+        Precision::F64
     };
-    problem.map(Problem::Categorical)
+    let asked = ConventionOptions {
+        from_logits: options.from_logits,
+        precision,
+        label_smoothing: options.label_smoothing,
+    };
+    if options.convention != "all" {
+        let convention: Convention = options.convention.parse().map_err(Error::Core)?;
+        let (problem, applied) = inputs.problem(convention, &asked)?;
+        let mut outcome = evaluate::evaluate_divided(
+            &problem,
+            applied.divisor,
+            &options.formulation,
+            options.base,
+        );
+        let warnings = applied.warnings.clone();
+        if convention != Convention::Exact {
+            outcome.convention = Some(applied);
+        }
+        return Ok((outcome, warnings));
+    }
+    // `all`: the exact convention is the reference (its errors are the input's errors); it
+    // takes no label smoothing, the others each take what they define.
+    let exact_options = ConventionOptions {
+        label_smoothing: None,
+        ..asked
+    };
+    let (problem, applied) = inputs.problem(Convention::Exact, &exact_options)?;
+    let mut outcome = evaluate::evaluate(&problem, &options.formulation, options.base);
+    drop(problem);
+    let mut warnings = Vec::new();
+    let mut rows = vec![ConventionRow {
+        convention: Convention::Exact,
+        result: Ok((outcome.value, applied)),
+    }];
+    for convention in &Convention::ALL[1..] {
+        let result = match inputs.problem(*convention, &asked) {
+            Ok((problem, applied)) => {
+                let (_, e) = evaluate::most_accurate(&problem);
+                let value = options
+                    .base
+                    .from_nats(-e.log_likelihood / applied.divisor as f64);
+                warnings.extend(applied.warnings.iter().cloned());
+                Ok((value, applied))
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        rows.push(ConventionRow {
+            convention: *convention,
+            result,
+        });
+    }
+    outcome.conventions = rows;
+    Ok((outcome, warnings))
 }
 
 /// `xent verify`: the verifier's report (and any claims files), exit status 1 unless it

@@ -1,5 +1,5 @@
 //! The `xent` binary: parses the command line, installs tracing (under `RUST_LOG`, on
-//! stderr), runs [`xent_cli::run`] and maps the outcome to an exit status: 0 with a result,
+//! stderr), runs [`xent_cli::run_full`] (a convention's warnings on stderr) and maps the outcome to an exit status: 0 with a result,
 //! 1 when the formulations disagree beyond their bounds (the audit fails, the expression is
 //! not the loss), 2 for any input or usage error.
 
@@ -17,12 +17,15 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
-    let result = xent_cli::run(&cli).and_then(|(rendered, status)| {
+    let result = xent_cli::run_full(&cli).and_then(|ran| {
+        for w in &ran.warnings {
+            eprintln!("warning: {w}");
+        }
         let mut out = std::io::stdout().lock();
-        out.write_all(rendered.as_bytes())
+        out.write_all(ran.stdout.as_bytes())
             .and_then(|()| out.flush())
             .map_err(xent_cli::Error::Output)?;
-        Ok(status)
+        Ok(ran.status)
     });
     match result {
         Ok(0) => ExitCode::SUCCESS,

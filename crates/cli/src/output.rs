@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::evaluate::Outcome;
+use crate::evaluate::{ConventionRow, Outcome};
 use crate::layout::Layout;
 
 /// The output format.
@@ -70,6 +70,47 @@ struct Json<'a> {
     max_ulps: u64,
     bound: Option<f64>,
     agree: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    convention: Option<ConventionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conventions: Option<Ordered<'a, ConventionJson<'a>>>,
+}
+
+/// One convention's entry: its value and divisor, every difference from exact, its
+/// warnings; `error` (and no value) when it does not apply.
+#[derive(Serialize)]
+struct ConventionJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'static str>,
+    value: Option<Loss>,
+    divisor: Option<usize>,
+    changes: &'a [String],
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+impl<'a> ConventionJson<'a> {
+    fn of(row: &'a ConventionRow) -> Self {
+        match &row.result {
+            Ok((value, applied)) => ConventionJson {
+                name: None,
+                value: Some(Loss(*value)),
+                divisor: Some(applied.divisor),
+                changes: &applied.changes,
+                warnings: &applied.warnings,
+                error: None,
+            },
+            Err(e) => ConventionJson {
+                name: None,
+                value: None,
+                divisor: None,
+                changes: &[],
+                warnings: &[],
+                error: Some(e),
+            },
+        }
+    }
 }
 
 /// The outcome as one JSON object (one line, no trailing newline).
@@ -77,7 +118,10 @@ struct Json<'a> {
 /// Fields: `kind`, `base`, `unit`, `samples`, `outputs`, `from_logits`, `layout`, `value`,
 /// `value_from` (the formulation `value` comes from), `formulations` (name → value),
 /// `shapes` (name → the shape it reduced), `max_ulps`, `bound` (the a priori bound between
-/// two formulations, in the unit; `null` for one formulation) and `agree`.
+/// two formulations, in the unit; `null` for one formulation) and `agree`. Under a convention
+/// other than exact, `convention` (`name`, `value`, `divisor`, `changes`, `warnings`); under
+/// `--convention all`, `conventions` (name → `value`, `divisor`, `changes`, `warnings`, or
+/// `error` when it does not apply), `value` staying exact's.
 pub fn json(outcome: &Outcome, layout: Layout) -> String {
     let f = &outcome.formulations;
     let doc = Json {
@@ -99,6 +143,23 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
         max_ulps: outcome.max_ulps,
         bound: outcome.pair_bound,
         agree: outcome.agree,
+        convention: outcome.convention.as_ref().map(|a| ConventionJson {
+            name: Some(a.convention.name()),
+            value: Some(Loss(outcome.value)),
+            divisor: Some(a.divisor),
+            changes: &a.changes,
+            warnings: &a.warnings,
+            error: None,
+        }),
+        conventions: (!outcome.conventions.is_empty()).then(|| {
+            Ordered(
+                outcome
+                    .conventions
+                    .iter()
+                    .map(|r| (r.convention.name(), ConventionJson::of(r)))
+                    .collect(),
+            )
+        }),
     };
     // Serialising plain numbers, strings and maps with string keys cannot fail.
     serde_json::to_string(&doc).unwrap_or_default()
@@ -133,8 +194,50 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
             ),
         ),
         ("base".into(), format!("{} ({unit})", outcome.base)),
-        ("value from".into(), outcome.value_from.to_owned()),
     ];
+    if let Some(a) = &outcome.convention {
+        rows.push((
+            "convention".into(),
+            format!("{} ({})", a.convention, a.divisor_reason),
+        ));
+        push_lines(&mut rows, "changes", &a.changes, "same as exact");
+        if !a.warnings.is_empty() {
+            push_lines(&mut rows, "warnings", &a.warnings, "");
+        }
+    }
+    if !outcome.conventions.is_empty() {
+        let values: Vec<String> = outcome
+            .conventions
+            .iter()
+            .map(|r| match &r.result {
+                Ok((v, _)) => v.to_string(),
+                Err(_) => "-".to_owned(),
+            })
+            .collect();
+        let width = values.iter().map(String::len).max().unwrap_or(0);
+        rows.push(("conventions".into(), String::new()));
+        for (r, v) in outcome.conventions.iter().zip(&values) {
+            let why = match &r.result {
+                Ok((_, a)) if a.changes.is_empty() && a.warnings.is_empty() => {
+                    "same as exact".to_owned()
+                }
+                Ok((_, a)) => a
+                    .changes
+                    .iter()
+                    .cloned()
+                    .chain(a.warnings.iter().map(|w| format!("warning: {w}")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Err(e) => e.clone(),
+            };
+            let unit = if r.result.is_ok() { unit } else { "" };
+            rows.push((
+                format!("  {}", r.convention),
+                format!("{v:<width$} {unit:<5}  {why}"),
+            ));
+        }
+    }
+    rows.extend([("value from".into(), outcome.value_from.to_owned())]);
     let values: Vec<String> = outcome
         .formulations
         .iter()
@@ -175,6 +278,16 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
         let _ = writeln!(out, "{}", line.trim_end());
     }
     out
+}
+
+/// `label` then one row per line (an empty label on the next ones), or `none` alone.
+fn push_lines(rows: &mut Vec<(String, String)>, label: &str, lines: &[String], none: &str) {
+    if lines.is_empty() {
+        rows.push((label.into(), none.into()));
+    }
+    for (i, l) in lines.iter().enumerate() {
+        rows.push((if i == 0 { label.into() } else { String::new() }, l.clone()));
+    }
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use std::process::Output;
 use nalgebra::DMatrix;
 use serde_json::Value;
 use xent_cli::evaluate::Problem;
-use xent_core::tolerance::matches_printed;
-use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, LogBase, published};
+use xent_core::tolerance::{matches_library, matches_printed};
+use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, LogBase, Precision, published};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -1462,4 +1462,391 @@ fn check_errors_point_at_the_column_or_the_file() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Conventions: PyTorch, Keras, scikit-learn, SciPy
+
+/// A C-order float32 file; `values` row-major, rounded to float32.
+fn f32_file(files: &Files, name: &str, shape: &[usize], values: &[f64]) -> String {
+    let data: Vec<u8> = values
+        .iter()
+        .flat_map(|&v| (v as f32).to_le_bytes())
+        .collect();
+    files.bytes(name, &npy_bytes("<f4", false, shape, &data))
+}
+
+/// `conventions.NAME.value` of a `--convention all` run.
+fn convention_value(j: &Value, name: &str) -> f64 {
+    num(&j["conventions"][name]["value"])
+}
+
+#[test]
+fn each_librarys_own_example_through_convention_all() {
+    let files = Files::new();
+    // scikit-learn's log_loss docstring: labels [1, 0, 2], one sample per row.
+    let q = files.csv("q.csv", "0.2,0.7,0.1\n0.6,0.2,0.2\n0.6,0.1,0.3\n");
+    let c = files.csv("c.csv", "1\n0\n2\n");
+    let j = json(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--classes",
+        &c,
+        "--layout",
+        "rows",
+        "--convention",
+        "all",
+    ]);
+    let sklearn = convention_value(&j, "sklearn");
+    assert_eq!(
+        matches_printed(sklearn, "0.6904911"),
+        Some(true),
+        "{sklearn}"
+    );
+    assert_eq!(
+        j["conventions"]["sklearn"]["changes"],
+        serde_json::json!([])
+    );
+    assert_eq!(j["conventions"]["sklearn"]["divisor"], 3);
+
+    // Keras's BinaryCrossentropy test (float32 inputs): 3 outputs, mean over 9 elements.
+    let y = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+    let a = [0.9, 0.1, 0.2, 0.3, 0.8, 0.1, 0.1, 0.2, 0.7];
+    let a32 = f32_file(&files, "a32.npy", &[3, 3], &a);
+    let y32 = f32_file(&files, "y32.npy", &[3, 3], &y);
+    let j = json(&[
+        "binary",
+        "--pred",
+        &a32,
+        "--labels",
+        &y32,
+        "--layout",
+        "rows",
+        "--convention",
+        "all",
+    ]);
+    let keras = convention_value(&j, "keras");
+    assert_eq!(
+        matches_library(keras, "0.20046903", Precision::F32),
+        Some(true),
+        "{keras}"
+    );
+    assert_eq!(
+        j["conventions"]["keras"]["changes"],
+        serde_json::json!(["mean over 9 elements, not 3 samples"])
+    );
+    assert_eq!(j["conventions"]["keras"]["divisor"], 9);
+    // The exact convention's value is three times Keras's (summed over outputs).
+    assert_eq!(num(&j["value"]), convention_value(&j, "exact"));
+    assert!(j["conventions"]["sklearn"]["error"].is_string());
+
+    // PyTorch's cross_entropy with label_smoothing = 0.1: logits, class 0.
+    let z = files.csv("z.csv", "2,1,0,-1,0.5\n");
+    let c0 = files.csv("c0.csv", "0\n");
+    let j = json(&[
+        "categorical",
+        "--pred",
+        &z,
+        "--classes",
+        &c0,
+        "--layout",
+        "rows",
+        "--from-logits",
+        "--convention",
+        "all",
+        "--label-smoothing",
+        "0.1",
+    ]);
+    let torch = convention_value(&j, "pytorch");
+    assert_eq!(matches_printed(torch, "0.7244379"), Some(true), "{torch}");
+    assert_eq!(
+        j["conventions"]["pytorch"]["changes"],
+        serde_json::json!(["label smoothing 0.1 mixes every target with 0.1 / 5"])
+    );
+    // The exact convention takes no smoothing: its value is the plain loss.
+    assert_eq!(j["conventions"]["exact"]["changes"], serde_json::json!([]));
+
+    // optax's softmax_cross_entropy_with_integer_labels: per-sample losses.
+    for (row, class, printed) in [
+        ("10,1,-2\n", "1\n", "9.00013"),
+        ("1,4,0.2\n", "0\n", "3.0696733"),
+    ] {
+        let z = files.csv("oz.csv", row);
+        let c = files.csv("oc.csv", class);
+        let j = json(&[
+            "categorical",
+            "--pred",
+            &z,
+            "--classes",
+            &c,
+            "--layout",
+            "rows",
+            "--from-logits",
+            "--convention",
+            "all",
+        ]);
+        // Log-softmax, no guard, mean over samples: the definition, PyTorch's and Keras's.
+        for name in ["exact", "pytorch", "keras"] {
+            let v = convention_value(&j, name);
+            assert_eq!(
+                matches_printed(v, printed),
+                Some(true),
+                "{name}: {v} vs {printed}"
+            );
+            assert_eq!(j["conventions"][name]["changes"], serde_json::json!([]));
+        }
+        // scikit-learn's log_loss and SciPy's entropy take probabilities, not logits.
+        for name in ["sklearn", "scipy"] {
+            let e = j["conventions"][name]["error"].as_str().unwrap_or_default();
+            assert!(e.contains("not logits"), "{name}: {e}");
+        }
+    }
+}
+
+#[test]
+fn float32_input_is_clipped_in_float32() {
+    let files = Files::new();
+    // Keras: [0, 1] against [1, 0] clips to [ε, 1 − ε]; 1 − 1e-7 in float32 is 1 − 2^-23.
+    let y = files.f64("y.npy", &[1, 2], &[1.0, 0.0]);
+    let a64 = files.f64("a64.npy", &[1, 2], &[0.0, 1.0]);
+    let a32 = f32_file(&files, "a32.npy", &[1, 2], &[0.0, 1.0]);
+    let keras = |a: &str| {
+        json(&[
+            "binary",
+            "--pred",
+            a,
+            "--labels",
+            &y,
+            "--convention",
+            "keras",
+        ])
+    };
+    let (k64, k32) = (keras(&a64), keras(&a32));
+    assert_eq!(
+        matches_printed(num(&k64["value"]), "16.1180957"),
+        Some(true)
+    );
+    assert_eq!(
+        matches_printed(num(&k32["value"]), "16.0302404"),
+        Some(true)
+    );
+    assert_eq!(
+        k32["convention"]["changes"],
+        serde_json::json!(["clip at 1e-7 (float32) changed 2 entries, first [0, 0]"])
+    );
+    // scikit-learn: eps is the dtype's machine epsilon; [0, 0.5] against [1, 1].
+    let y = files.f64("y1.npy", &[1, 2], &[1.0, 1.0]);
+    let a64 = files.f64("b64.npy", &[1, 2], &[0.0, 0.5]);
+    let a32 = f32_file(&files, "b32.npy", &[1, 2], &[0.0, 0.5]);
+    let sklearn = |a: &str| {
+        json(&[
+            "binary",
+            "--pred",
+            a,
+            "--labels",
+            &y,
+            "--convention",
+            "sklearn",
+        ])
+    };
+    // (52 + 1) ln 2 / 2 and (23 + 1) ln 2 / 2.
+    assert_eq!(
+        matches_printed(num(&sklearn(&a64)["value"]), "18.3684003"),
+        Some(true)
+    );
+    assert_eq!(
+        matches_printed(num(&sklearn(&a32)["value"]), "8.3177662"),
+        Some(true)
+    );
+}
+
+#[test]
+fn pytorch_makes_a_confident_wrong_prediction_cost_exactly_100() {
+    let files = Files::new();
+    let a = files.f64("a.npy", &[1, 2], &[0.0, 0.5]);
+    let y = files.f64("y.npy", &[1, 2], &[1.0, 0.0]);
+    let exact = json(&["binary", "--pred", &a, "--labels", &y]);
+    assert_eq!(exact["value"], "inf");
+    let one = files.f64("one.npy", &[1, 1], &[0.0]);
+    let yes = files.f64("yes.npy", &[1, 1], &[1.0]);
+    let torch = json(&[
+        "binary",
+        "--pred",
+        &one,
+        "--labels",
+        &yes,
+        "--convention",
+        "pytorch",
+    ]);
+    assert_eq!(num(&torch["value"]), 100.0);
+    for name in names() {
+        assert_eq!(num(&torch["formulations"][name]), 100.0, "{name}");
+    }
+    assert_eq!(
+        torch["convention"]["changes"],
+        serde_json::json!(["log clamped at -100 at entry [0, 0]"])
+    );
+}
+
+#[test]
+fn elementwise_means_divide_by_outputs_times_samples() {
+    let files = Files::new();
+    let a = files.f64("A2.npy", &[2, 5], &A2);
+    let y = files.f64("Y2.npy", &[2, 5], &Y2);
+    let exact = json(&["binary", "--pred", &a, "--labels", &y]);
+    for name in ["pytorch", "keras"] {
+        let j = json(&["binary", "--pred", &a, "--labels", &y, "--convention", name]);
+        assert_eq!(j["convention"]["divisor"], 10);
+        assert_eq!(
+            j["convention"]["changes"],
+            serde_json::json!(["mean over 10 elements, not 5 samples"])
+        );
+        assert!(exact.get("convention").is_none());
+        // Nothing clipped or clamped: −S/10 is (−S/5)/2 exactly, division by 2 being exact.
+        if name == "keras" {
+            assert_eq!(num(&j["value"]), num(&exact["value"]) / 2.0);
+        }
+    }
+    // Categorical: a mean over samples in every library.
+    let q = files.f64("Q3.npy", &[3, 4], &Q3);
+    let p = files.f64("P3.npy", &[3, 4], &P3);
+    let j = json(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--target",
+        &p,
+        "--convention",
+        "all",
+    ]);
+    for name in ["exact", "pytorch", "keras", "sklearn", "scipy"] {
+        assert_eq!(j["conventions"][name]["divisor"], 4, "{name}");
+    }
+}
+
+#[test]
+fn keras_rescales_a_column_the_definition_rejects() {
+    let files = Files::new();
+    let q = files.csv("q.csv", "0.2\n0.4\n0.6\n");
+    let c = files.csv("c.csv", "1\n");
+    fails(
+        &["categorical", "--pred", &q, "--classes", &c],
+        &["--pred", "sums to 1.2"],
+    );
+    for name in ["keras", "scipy"] {
+        let j = json(&[
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &c,
+            "--convention",
+            name,
+        ]);
+        // −ln(0.4 / 1.2) = ln 3.
+        assert_eq!(matches_printed(num(&j["value"]), "1.0986123"), Some(true));
+        assert_eq!(
+            j["convention"]["changes"],
+            serde_json::json!([
+                "predictions rescaled by their column sum (column 0 sums to 1.2000000000000002)"
+            ])
+        );
+    }
+}
+
+#[test]
+fn sklearn_warns_on_stderr_and_does_not_rescale() {
+    let files = Files::new();
+    let q = files.csv("q.csv", "0.2\n0.4\n0.6\n");
+    let c = files.csv("c.csv", "1\n");
+    let out = xent(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--classes",
+        &c,
+        "--convention",
+        "sklearn",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("warning: sklearn: column 0 of pred sums to 1.2"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("warnings"), "{stdout}");
+    // −ln 0.4, not −ln(0.4 / 1.2).
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("loss"), "{first}");
+    let value: f64 = first
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
+    assert_eq!(matches_printed(value, "0.9162907"), Some(true), "{value}");
+}
+
+#[test]
+fn label_smoothing_only_where_a_convention_defines_it() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    for name in ["exact", "sklearn", "scipy", "pytorch"] {
+        fails(
+            &[
+                "binary",
+                "--pred",
+                &a,
+                "--labels",
+                &y,
+                "--convention",
+                name,
+                "--label-smoothing",
+                "0.1",
+            ],
+            &[name, "defines no label smoothing for binary"],
+        );
+    }
+    fails(
+        &[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &y,
+            "--convention",
+            "keras",
+            "--label-smoothing",
+            "1.5",
+        ],
+        &["label smoothing 1.5 is not a number in [0, 1]"],
+    );
+    let j = json(&[
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--convention",
+        "keras",
+        "--label-smoothing",
+        "0.1",
+    ]);
+    assert_eq!(
+        j["convention"]["changes"],
+        serde_json::json!(["label smoothing 0.1 moves every label toward 0.5"])
+    );
+    // An unknown convention is clap's usage error, with the choices.
+    let out = xent(&[
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--convention",
+        "torch",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pytorch"));
 }

@@ -144,6 +144,44 @@ pub enum Error {
     /// A log base that is not a number > 0 and ≠ 1.
     #[error("log base {0:?} is not a number > 0 and ≠ 1 (use e, 2, 10 or any such number)")]
     InvalidBase(String),
+    /// A convention name that is not one of [`crate::Convention::ALL`].
+    #[error("convention {0:?} is not one of exact, pytorch, keras, sklearn, scipy")]
+    InvalidConvention(String),
+    /// Label smoothing asked of a convention that does not define it.
+    #[error(
+        "the {convention} convention defines no label smoothing for {kind} cross-entropy \
+         (PyTorch's cross_entropy and Keras's losses do)"
+    )]
+    NoLabelSmoothing {
+        /// The convention's name.
+        convention: &'static str,
+        /// `binary` or `categorical`.
+        kind: &'static str,
+    },
+    /// A label smoothing factor outside [0, 1].
+    #[error("label smoothing {0} is not a number in [0, 1]")]
+    LabelSmoothingRange(f64),
+    /// A convention that does not apply to this input, and why.
+    #[error("the {convention} convention does not apply: {reason}")]
+    ConventionUnsupported {
+        /// The convention's name.
+        convention: &'static str,
+        /// Why, naming the library function it mirrors.
+        reason: &'static str,
+    },
+    /// A column a convention must rescale to sum to 1 sums to 0.
+    #[error(
+        "column {col} of {which} sums to 0: the {convention} convention rescales every \
+         column by its sum, and this one has none"
+    )]
+    ZeroSum {
+        /// The input holding it.
+        which: Operand,
+        /// The column (sample).
+        col: usize,
+        /// The convention's name.
+        convention: &'static str,
+    },
 }
 
 /// `Result` with [`Error`].

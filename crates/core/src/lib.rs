@@ -11,6 +11,8 @@
 //!   with `0 · ln 0 = 0`, `ln(1 − a)` as `ln_1p(−a)`, and `−∞` kept where a positive weight
 //!   meets a zero probability;
 //! - [`LogBase`] and its units (nats, bits, bans);
+//! - [`Convention`]: the rules of PyTorch, Keras, scikit-learn and SciPy (guard on the
+//!   logarithm, divisor of the mean, rescaling), applied to the raw inputs;
 //! - the [`Formulation`] trait and its [`Evaluation`], which records the shape of the
 //!   intermediate result each formulation reduced (scalar, `(1, 1)`, `(n_y, n_y)`);
 //! - [`tolerance`]: every tolerance and error bound, named, with its reason; [`ulp`]:
@@ -43,6 +45,7 @@
 //! ```
 
 pub mod base;
+pub mod convention;
 pub mod error;
 pub mod formulation;
 pub mod math;
@@ -52,6 +55,7 @@ pub mod tolerance;
 pub mod ulp;
 
 pub use base::LogBase;
+pub use convention::{Convention, ConventionOptions, Conventional, Precision};
 pub use error::{Error, Operand, Result, Shape};
 pub use formulation::{Evaluation, Formulation, Kind, ReducedShape, evaluation_span};
 pub use problem::{BinaryProblem, BinaryTerms, CategoricalProblem, CategoricalTerms, Predictions};

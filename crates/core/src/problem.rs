@@ -29,7 +29,7 @@ impl Predictions {
         matches!(self, Predictions::Logits(_))
     }
 
-    fn operand(&self) -> Operand {
+    pub(crate) fn operand(&self) -> Operand {
         match self {
             Predictions::Probabilities(_) => Operand::Predictions,
             Predictions::Logits(_) => Operand::Logits,
@@ -45,6 +45,7 @@ impl Predictions {
 pub struct BinaryProblem {
     predictions: Predictions,
     labels: DMatrix<f64>,
+    log_floor: Option<f64>,
 }
 
 /// The masked log terms of a binary problem: the loss is `−(1/m)` times
@@ -96,6 +97,7 @@ impl BinaryProblem {
         Ok(BinaryProblem {
             predictions,
             labels,
+            log_floor: None,
         })
     }
 
@@ -129,9 +131,35 @@ impl BinaryProblem {
         self.labels.iter().all(|&y| y == 0.0 || y == 1.0)
     }
 
-    /// `ln a` and `ln(1 − a)` of one entry (stable from logits), before masking.
+    /// The same problem with every logarithm clamped at `floor` (`ln a ↦ max(ln a, floor)`,
+    /// before masking): PyTorch's `binary_cross_entropy` clamps at `−100`, so a confident
+    /// wrong prediction costs exactly 100. Every formulation honours it, because it is
+    /// applied in [`Self::log_terms`] and [`Self::weighted_logs`]; [`crate::ErrorBound`]
+    /// stays valid, as clamping only shrinks magnitudes.
+    pub fn with_log_floor(mut self, floor: f64) -> Self {
+        self.log_floor = Some(floor);
+        self
+    }
+
+    /// The clamp on every logarithm, if any (see [`Self::with_log_floor`]).
+    pub fn log_floor(&self) -> Option<f64> {
+        self.log_floor
+    }
+
+    /// `ln a` and `ln(1 − a)` of one entry (stable from logits), clamped at the floor if
+    /// there is one, before masking.
     #[inline]
     fn logs(&self, i: usize) -> (f64, f64) {
+        let (la, l1a) = self.raw_logs(i);
+        match self.log_floor {
+            None => (la, l1a),
+            Some(floor) => (la.max(floor), l1a.max(floor)),
+        }
+    }
+
+    /// `ln a` and `ln(1 − a)` of one entry (stable from logits), unclamped, unmasked.
+    #[inline]
+    pub(crate) fn raw_logs(&self, i: usize) -> (f64, f64) {
         match &self.predictions {
             Predictions::Probabilities(a) => (a[i].ln(), ln_one_minus(a[i])),
             Predictions::Logits(z) => (ln_sigmoid(z[i]), ln_one_minus_sigmoid(z[i])),
@@ -197,6 +225,40 @@ impl CategoricalProblem {
     /// renormalised.
     pub fn new(predictions: DMatrix<f64>, targets: DMatrix<f64>) -> Result<Self> {
         Self::validated(Predictions::Probabilities(predictions), targets, None)
+    }
+
+    /// Like [`Self::validated`], but the column sums of the predictions (`pred_sums`) and
+    /// of the targets (`target_sums`) are checked only when asked: the conventions that
+    /// rescale columns, or (scikit-learn) only warn about them, skip them.
+    pub(crate) fn validated_sums(
+        predictions: Predictions,
+        targets: DMatrix<f64>,
+        classes: Option<Vec<usize>>,
+        pred_sums: bool,
+        target_sums: bool,
+    ) -> Result<Self> {
+        let pred = predictions.matrix();
+        check_not_empty(predictions.operand(), pred)?;
+        check_not_empty(Operand::Targets, &targets)?;
+        check_same_shape(predictions.operand(), pred, Operand::Targets, &targets)?;
+        check_probabilities(Operand::Targets, &targets)?;
+        if target_sums {
+            check_column_sums(Operand::Targets, &targets)?;
+        }
+        match &predictions {
+            Predictions::Probabilities(q) => {
+                check_probabilities(Operand::Predictions, q)?;
+                if pred_sums {
+                    check_column_sums(Operand::Predictions, q)?;
+                }
+            }
+            Predictions::Logits(z) => check_finite(Operand::Logits, z)?,
+        }
+        Ok(CategoricalProblem {
+            predictions,
+            targets,
+            classes,
+        })
     }
 
     /// A problem from distributions `Q` and one class index per sample.

@@ -203,6 +203,31 @@ pub fn matches_printed(x: f64, printed: &str) -> Option<bool> {
     Some((x - value).abs() <= half_unit + 0.5 * ulp(value))
 }
 
+/// The relative and absolute tolerance of the deep-learning libraries' own tests,
+/// `1e-6` each: `tf.test.TestCase.assertAllClose` and Keras's `TestCase.assertAllClose`
+/// default to `rtol = atol = 1e-6`, the accuracy their float32 arithmetic is held to.
+pub const FLOAT32_LIBRARY_TOLERANCE: f64 = 1e-6;
+
+/// Whether `x` reproduces a value a library printed from its own computation in
+/// `precision`: for float64, [`matches_printed`]; for float32, also within
+/// [`FLOAT32_LIBRARY_TOLERANCE`] (`|x − printed| ≤ atol + rtol·|printed|`), since a float32
+/// computation's last printed digits carry its own rounding (each float32 logarithm and the
+/// mean err by ulps of `2^-24`), which `x`, computed in float64, does not share.
+///
+/// Returns `None` when `printed` is not a decimal number.
+pub fn matches_library(x: f64, printed: &str, precision: crate::Precision) -> Option<bool> {
+    let digits = matches_printed(x, printed)?;
+    let value: f64 = printed.trim().parse().ok()?;
+    Some(match precision {
+        crate::Precision::F64 => digits,
+        crate::Precision::F32 => {
+            digits
+                || (x - value).abs()
+                    <= FLOAT32_LIBRARY_TOLERANCE + FLOAT32_LIBRARY_TOLERANCE * value.abs()
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +250,17 @@ mod tests {
         assert_eq!(matches_printed(0.479_65, "0.479"), Some(false));
         assert_eq!(matches_printed(1.5e-3, "1.5e-3"), Some(true));
         assert_eq!(matches_printed(1.0, "one"), None);
+    }
+
+    #[test]
+    fn float32_values_match_within_the_libraries_tolerance() {
+        use crate::Precision::{F32, F64};
+        assert_eq!(
+            matches_library(0.200_469_18, "0.20046903", F64),
+            Some(false)
+        );
+        assert_eq!(matches_library(0.200_469_18, "0.20046903", F32), Some(true));
+        assert_eq!(matches_library(0.200_471, "0.20046903", F32), Some(false));
     }
 
     #[test]

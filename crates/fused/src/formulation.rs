@@ -5,7 +5,7 @@ use xent_core::{
     evaluation_span,
 };
 
-use crate::accumulate::tree;
+use crate::accumulate::{Dd, tree};
 use crate::isa::{self, Isa};
 use crate::{binary, categorical};
 
@@ -65,6 +65,9 @@ impl Formulation for FusedOn {
 
 fn binary(isa: Isa, problem: &BinaryProblem) -> Evaluation {
     let _span = evaluation_span("fused", Kind::Binary, problem.shape()).entered();
+    if problem.log_floor().is_some() {
+        return clamped_binary(problem);
+    }
     let y = problem.labels().as_slice();
     let n = y.len();
     let partial = match problem.predictions() {
@@ -87,6 +90,23 @@ fn binary(isa: Isa, problem: &BinaryProblem) -> Evaluation {
     };
     Evaluation {
         log_likelihood: partial.value(),
+        samples: problem.samples(),
+        shape: ReducedShape::Scalar,
+    }
+}
+
+/// A problem whose logarithms are clamped (PyTorch's convention, see
+/// [`BinaryProblem::with_log_floor`]): a plain scalar loop over
+/// [`BinaryProblem::weighted_logs`], which applies the clamp, in column-major order into
+/// the crate's double-double [`Dd`], so the result is deterministic (one thread, one order)
+/// and within [`xent_core::ErrorBound::binary`]. The vectorised kernels serve the exact
+/// convention.
+fn clamped_binary(problem: &BinaryProblem) -> Evaluation {
+    let sum = problem
+        .weighted_logs()
+        .fold(Dd::default(), |s, (w, l)| s.add(Dd { hi: w * l, lo: 0.0 }));
+    Evaluation {
+        log_likelihood: sum.value(),
         samples: problem.samples(),
         shape: ReducedShape::Scalar,
     }

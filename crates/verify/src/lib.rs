@@ -11,6 +11,9 @@
 //!   the checks, the verdict and the verdict the catalogue records) and a seeded random
 //!   agreement sweep. A verdict that differs from the recorded one fails the audit, in either
 //!   direction.
+//! - peer test vectors ([`PeerVector`]): values published in the test suites and docs of
+//!   optax, scikit-learn, Keras, PyTorch and SciPy, each checked under its library's
+//!   `xent_core::Convention`; every one must hold for the audit to pass.
 //! - [`Report`]: rendered as aligned text or JSON, byte-identical on every machine and
 //!   thread count; `cargo xtask verify` and `xent verify` print it.
 //! - [`tolerance`]: the verifier's named error budgets and bounds, each with its reason (the
@@ -44,10 +47,12 @@ pub mod report;
 pub mod tolerance;
 
 mod catalogue;
+mod peers;
 mod sweep;
 
 pub use error::{Error, Result};
 pub use oracle::Oracle;
+pub use peers::PeerVector;
 pub use report::{
     Agreement, Check, Claim, Expressions, Outcome, Report, Sweep, SweepCase, Verdict,
 };
@@ -99,6 +104,10 @@ pub fn audit_with(formulations: &[Box<dyn Formulation>], options: &AuditOptions)
     for c in &claims {
         tracing::info!(claim = %c.id, verdict = %c.verdict, expected = %c.expected, "claim");
     }
+    let peers = peers::vectors(formulations);
+    for p in &peers {
+        tracing::info!(peer = %p.id, holds = p.holds, "peer vector");
+    }
     let sweep = if options.sweep {
         sweep::sweep(options.seed, formulations).unwrap_or_else(|e| Sweep {
             seed: options.seed,
@@ -127,6 +136,7 @@ pub fn audit_with(formulations: &[Box<dyn Formulation>], options: &AuditOptions)
         documents: [GIST, QUESTION, FORMULA].map(str::to_owned).to_vec(),
         platform_ln,
         claims,
+        peers,
         sweep,
     }
 }

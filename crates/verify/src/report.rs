@@ -251,6 +251,8 @@ pub struct Report {
     pub platform_ln: PlatformLn,
     /// The claims catalogue.
     pub claims: Vec<Claim>,
+    /// The peer test vectors: other libraries' published values under their conventions.
+    pub peers: Vec<crate::PeerVector>,
     /// The random sweep (empty when disabled).
     pub sweep: Sweep,
     /// Claims written as numpy expressions (`xent-expr`): the documents' own expressions
@@ -294,10 +296,11 @@ fn significant(x: f64, digits: usize) -> f64 {
 }
 
 impl Report {
-    /// Whether every claim got its recorded verdict, every sweep value is within bound and
-    /// every expression claim holds.
+    /// Whether every claim got its recorded verdict, every peer vector holds, every sweep
+    /// value is within bound and every expression claim holds.
     pub fn passed(&self) -> bool {
         self.claims.iter().all(Claim::as_expected)
+            && self.peers.iter().all(|p| p.holds)
             && self.expressions.iter().all(|e| e.report.passed())
             && self
                 .sweep
@@ -386,6 +389,8 @@ impl Report {
             claim_block(o, c)?;
         }
         writeln!(o)?;
+        peers_block(o, &self.peers)?;
+        writeln!(o)?;
         sweep_block(o, &self.sweep)?;
         writeln!(o)?;
         for e in &self.expressions {
@@ -410,7 +415,7 @@ impl Report {
             .sum();
         writeln!(
             o,
-            "Result: {} claims, {} with the recorded verdict, {} unexpected{}; sweep: {} of {} values within bound; expressions: {} of {} claims hold: {}",
+            "Result: {} claims, {} with the recorded verdict, {} unexpected{}; peer vectors: {} of {} hold; sweep: {} of {} values within bound; expressions: {} of {} claims hold: {}",
             self.claims.len(),
             self.claims.len() - unexpected.len(),
             unexpected.len(),
@@ -426,6 +431,8 @@ impl Report {
                         .join(", ")
                 )
             },
+            self.peers.iter().filter(|p| p.holds).count(),
+            self.peers.len(),
             within,
             values,
             expression_claims - expression_failures,
@@ -433,6 +440,62 @@ impl Report {
             if self.passed() { "PASS" } else { "FAIL" }
         )
     }
+}
+
+/// The peer test vectors: a summary table, then one block per vector.
+fn peers_block(o: &mut String, peers: &[crate::PeerVector]) -> fmt::Result {
+    writeln!(
+        o,
+        "Peer test vectors: published values of other libraries, under their conventions"
+    )?;
+    let mut rows = vec![vec![
+        "id".to_owned(),
+        "library".to_owned(),
+        "published".to_owned(),
+        "computed".to_owned(),
+        "verdict".to_owned(),
+    ]];
+    for p in peers {
+        rows.push(vec![
+            p.id.clone(),
+            p.library.clone(),
+            p.published.clone(),
+            p.computed.clone(),
+            if p.holds { "holds" } else { "FAILS" }.to_owned(),
+        ]);
+    }
+    table(o, "  ", &rows)?;
+    for p in peers {
+        writeln!(o)?;
+        writeln!(o, "{} · {} {}", p.id, p.library, p.function)?;
+        writeln!(o, "  {:<13}{}", "source", p.source)?;
+        for (i, input) in p.inputs.iter().enumerate() {
+            writeln!(o, "  {:<13}{input}", if i == 0 { "inputs" } else { "" })?;
+        }
+        writeln!(o, "  {:<13}{}", "convention", p.convention)?;
+        if p.differences.is_empty() {
+            writeln!(o, "  {:<13}same as exact", "differences")?;
+        }
+        for (i, d) in p.differences.iter().enumerate() {
+            writeln!(o, "  {:<13}{d}", if i == 0 { "differences" } else { "" })?;
+        }
+        writeln!(o, "  {:<13}{}", "published", p.published)?;
+        writeln!(o, "  {:<13}{}", "computed", p.computed)?;
+        writeln!(o, "  {:<13}{}", "reproduces", p.reproduces)?;
+        let each: Vec<String> = p
+            .formulations
+            .iter()
+            .map(|(f, ok)| format!("{f} {}", if *ok { "reproduces" } else { "DIFFERS" }))
+            .collect();
+        writeln!(o, "  {:<13}{}", "formulations", each.join(", "))?;
+        writeln!(
+            o,
+            "  {:<13}{}",
+            "verdict",
+            if p.holds { "holds" } else { "FAILS" }
+        )?;
+    }
+    Ok(())
 }
 
 fn claim_block(o: &mut String, c: &Claim) -> fmt::Result {
