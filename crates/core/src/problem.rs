@@ -297,24 +297,7 @@ impl CategoricalProblem {
         targets: DMatrix<f64>,
         classes: Option<Vec<usize>>,
     ) -> Result<Self> {
-        let pred = predictions.matrix();
-        check_not_empty(predictions.operand(), pred)?;
-        check_not_empty(Operand::Targets, &targets)?;
-        check_same_shape(predictions.operand(), pred, Operand::Targets, &targets)?;
-        check_probabilities(Operand::Targets, &targets)?;
-        check_column_sums(Operand::Targets, &targets)?;
-        match &predictions {
-            Predictions::Probabilities(q) => {
-                check_probabilities(Operand::Predictions, q)?;
-                check_column_sums(Operand::Predictions, q)?;
-            }
-            Predictions::Logits(z) => check_finite(Operand::Logits, z)?,
-        }
-        Ok(CategoricalProblem {
-            predictions,
-            targets,
-            classes,
-        })
+        Self::validated_sums(predictions, targets, classes, true, true)
     }
 
     /// The predictions, probabilities or logits.
