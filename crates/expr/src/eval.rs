@@ -440,18 +440,6 @@ impl Evaluator<'_> {
         ufunc: bool,
         int_power: bool,
     ) -> Result<Val, ExprError> {
-        if op == BinOp::MatMul {
-            let t = self.typed(
-                e,
-                Op::Bin {
-                    op,
-                    ufunc,
-                    int_power,
-                },
-                &[a, b],
-            )?;
-            return Ok(self.product(e, a, b, t));
-        }
         let t = self.typed(
             e,
             Op::Bin {
@@ -461,6 +449,9 @@ impl Evaluator<'_> {
             },
             &[a, b],
         )?;
+        if op == BinOp::MatMul {
+            return Ok(self.product(e, a, b, t));
+        }
         if op == BinOp::Div && a.ty.is_python() && b.ty.is_python() && !ufunc && b.data[0] == 0.0 {
             return Err(ExprError::Numpy {
                 exception: "ZeroDivisionError",
