@@ -20,8 +20,9 @@
 //! // A confident wrong prediction: +∞ by the definition, exactly 100 in PyTorch.
 //! let a = DMatrix::from_row_slice(1, 1, &[0.0]);
 //! let y = DMatrix::from_row_slice(1, 1, &[1.0]);
-//! let torch = Convention::Pytorch.binary(a, y, &ConventionOptions::default())?;
-//! let s: f64 = torch.problem.weighted_logs().map(|(w, l)| w * l).sum();
+//! let torch = Convention::Pytorch.binary((&a).into(), (&y).into(), &ConventionOptions::default())?;
+//! let xent_core::Problem::Binary(problem) = torch.problem() else { unreachable!() };
+//! let s: f64 = problem.weighted_logs().map(|(w, l)| w * l).sum();
 //! assert_eq!(-s / torch.divisor as f64, 100.0);
 //! assert_eq!(torch.changes, ["log clamped at -100 at entry [0, 0]"]);
 //! # Ok::<(), xent_core::Error>(())
@@ -35,7 +36,8 @@ use nalgebra::DMatrix;
 use crate::base::LogBase;
 use crate::error::{Error, Operand, Result};
 use crate::formulation::{Evaluation, Kind};
-use crate::problem::{BinaryProblem, CategoricalProblem, Predictions, one_hot};
+use crate::array::Array;
+use crate::problem::{BinaryProblem, CategoricalProblem, Problem, Targets, Unvalidated};
 use crate::tolerance;
 
 /// PyTorch's clamp on every logarithm of `binary_cross_entropy`: a confident wrong
@@ -143,30 +145,24 @@ impl Convention {
     }
 
     /// Applies the convention to binary predictions (probabilities, or logits with
-    /// `options.from_logits`) and labels, both `n_y × m`.
+    /// `options.from_logits`) and labels, both `n_y × m`, borrowed.
     ///
-    /// Invalid input gets `xent-core`'s errors on the raw matrices; a convention that does
+    /// Invalid input gets `xent-core`'s errors on the raw arrays; a convention that does
     /// not apply (scikit-learn with more than one output or logits, SciPy with logits, label
-    /// smoothing where it is not defined) is an error too.
-    pub fn binary(
+    /// smoothing where it is not defined) is an error too. Only a convention that changes
+    /// the entries (Keras's and scikit-learn's clip, label smoothing) copies them.
+    pub fn binary<'a>(
         self,
-        predictions: DMatrix<f64>,
-        labels: DMatrix<f64>,
+        predictions: Array<'a>,
+        labels: Array<'a>,
         options: &ConventionOptions,
-    ) -> Result<Conventional<BinaryProblem>> {
-        let build = |a: DMatrix<f64>, y: DMatrix<f64>| {
-            if options.from_logits {
-                BinaryProblem::from_logits(a, y)
-            } else {
-                BinaryProblem::new(a, y)
-            }
-        };
-        let raw = build(predictions, labels)?;
+    ) -> Result<Conventional<'a>> {
+        let raw = BinaryProblem::validated(predictions, labels, options.from_logits)?;
         self.probabilities_only(options)?;
         let smoothing = self.smoothing(Kind::Binary, options)?;
         let (n, m) = (raw.outputs(), raw.samples());
-        let mut out = Conventional::plain(self, m);
-        let elements = |out: &mut Conventional<()>| {
+        let mut out = Conventional::plain(self, m, Problem::Binary(raw));
+        let elements = |out: &mut Conventional<'a>| {
             out.divisor = n * m;
             out.divisor_reason = format!("mean over {} elements (n_y · m = {n} · {m})", n * m);
             if n > 1 {
@@ -175,26 +171,24 @@ impl Convention {
                     .push(format!("mean over {} elements, not {m} {samples}", n * m));
             }
         };
-        let problem = match self {
-            Convention::Exact | Convention::Scipy => raw,
+        match self {
+            Convention::Exact | Convention::Scipy => {}
             Convention::Pytorch => {
                 elements(&mut out);
-                if options.from_logits {
-                    raw
-                } else {
+                if !options.from_logits {
                     let clamped = clamped_entries(&raw, PYTORCH_LOG_FLOOR);
                     if let Some(what) = describe(&clamped, n) {
                         let logs = if clamped.len() == 1 { "log" } else { "logs" };
                         out.changes
                             .push(format!("{logs} clamped at -100 at {what}"));
                     }
-                    raw.with_log_floor(PYTORCH_LOG_FLOOR)
+                    out.data = Data::Borrowed(Problem::Binary(raw.with_log_floor(PYTORCH_LOG_FLOOR)));
                 }
             }
             Convention::Keras => {
                 elements(&mut out);
-                let mut a = raw.predictions().matrix().clone();
-                let mut y = raw.labels().clone();
+                let mut a = predictions.to_f64_matrix();
+                let mut y = labels.to_f64_matrix();
                 if let Some(eps) = smoothing {
                     y = y.map(|v| v * (1.0 - eps) + 0.5 * eps);
                     out.changes.push(format!(
@@ -212,7 +206,8 @@ impl Convention {
                         ));
                     }
                 }
-                build(a, y)?
+                BinaryProblem::validated((&a).into(), (&y).into(), options.from_logits)?;
+                out.data = Data::Binary { pred: a, labels: y, logits: options.from_logits };
             }
             Convention::Sklearn => {
                 if n != 1 {
@@ -223,65 +218,48 @@ impl Convention {
                     });
                 }
                 let eps = options.precision.machine_epsilon();
-                let (a, changed) = clip(raw.predictions().matrix(), eps, 1.0 - eps);
+                let (a, changed) = clip(&predictions.to_f64_matrix(), eps, 1.0 - eps);
                 if let Some(what) = describe(&changed, n) {
                     out.changes.push(format!(
                         "clip at eps = {eps:e} ({} machine epsilon) changed {what}",
                         options.precision.name()
                     ));
                 }
-                build(a, raw.labels().clone())?
+                out.data = Data::Binary { pred: a, labels: labels.to_f64_matrix(), logits: false };
             }
-        };
-        Ok(out.with(problem))
+        }
+        Ok(out)
     }
 
     /// Applies the convention to categorical predictions (distributions, or logits with
     /// `options.from_logits`), `k × m`, and targets (a `k × m` matrix or one class index
-    /// per sample).
+    /// per sample), borrowed.
     ///
-    /// Invalid input gets `xent-core`'s errors on the raw matrices, except that the column
+    /// Invalid input gets `xent-core`'s errors on the raw arrays, except that the column
     /// sums of predictions are not required to be 1 by the conventions that rescale them
     /// (Keras, SciPy) or only warn (scikit-learn), nor those of targets by SciPy.
-    pub fn categorical(
+    pub fn categorical<'a>(
         self,
-        predictions: DMatrix<f64>,
-        targets: Targets,
+        predictions: Array<'a>,
+        targets: Targets<'a>,
         options: &ConventionOptions,
-    ) -> Result<Conventional<CategoricalProblem>> {
-        let (k, m) = predictions.shape();
-        let (p, classes) = match targets {
-            Targets::Matrix(p) => (p, None),
-            Targets::Classes(c) => (one_hot(k, m, &c)?, Some(c)),
-        };
-        let wrap = |q: DMatrix<f64>| {
-            if options.from_logits {
-                Predictions::Logits(q)
-            } else {
-                Predictions::Probabilities(q)
-            }
-        };
+    ) -> Result<Conventional<'a>> {
+        let (k, m) = (predictions.rows(), predictions.cols());
         let pred_sums = matches!(self, Convention::Exact | Convention::Pytorch);
         let target_sums = self != Convention::Scipy;
-        let raw = CategoricalProblem::validated_sums(
-            wrap(predictions),
-            p,
-            classes,
-            pred_sums,
-            target_sums,
-        )?;
+        let raw = Unvalidated::categorical(predictions, targets, options.from_logits)?
+            .validate_categorical(pred_sums, target_sums)?;
         self.probabilities_only(options)?;
         let smoothing = self.smoothing(Kind::Categorical, options)?;
-        let mut out = Conventional::plain(self, m);
+        let mut out = Conventional::plain(self, m, Problem::Categorical(raw));
         if self == Convention::Exact {
-            return Ok(out.with(raw));
+            return Ok(out);
         }
-        let mut q = raw.predictions().matrix().clone();
-        let mut p = raw.targets().clone();
-        let mut classes = raw.classes().map(<[usize]>::to_vec);
+        let mut q = None;
+        let mut p = None;
         if let Some(eps) = smoothing {
-            p = p.map(|v| v * (1.0 - eps) + eps / k as f64);
-            classes = None;
+            let dense = DMatrix::from_fn(k, m, |r, c| raw.target(r, c));
+            p = Some(dense.map(|v| v * (1.0 - eps) + eps / k as f64));
             out.changes.push(format!(
                 "label smoothing {eps} mixes every target with {eps} / {k}"
             ));
@@ -291,23 +269,25 @@ impl Convention {
             Convention::Exact | Convention::Pytorch => {}
             Convention::Keras => {
                 if probabilities {
-                    rescale(&mut q, Operand::Predictions, self, &mut out.changes)?;
+                    let mut rescaled = predictions.to_f64_matrix();
+                    rescale(&mut rescaled, Operand::Predictions, self, &mut out.changes)?;
                     let (lo, hi) = options.precision.keras_clip();
-                    let (clipped, changed) = clip(&q, lo, hi);
-                    q = clipped;
+                    let (clipped, changed) = clip(&rescaled, lo, hi);
                     if let Some(what) = describe(&changed, k) {
                         out.changes.push(format!(
                             "clip at 1e-7 ({}) changed {what}",
                             options.precision.name()
                         ));
                     }
+                    q = Some(clipped);
                 }
             }
             Convention::Sklearn => {
                 let eps = options.precision.machine_epsilon();
                 // numpy.allclose(sums, 1, rtol=sqrt(eps)): |s − 1| ≤ 1e-8 + sqrt(eps).
                 let allowed = 1e-8 + eps.sqrt();
-                for (j, c) in q.column_iter().enumerate() {
+                let raw_q = predictions.to_f64_matrix();
+                for (j, c) in raw_q.column_iter().enumerate() {
                     let sum: f64 = c.iter().sum();
                     if (sum - 1.0).abs() > allowed {
                         out.warnings.push(format!(
@@ -316,22 +296,37 @@ impl Convention {
                         ));
                     }
                 }
-                let (clipped, changed) = clip(&q, eps, 1.0 - eps);
-                q = clipped;
+                let (clipped, changed) = clip(&raw_q, eps, 1.0 - eps);
                 if let Some(what) = describe(&changed, k) {
                     out.changes.push(format!(
                         "clip at eps = {eps:e} ({} machine epsilon) changed {what}",
                         options.precision.name()
                     ));
                 }
+                q = Some(clipped);
             }
             Convention::Scipy => {
-                rescale(&mut q, Operand::Predictions, self, &mut out.changes)?;
-                rescale(&mut p, Operand::Targets, self, &mut out.changes)?;
+                let mut rescaled = predictions.to_f64_matrix();
+                rescale(&mut rescaled, Operand::Predictions, self, &mut out.changes)?;
+                q = Some(rescaled);
+                let mut dense = DMatrix::from_fn(k, m, |r, c| raw.target(r, c));
+                rescale(&mut dense, Operand::Targets, self, &mut out.changes)?;
+                p = Some(dense);
             }
         }
-        let problem = CategoricalProblem::validated_sums(wrap(q), p, classes, false, true)?;
-        Ok(out.with(problem))
+        if q.is_some() || p.is_some() {
+            let q = q.unwrap_or_else(|| predictions.to_f64_matrix());
+            let targets = match p {
+                Some(p) => OwnedTargets::Dense(p),
+                None => OwnedTargets::Borrowed(targets),
+            };
+            // The transformed inputs are checked as the definition checks them, except for
+            // the column sums of the predictions (a clip moves them by up to k·ε).
+            Unvalidated::categorical((&q).into(), targets.view(), options.from_logits)?
+                .validate_categorical(false, true)?;
+            out.data = Data::Categorical { pred: q, targets, logits: options.from_logits };
+        }
+        Ok(out)
     }
 }
 
@@ -404,23 +399,13 @@ pub struct ConventionOptions {
     pub label_smoothing: Option<f64>,
 }
 
-/// Categorical targets as the user gave them.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Targets {
-    /// Distributions, `k × m`.
-    Matrix(DMatrix<f64>),
-    /// One class index per sample.
-    Classes(Vec<usize>),
-}
-
 /// A problem under a convention: evaluate [`Conventional::problem`] with any formulation,
 /// then [`Conventional::loss`] turns the evaluation into the convention's loss.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Conventional<P> {
+pub struct Conventional<'a> {
     /// The convention applied.
     pub convention: Convention,
-    /// The validated problem, transformed (clipped, rescaled, smoothed, clamped).
-    pub problem: P,
+    data: Data<'a>,
     /// What the summed log-likelihood is divided by: `m`, or `n_y · m` elements.
     pub divisor: usize,
     /// The divisor in words: "mean over 2 samples", "mean over 6 elements (n_y · m = 3 · 2)".
@@ -432,11 +417,42 @@ pub struct Conventional<P> {
     pub warnings: Vec<String>,
 }
 
-impl Conventional<()> {
-    fn plain(convention: Convention, m: usize) -> Self {
+/// The inputs of a conventional problem: the caller's, or the transformed copies.
+#[derive(Debug, Clone, PartialEq)]
+enum Data<'a> {
+    Borrowed(Problem<'a>),
+    Binary {
+        pred: DMatrix<f64>,
+        labels: DMatrix<f64>,
+        logits: bool,
+    },
+    Categorical {
+        pred: DMatrix<f64>,
+        targets: OwnedTargets<'a>,
+        logits: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum OwnedTargets<'a> {
+    Borrowed(Targets<'a>),
+    Dense(DMatrix<f64>),
+}
+
+impl OwnedTargets<'_> {
+    fn view(&self) -> Targets<'_> {
+        match self {
+            OwnedTargets::Borrowed(t) => *t,
+            OwnedTargets::Dense(p) => Targets::Dense(p.into()),
+        }
+    }
+}
+
+impl<'a> Conventional<'a> {
+    fn plain(convention: Convention, m: usize, problem: Problem<'a>) -> Self {
         Conventional {
             convention,
-            problem: (),
+            data: Data::Borrowed(problem),
             divisor: m,
             divisor_reason: format!("mean over {m} samples"),
             changes: Vec::new(),
@@ -444,19 +460,21 @@ impl Conventional<()> {
         }
     }
 
-    fn with<P>(self, problem: P) -> Conventional<P> {
-        Conventional {
-            convention: self.convention,
-            problem,
-            divisor: self.divisor,
-            divisor_reason: self.divisor_reason,
-            changes: self.changes,
-            warnings: self.warnings,
+    /// The validated problem, transformed (clipped, rescaled, smoothed, clamped).
+    pub fn problem(&self) -> Problem<'_> {
+        match &self.data {
+            Data::Borrowed(p) => *p,
+            Data::Binary { pred, labels, logits } => Problem::Binary(BinaryProblem::trusted(
+                pred.into(),
+                labels.into(),
+                *logits,
+            )),
+            Data::Categorical { pred, targets, logits } => Problem::Categorical(
+                CategoricalProblem::trusted(pred.into(), targets.view(), *logits),
+            ),
         }
     }
-}
 
-impl<P> Conventional<P> {
     /// The convention's loss in nats: `−S / divisor`.
     pub fn loss(&self, e: &Evaluation) -> f64 {
         -e.log_likelihood / self.divisor as f64
@@ -483,12 +501,15 @@ fn clip(m: &DMatrix<f64>, lo: f64, hi: f64) -> (DMatrix<f64>, Vec<usize>) {
 
 /// The entries whose weighted logarithm the floor changes (a positive weight on a log below
 /// it), column-major.
-fn clamped_entries(problem: &BinaryProblem, floor: f64) -> Vec<usize> {
+fn clamped_entries(problem: &BinaryProblem<'_>, floor: f64) -> Vec<usize> {
     let y = problem.labels();
+    let rows = problem.outputs();
     (0..y.len())
         .filter(|&i| {
-            let (la, l1a) = problem.raw_logs(i);
-            (y[i] > 0.0 && la < floor) || (y[i] < 1.0 && l1a < floor)
+            let (r, c) = (i % rows, i / rows);
+            let (la, l1a) = problem.raw_logs(r, c);
+            let y = y.get_f64(r, c);
+            (y > 0.0 && la < floor) || (y < 1.0 && l1a < floor)
         })
         .collect()
 }

@@ -40,11 +40,11 @@ pub struct Shape {
 
 impl Shape {
     /// The shape of a matrix.
-    pub fn of<R, C, S>(m: &nalgebra::Matrix<f64, R, C, S>) -> Self
+    pub fn of<T, R, C, S>(m: &nalgebra::Matrix<T, R, C, S>) -> Self
     where
         R: nalgebra::Dim,
         C: nalgebra::Dim,
-        S: nalgebra::RawStorage<f64, R, C>,
+        S: nalgebra::RawStorage<T, R, C>,
     {
         Shape {
             rows: m.nrows(),
@@ -129,17 +129,24 @@ pub enum Error {
         /// The tolerance it broke ([`crate::tolerance::column_sum`]).
         tolerance: f64,
     },
-    /// A class index that is not one of the `k` classes.
+    /// A class index that is not one of the `k` classes (negative, fractional, too large).
     #[error(
-        "classes[{sample}] = {index} is out of range: there are {classes} classes (0..{classes})"
+        "classes[{sample}] = {value} is not a class index: there are {classes} classes, \
+         numbered 0 to {last}", last = classes.saturating_sub(1)
     )]
     ClassIndex {
         /// The sample whose index it is.
         sample: usize,
-        /// The index.
-        index: usize,
+        /// The value read.
+        value: f64,
         /// Number of classes `k`.
         classes: usize,
+    },
+    /// A problem of one kind given where the other was expected.
+    #[error("expected a {expected} cross-entropy problem")]
+    KindMismatch {
+        /// The kind expected.
+        expected: crate::formulation::Kind,
     },
     /// A log base that is not a number > 0 and ≠ 1.
     #[error("log base {0:?} is not a number > 0 and ≠ 1 (use e, 2, 10 or any such number)")]

@@ -4,7 +4,8 @@ use std::fmt;
 
 use crate::base::LogBase;
 use crate::error::Shape;
-use crate::problem::{BinaryProblem, CategoricalProblem};
+use crate::problem::{BinaryProblem, CategoricalProblem, Problem};
+use crate::tolerance::ErrorBound;
 
 /// The shape of the intermediate result a formulation reduced to reach the loss: the
 /// documents' question "why is one a `(1, 1)` array and the other a scalar?", made explicit.
@@ -99,20 +100,45 @@ impl fmt::Display for Kind {
     }
 }
 
-/// One way of computing cross-entropy. Every formulation crate implements it, so the
-/// verifier, the CLI and the benchmarks loop over implementations instead of naming them.
+/// The numpy code a formulation mirrors: what a user who wrote that style would see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// The binary loss in that style, as the documents write it.
+    pub binary: &'static str,
+    /// The categorical loss in that style.
+    pub categorical: &'static str,
+    /// One line: what it materialises and what it reduces.
+    pub summary: &'static str,
+}
+
+/// One way of computing cross-entropy. Every formulation crate implements it, and the one
+/// registry (`xent-registry`) lists them, so the verifier, the command and the benchmarks
+/// loop over implementations and ask them what they need instead of naming them.
 ///
 /// Inputs arrive validated, so evaluation cannot fail: a confident wrong prediction is the
 /// result `+∞`, not an error.
 pub trait Formulation: Send + Sync {
-    /// Short stable name: `sum`, `dot`, `matmul`, `fused`.
+    /// Short stable name (`sum`, `dot`, `matmul`, `fused`): for reports and for a user's
+    /// `--formulation`, never for a caller to branch on.
     fn name(&self) -> &'static str;
 
+    /// The numpy style it mirrors (its expressions); the shape of its intermediate result is
+    /// in every [`Evaluation`].
+    fn style(&self) -> Style;
+
+    /// Its a priori error bound on `problem`, given its own `evaluation` of it. The default
+    /// is [`ErrorBound`] of the masked log terms, valid for any formulation that reduces
+    /// them (in any order); a formulation with a tighter guarantee states it.
+    fn bound(&self, problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
+        let _ = evaluation;
+        problem.error_bound()
+    }
+
     /// Binary cross-entropy of a validated problem.
-    fn binary(&self, problem: &BinaryProblem) -> Evaluation;
+    fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation;
 
     /// Categorical cross-entropy of a validated problem.
-    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation;
+    fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation;
 }
 
 /// The span every evaluation runs in: one per evaluation, never inside loops.

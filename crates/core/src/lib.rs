@@ -2,9 +2,11 @@
 //!
 //! This crate holds what every formulation shares and nothing any one of them does:
 //!
-//! - validated problems, [`BinaryProblem`] and [`CategoricalProblem`], from probabilities or
-//!   logits, whose inputs are matrices with **columns as samples** (the documents' `(n_y, m)`
-//!   layout; nalgebra is column-major, so a sample is contiguous);
+//! - validated problems, [`BinaryProblem`] and [`CategoricalProblem`] (either: [`Problem`]),
+//!   from probabilities or logits, that **borrow** the caller's arrays ([`array`]: `f32` or
+//!   `f64` predictions, float, integer or bool labels, class indices as indices, in either
+//!   memory order) seen with **columns as samples** (the documents' `(n_y, m)` layout);
+//!   nothing is copied, widened, transposed or one-hot expanded to build one;
 //! - [`Error`], one enum naming what was wrong and where (`pred[0, 7] = 1.5 is not a
 //!   probability in [0, 1]`);
 //! - the masked log terms ([`BinaryTerms`], [`CategoricalTerms`]) every formulation reduces,
@@ -34,7 +36,7 @@
 //!
 //! let a = DMatrix::from_row_slice(1, 3, &[0.8, 0.2, 1.5]);
 //! let y = DMatrix::from_row_slice(1, 3, &[1.0, 0.0, 1.0]);
-//! let err = BinaryProblem::new(a, y).unwrap_err();
+//! let err = BinaryProblem::new(&a, &y).unwrap_err();
 //! assert_eq!(
 //!     err,
 //!     Error::OutOfRange { which: Operand::Predictions, row: 0, col: 2, value: 1.5 }
@@ -44,6 +46,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
+pub mod array;
 pub mod base;
 pub mod convention;
 pub mod error;
@@ -57,8 +60,12 @@ pub mod ulp;
 pub use base::LogBase;
 pub use convention::{Convention, ConventionOptions, Conventional, Precision};
 pub use error::{Error, Operand, Result, Shape};
-pub use formulation::{Evaluation, Formulation, Kind, ReducedShape, evaluation_span};
-pub use problem::{BinaryProblem, BinaryTerms, CategoricalProblem, CategoricalTerms, Predictions};
+pub use array::{Array, Dtype, Element, View};
+pub use formulation::{Evaluation, Formulation, Kind, ReducedShape, Style, evaluation_span};
+pub use problem::{
+    BinaryProblem, BinaryTerms, CategoricalProblem, CategoricalTerms, Predictions, Problem,
+    Targets, Unvalidated,
+};
 pub use tolerance::ErrorBound;
 
 pub use nalgebra;

@@ -1,39 +1,75 @@
-//! Validated cross-entropy problems: every constructor checks its inputs once, so every
-//! formulation can assume shapes agree, entries are finite and probabilities are in [0, 1].
+//! Validated cross-entropy problems over **borrowed** arrays: every constructor checks its
+//! inputs once and copies nothing, so every formulation can assume shapes agree, entries
+//! are finite and probabilities are in [0, 1].
+//!
+//! A problem holds [`Array`]s: the caller's `f32` or `f64` predictions (probabilities or
+//! logits), labels as floats or, for hard labels, integers or bools, class indices as
+//! indices, each in the caller's memory order. [`Problem`] is either kind; an
+//! [`Unvalidated`] problem has had its shapes checked only, for kernels that validate
+//! entries in the same pass as they compute (`xent-fused`'s checked path), with the very
+//! errors [`Unvalidated::validate`] returns.
 
 use nalgebra::DMatrix;
 
+use crate::array::{Array, Element};
 use crate::error::{Error, Operand, Result, Shape};
+use crate::formulation::{Evaluation, Formulation, Kind};
 use crate::math::{ln_one_minus, ln_one_minus_sigmoid, ln_sigmoid, logsumexp, masked};
-use crate::tolerance;
+use crate::tolerance::{self, ErrorBound};
+use crate::with_view;
 
 /// What the predictions of a problem hold.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Predictions {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Predictions<'a> {
     /// Probabilities in [0, 1] (`A` for binary, `Q` with unit column sums for categorical).
-    Probabilities(DMatrix<f64>),
-    /// Finite logits: `A = σ(z)` for binary, `Q = softmax(z)` per column for categorical.
-    Logits(DMatrix<f64>),
+    Probabilities(Array<'a>),
+    /// Logits: `A = σ(z)` for binary, `Q = softmax(z)` per column for categorical.
+    Logits(Array<'a>),
 }
 
-impl Predictions {
-    /// The matrix, whichever it holds.
-    pub fn matrix(&self) -> &DMatrix<f64> {
-        match self {
-            Predictions::Probabilities(m) | Predictions::Logits(m) => m,
+impl<'a> Predictions<'a> {
+    /// The array, whichever it holds.
+    pub fn array(&self) -> Array<'a> {
+        match *self {
+            Predictions::Probabilities(a) | Predictions::Logits(a) => a,
         }
     }
 
-    /// Whether the matrix holds logits.
+    /// Whether the array holds logits.
     pub fn is_logits(&self) -> bool {
         matches!(self, Predictions::Logits(_))
     }
 
-    pub(crate) fn operand(&self) -> Operand {
+    /// The operand errors name: `pred` or `logits`.
+    pub fn operand(&self) -> Operand {
         match self {
             Predictions::Probabilities(_) => Operand::Predictions,
             Predictions::Logits(_) => Operand::Logits,
         }
+    }
+
+    fn new(array: Array<'a>, logits: bool) -> Self {
+        if logits {
+            Predictions::Logits(array)
+        } else {
+            Predictions::Probabilities(array)
+        }
+    }
+}
+
+/// The targets of a categorical problem.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Targets<'a> {
+    /// Distributions `P`, `k × m` (one-hot or soft), each column summing to 1.
+    Dense(Array<'a>),
+    /// One class index per sample: a `1 × m` array of whole numbers below `k`.
+    Classes(Array<'a>),
+}
+
+impl<'a> Targets<'a> {
+    /// Class indices from any 1-D array (`m` entries, in order).
+    pub fn classes<T: Element>(indices: &'a [T]) -> Self {
+        Targets::Classes(crate::array::View::vector(indices).array())
     }
 }
 
@@ -41,19 +77,19 @@ impl Predictions {
 /// columns are samples, labels in [0, 1] (soft labels allowed).
 ///
 /// `J = −(1/m) Σ_ij [Y_ij ln A_ij + (1 − Y_ij) ln(1 − A_ij)]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BinaryProblem {
-    predictions: Predictions,
-    labels: DMatrix<f64>,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinaryProblem<'a> {
+    predictions: Predictions<'a>,
+    labels: Array<'a>,
     log_floor: Option<f64>,
 }
 
-/// The masked log terms of a binary problem: the loss is `−(1/m)` times
-/// `Σ (Y ∘ ln_a) + Σ (one_minus_y ∘ ln_one_minus_a)`, however each formulation reduces it.
+/// The masked log terms of a binary problem, materialised as numpy materialises them: the
+/// loss is `−(1/m)` times `Σ (y ∘ ln_a) + Σ (one_minus_y ∘ ln_one_minus_a)`.
 #[derive(Debug, Clone)]
-pub struct BinaryTerms<'p> {
+pub struct BinaryTerms {
     /// The labels `Y`.
-    pub y: &'p DMatrix<f64>,
+    pub y: DMatrix<f64>,
     /// `1 − Y`, the weights of the negative class.
     pub one_minus_y: DMatrix<f64>,
     /// `ln A`, 0 where `Y = 0`; `−∞` where `A = 0` under a positive label.
@@ -62,80 +98,77 @@ pub struct BinaryTerms<'p> {
     pub ln_one_minus_a: DMatrix<f64>,
 }
 
-impl BinaryProblem {
-    /// A problem from probabilities `A` and labels `Y`.
+impl<'a> BinaryProblem<'a> {
+    /// A problem from probabilities `A` and labels `Y`, borrowed.
     ///
     /// ```
     /// use nalgebra::DMatrix;
     /// use xent_core::BinaryProblem;
-    /// let a = DMatrix::from_row_slice(1, 2, &[0.9, 0.2]);
-    /// let y = DMatrix::from_row_slice(1, 2, &[1.0, 0.0]);
-    /// let problem = BinaryProblem::new(a, y)?;
+    /// let a = DMatrix::from_row_slice(1, 2, &[0.9f32, 0.2]);
+    /// let y = DMatrix::from_row_slice(1, 2, &[true, false]);
+    /// let problem = BinaryProblem::new(&a, &y)?;
     /// assert_eq!((problem.outputs(), problem.samples()), (1, 2));
     /// # Ok::<(), xent_core::Error>(())
     /// ```
-    pub fn new(predictions: DMatrix<f64>, labels: DMatrix<f64>) -> Result<Self> {
-        Self::validated(Predictions::Probabilities(predictions), labels)
+    pub fn new(predictions: impl Into<Array<'a>>, labels: impl Into<Array<'a>>) -> Result<Self> {
+        Unvalidated::binary(predictions.into(), labels.into(), false)?.validate_binary()
     }
 
     /// A problem from logits `z` (`A = σ(z)`) and labels `Y`; any finite logit is allowed and
     /// evaluated without overflow. Infinite logits are rejected as [`Error::NonFinite`].
-    pub fn from_logits(logits: DMatrix<f64>, labels: DMatrix<f64>) -> Result<Self> {
-        Self::validated(Predictions::Logits(logits), labels)
+    pub fn from_logits(logits: impl Into<Array<'a>>, labels: impl Into<Array<'a>>) -> Result<Self> {
+        Unvalidated::binary(logits.into(), labels.into(), true)?.validate_binary()
     }
 
-    fn validated(predictions: Predictions, labels: DMatrix<f64>) -> Result<Self> {
-        let pred = predictions.matrix();
-        check_not_empty(predictions.operand(), pred)?;
-        check_not_empty(Operand::Labels, &labels)?;
-        check_same_shape(predictions.operand(), pred, Operand::Labels, &labels)?;
-        check_probabilities(Operand::Labels, &labels)?;
-        match &predictions {
-            Predictions::Probabilities(a) => check_probabilities(Operand::Predictions, a)?,
-            Predictions::Logits(z) => check_finite(Operand::Logits, z)?,
-        }
-        Ok(BinaryProblem {
-            predictions,
+    /// Validated from raw arrays (what the conventions start from).
+    pub(crate) fn validated(predictions: Array<'a>, labels: Array<'a>, logits: bool) -> Result<Self> {
+        Unvalidated::binary(predictions, labels, logits)?.validate_binary()
+    }
+
+    /// Built from arrays already validated (a convention's transformed copies).
+    pub(crate) fn trusted(predictions: Array<'a>, labels: Array<'a>, logits: bool) -> Self {
+        BinaryProblem {
+            predictions: Predictions::new(predictions, logits),
             labels,
             log_floor: None,
-        })
+        }
     }
 
     /// The predictions, probabilities or logits.
-    pub fn predictions(&self) -> &Predictions {
-        &self.predictions
+    pub fn predictions(&self) -> Predictions<'a> {
+        self.predictions
     }
 
     /// The labels `Y`.
-    pub fn labels(&self) -> &DMatrix<f64> {
-        &self.labels
+    pub fn labels(&self) -> Array<'a> {
+        self.labels
     }
 
     /// Number of outputs `n_y` (rows).
     pub fn outputs(&self) -> usize {
-        self.labels.nrows()
+        self.labels.rows()
     }
 
     /// Number of samples `m` (columns).
     pub fn samples(&self) -> usize {
-        self.labels.ncols()
+        self.labels.cols()
     }
 
     /// The shape `(n_y, m)`.
     pub fn shape(&self) -> Shape {
-        Shape::of(&self.labels)
+        self.labels.shape()
     }
 
     /// Whether every label is exactly 0 or 1.
     pub fn has_hard_labels(&self) -> bool {
-        self.labels.iter().all(|&y| y == 0.0 || y == 1.0)
+        self.labels.find_f64(|y| y == 0.0 || y == 1.0).is_none()
     }
 
     /// The same problem with every logarithm clamped at `floor` (`ln a ↦ max(ln a, floor)`,
     /// before masking): PyTorch's `binary_cross_entropy` clamps at `−100`, so a confident
     /// wrong prediction costs exactly 100. Every formulation honours it, because it is
-    /// applied in [`Self::log_terms`] and [`Self::weighted_logs`]; [`crate::ErrorBound`]
-    /// stays valid, as clamping only shrinks magnitudes.
+    /// applied in [`Self::log_terms`] and [`Self::weighted_logs`]; [`ErrorBound`] stays
+    /// valid, as clamping only shrinks magnitudes.
     pub fn with_log_floor(mut self, floor: f64) -> Self {
         self.log_floor = Some(floor);
         self
@@ -146,48 +179,61 @@ impl BinaryProblem {
         self.log_floor
     }
 
-    /// `ln a` and `ln(1 − a)` of one entry (stable from logits), clamped at the floor if
+    /// `ln a` and `ln(1 − a)` of entry `[r, c]` (stable from logits), clamped at the floor if
     /// there is one, before masking.
     #[inline]
-    fn logs(&self, i: usize) -> (f64, f64) {
-        let (la, l1a) = self.raw_logs(i);
+    fn logs(&self, r: usize, c: usize) -> (f64, f64) {
+        let (la, l1a) = self.raw_logs(r, c);
         match self.log_floor {
             None => (la, l1a),
             Some(floor) => (la.max(floor), l1a.max(floor)),
         }
     }
 
-    /// `ln a` and `ln(1 − a)` of one entry (stable from logits), unclamped, unmasked.
+    /// `ln a` and `ln(1 − a)` of entry `[r, c]` (stable from logits), unclamped, unmasked.
     #[inline]
-    pub(crate) fn raw_logs(&self, i: usize) -> (f64, f64) {
-        match &self.predictions {
-            Predictions::Probabilities(a) => (a[i].ln(), ln_one_minus(a[i])),
-            Predictions::Logits(z) => (ln_sigmoid(z[i]), ln_one_minus_sigmoid(z[i])),
+    pub(crate) fn raw_logs(&self, r: usize, c: usize) -> (f64, f64) {
+        match self.predictions {
+            Predictions::Probabilities(a) => {
+                let a = a.get_f64(r, c);
+                (a.ln(), ln_one_minus(a))
+            }
+            Predictions::Logits(z) => {
+                let z = z.get_f64(r, c);
+                (ln_sigmoid(z), ln_one_minus_sigmoid(z))
+            }
         }
     }
 
-    /// Every term `(weight, masked ln)` of the sum, entry by entry in column-major order:
-    /// `(y, ln a)` then `(1 − y, ln(1 − a))`; the same values as [`Self::log_terms`]
-    /// without materialising them (what a bound or a streaming pass needs).
+    /// Every term `(weight, masked ln)` of the sum, entry by entry in column-major order of
+    /// `(n_y, m)`: `(y, ln a)` then `(1 − y, ln(1 − a))`; the same values as
+    /// [`Self::log_terms`] without materialising them (what a bound or a streaming pass
+    /// needs).
     pub fn weighted_logs(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
-        self.labels.iter().enumerate().flat_map(move |(i, &y)| {
-            let (la, l1a) = self.logs(i);
-            let w = 1.0 - y;
-            [(y, masked(y, la)), (w, masked(w, l1a))]
+        let (rows, cols) = (self.outputs(), self.samples());
+        (0..cols).flat_map(move |c| {
+            (0..rows).flat_map(move |r| {
+                let y = self.labels.get_f64(r, c);
+                let (la, l1a) = self.logs(r, c);
+                let w = 1.0 - y;
+                [(y, masked(y, la)), (w, masked(w, l1a))]
+            })
         })
     }
 
-    /// The masked log terms every formulation reduces.
-    pub fn log_terms(&self) -> BinaryTerms<'_> {
-        let (r, c) = self.labels.shape();
-        let y = &self.labels;
+    /// The masked log terms every numpy-style formulation reduces, as `f64` matrices.
+    pub fn log_terms(&self) -> BinaryTerms {
+        let (r, c) = (self.outputs(), self.samples());
+        let y = self.labels.to_f64_matrix();
         let one_minus_y = y.map(|v| 1.0 - v);
         let mut ln_a = DMatrix::zeros(r, c);
         let mut ln_one_minus_a = DMatrix::zeros(r, c);
-        for i in 0..r * c {
-            let (la, l1a) = self.logs(i);
-            ln_a[i] = masked(y[i], la);
-            ln_one_minus_a[i] = masked(one_minus_y[i], l1a);
+        for j in 0..c {
+            for i in 0..r {
+                let (la, l1a) = self.logs(i, j);
+                ln_a[(i, j)] = masked(y[(i, j)], la);
+                ln_one_minus_a[(i, j)] = masked(one_minus_y[(i, j)], l1a);
+            }
         }
         BinaryTerms {
             y,
@@ -199,141 +245,124 @@ impl BinaryProblem {
 }
 
 /// Categorical cross-entropy: predicted distributions `Q` (or logits, one column of logits
-/// per sample) and targets `P`, both `k × m`; every column is a sample and sums to 1.
+/// per sample) and targets `P` (`k × m`, or one class index per sample); every column is a
+/// sample and sums to 1.
 ///
 /// `J = −(1/m) Σ_ij P_ij ln Q_ij`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CategoricalProblem {
-    predictions: Predictions,
-    targets: DMatrix<f64>,
-    classes: Option<Vec<usize>>,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CategoricalProblem<'a> {
+    predictions: Predictions<'a>,
+    targets: Targets<'a>,
 }
 
 /// The masked log terms of a categorical problem: the loss is `−(1/m) Σ (p ∘ ln_q)`.
 #[derive(Debug, Clone)]
-pub struct CategoricalTerms<'p> {
-    /// The targets `P`.
-    pub p: &'p DMatrix<f64>,
+pub struct CategoricalTerms {
+    /// The targets `P` (one-hot from class indices, as numpy code builds them).
+    pub p: DMatrix<f64>,
     /// `ln Q` (`z − logsumexp(z)` per column from logits), 0 where `P = 0`.
     pub ln_q: DMatrix<f64>,
 }
 
-impl CategoricalProblem {
-    /// A problem from distributions `Q` and targets `P` (one-hot or soft).
+impl<'a> CategoricalProblem<'a> {
+    /// A problem from distributions `Q` and targets `P` (one-hot or soft), borrowed.
     ///
     /// Every column of both must sum to 1 within [`tolerance::column_sum`]; nothing is
     /// renormalised.
-    pub fn new(predictions: DMatrix<f64>, targets: DMatrix<f64>) -> Result<Self> {
-        Self::validated(Predictions::Probabilities(predictions), targets, None)
+    pub fn new(predictions: impl Into<Array<'a>>, targets: impl Into<Array<'a>>) -> Result<Self> {
+        Unvalidated::categorical(predictions.into(), Targets::Dense(targets.into()), false)?
+            .validate_categorical(true, true)
     }
 
-    /// Like [`Self::validated`], but the column sums of the predictions (`pred_sums`) and
-    /// of the targets (`target_sums`) are checked only when asked: the conventions that
-    /// rescale columns, or (scikit-learn) only warn about them, skip them.
-    pub(crate) fn validated_sums(
-        predictions: Predictions,
-        targets: DMatrix<f64>,
-        classes: Option<Vec<usize>>,
-        pred_sums: bool,
-        target_sums: bool,
-    ) -> Result<Self> {
-        let pred = predictions.matrix();
-        check_not_empty(predictions.operand(), pred)?;
-        check_not_empty(Operand::Targets, &targets)?;
-        check_same_shape(predictions.operand(), pred, Operand::Targets, &targets)?;
-        check_probabilities(Operand::Targets, &targets)?;
-        if target_sums {
-            check_column_sums(Operand::Targets, &targets)?;
-        }
-        match &predictions {
-            Predictions::Probabilities(q) => {
-                check_probabilities(Operand::Predictions, q)?;
-                if pred_sums {
-                    check_column_sums(Operand::Predictions, q)?;
-                }
-            }
-            Predictions::Logits(z) => check_finite(Operand::Logits, z)?,
-        }
-        Ok(CategoricalProblem {
-            predictions,
-            targets,
-            classes,
-        })
-    }
-
-    /// A problem from distributions `Q` and one class index per sample.
+    /// A problem from distributions `Q` and one class index per sample, kept as indices.
     ///
     /// ```
     /// use nalgebra::DMatrix;
     /// use xent_core::CategoricalProblem;
     /// let q = DMatrix::from_column_slice(3, 1, &[0.228, 0.619, 0.153]);
-    /// let problem = CategoricalProblem::with_classes(q, &[1])?;
-    /// assert_eq!(problem.targets().as_slice(), &[0.0, 1.0, 0.0]);
+    /// let problem = CategoricalProblem::with_classes(&q, &[1i64])?;
+    /// assert_eq!(problem.class_of(0), Some(1));
     /// # Ok::<(), xent_core::Error>(())
     /// ```
-    pub fn with_classes(predictions: DMatrix<f64>, classes: &[usize]) -> Result<Self> {
-        let targets = one_hot(predictions.nrows(), predictions.ncols(), classes)?;
-        Self::validated(
-            Predictions::Probabilities(predictions),
-            targets,
-            Some(classes.to_vec()),
-        )
+    pub fn with_classes<T: Element>(
+        predictions: impl Into<Array<'a>>,
+        classes: &'a [T],
+    ) -> Result<Self> {
+        Unvalidated::categorical(predictions.into(), Targets::classes(classes), false)?
+            .validate_categorical(true, true)
     }
 
     /// A problem from logits (one column per sample, `Q = softmax(z)` per column) and targets.
     /// Any finite logit is allowed; infinite logits are rejected as [`Error::NonFinite`].
-    pub fn from_logits(logits: DMatrix<f64>, targets: DMatrix<f64>) -> Result<Self> {
-        Self::validated(Predictions::Logits(logits), targets, None)
+    pub fn from_logits(logits: impl Into<Array<'a>>, targets: impl Into<Array<'a>>) -> Result<Self> {
+        Unvalidated::categorical(logits.into(), Targets::Dense(targets.into()), true)?
+            .validate_categorical(true, true)
     }
 
     /// A problem from logits and one class index per sample.
-    pub fn from_logits_with_classes(logits: DMatrix<f64>, classes: &[usize]) -> Result<Self> {
-        let targets = one_hot(logits.nrows(), logits.ncols(), classes)?;
-        Self::validated(Predictions::Logits(logits), targets, Some(classes.to_vec()))
+    pub fn from_logits_with_classes<T: Element>(
+        logits: impl Into<Array<'a>>,
+        classes: &'a [T],
+    ) -> Result<Self> {
+        Unvalidated::categorical(logits.into(), Targets::classes(classes), true)?
+            .validate_categorical(true, true)
     }
 
-    fn validated(
-        predictions: Predictions,
-        targets: DMatrix<f64>,
-        classes: Option<Vec<usize>>,
-    ) -> Result<Self> {
-        Self::validated_sums(predictions, targets, classes, true, true)
+    /// Built from arrays already validated (a convention's transformed copies).
+    pub(crate) fn trusted(predictions: Array<'a>, targets: Targets<'a>, logits: bool) -> Self {
+        CategoricalProblem {
+            predictions: Predictions::new(predictions, logits),
+            targets,
+        }
     }
 
     /// The predictions, probabilities or logits.
-    pub fn predictions(&self) -> &Predictions {
-        &self.predictions
+    pub fn predictions(&self) -> Predictions<'a> {
+        self.predictions
     }
 
-    /// The targets `P` (one-hot when built from class indices).
-    pub fn targets(&self) -> &DMatrix<f64> {
-        &self.targets
+    /// The targets, as given.
+    pub fn targets(&self) -> Targets<'a> {
+        self.targets
     }
 
-    /// The class indices, when the problem was built from them.
-    pub fn classes(&self) -> Option<&[usize]> {
-        self.classes.as_deref()
+    /// The class index of sample `j`, when the targets are class indices.
+    pub fn class_of(&self, j: usize) -> Option<usize> {
+        match self.targets {
+            Targets::Classes(c) => class_at(&c, j),
+            Targets::Dense(_) => None,
+        }
+    }
+
+    /// Target `P[r, c]` (1 or 0 from a class index).
+    #[inline]
+    pub fn target(&self, r: usize, c: usize) -> f64 {
+        match self.targets {
+            Targets::Dense(p) => p.get_f64(r, c),
+            Targets::Classes(_) => f64::from(u8::from(self.class_of(c) == Some(r))),
+        }
     }
 
     /// Number of classes `k` (rows).
     pub fn classes_count(&self) -> usize {
-        self.targets.nrows()
+        self.predictions.array().rows()
     }
 
     /// Number of samples `m` (columns).
     pub fn samples(&self) -> usize {
-        self.targets.ncols()
+        self.predictions.array().cols()
     }
 
     /// The shape `(k, m)`.
     pub fn shape(&self) -> Shape {
-        Shape::of(&self.targets)
+        self.predictions.array().shape()
     }
 
-    /// The masked log terms every formulation reduces.
-    pub fn log_terms(&self) -> CategoricalTerms<'_> {
-        let p = &self.targets;
-        let mut ln_q = DMatrix::zeros(p.nrows(), p.ncols());
+    /// The masked log terms every numpy-style formulation reduces, as `f64` matrices.
+    pub fn log_terms(&self) -> CategoricalTerms {
+        let (k, m) = (self.classes_count(), self.samples());
+        let p = DMatrix::from_fn(k, m, |r, c| self.target(r, c));
+        let mut ln_q = DMatrix::zeros(k, m);
         for (j, mut column) in ln_q.column_iter_mut().enumerate() {
             for (out, (_, l)) in column.iter_mut().zip(self.weighted_logs(j)) {
                 *out = l;
@@ -346,12 +375,17 @@ impl CategoricalProblem {
     /// of [`Self::log_terms`] without materialising the matrix (one `logsumexp` per column
     /// from logits).
     pub fn weighted_logs(&self, j: usize) -> impl Iterator<Item = (f64, f64)> + '_ {
-        let p = self.targets.column(j);
-        let (predictions, shift) = match &self.predictions {
-            Predictions::Probabilities(q) => (q.column(j), None),
-            Predictions::Logits(z) => (z.column(j), Some(logsumexp(z.column(j).as_slice()))),
+        let k = self.classes_count();
+        let pred = self.predictions.array();
+        let shift = match self.predictions {
+            Predictions::Probabilities(_) => None,
+            Predictions::Logits(z) => {
+                let column: Vec<f64> = (0..k).map(|r| z.get_f64(r, j)).collect();
+                Some(logsumexp(&column))
+            }
         };
-        p.into_iter().zip(predictions).map(move |(&w, &x)| {
+        (0..k).map(move |r| {
+            let (w, x) = (self.target(r, j), pred.get_f64(r, j));
             let l = match shift {
                 None => x.ln(),
                 Some(lse) => x - lse,
@@ -361,65 +395,233 @@ impl CategoricalProblem {
     }
 }
 
-/// One-hot targets `k × m` from one class index per sample.
-pub fn one_hot(k: usize, m: usize, classes: &[usize]) -> Result<DMatrix<f64>> {
-    if classes.len() != m {
-        return Err(Error::ClassCount {
-            classes: classes.len(),
-            samples: m,
-        });
-    }
-    let mut p = DMatrix::zeros(k, m);
-    for (sample, &index) in classes.iter().enumerate() {
-        if index >= k {
-            return Err(Error::ClassIndex {
-                sample,
-                index,
-                classes: k,
-            });
-        }
-        p[(index, sample)] = 1.0;
-    }
-    Ok(p)
+fn class_at(classes: &Array<'_>, j: usize) -> Option<usize> {
+    with_view!(classes, v => v.get(0, j).to_index()).and_then(|i| usize::try_from(i).ok())
 }
 
-fn check_not_empty(which: Operand, m: &DMatrix<f64>) -> Result<()> {
+/// A validated problem of either kind: what every formulation, the verifier, the
+/// expression checker and the command evaluate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Problem<'a> {
+    /// Binary cross-entropy.
+    Binary(BinaryProblem<'a>),
+    /// Categorical cross-entropy.
+    Categorical(CategoricalProblem<'a>),
+}
+
+impl<'a> Problem<'a> {
+    /// Which kind it is.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Problem::Binary(_) => Kind::Binary,
+            Problem::Categorical(_) => Kind::Categorical,
+        }
+    }
+
+    /// Number of samples `m`.
+    pub fn samples(&self) -> usize {
+        match self {
+            Problem::Binary(p) => p.samples(),
+            Problem::Categorical(p) => p.samples(),
+        }
+    }
+
+    /// Number of outputs `n_y` (binary) or classes `k` (categorical).
+    pub fn outputs(&self) -> usize {
+        self.shape().rows
+    }
+
+    /// The shape `(n_y, m)` or `(k, m)`.
+    pub fn shape(&self) -> Shape {
+        match self {
+            Problem::Binary(p) => p.shape(),
+            Problem::Categorical(p) => p.shape(),
+        }
+    }
+
+    /// The predictions.
+    pub fn predictions(&self) -> Predictions<'a> {
+        match self {
+            Problem::Binary(p) => p.predictions(),
+            Problem::Categorical(p) => p.predictions(),
+        }
+    }
+
+    /// Whether the predictions are logits.
+    pub fn from_logits(&self) -> bool {
+        self.predictions().is_logits()
+    }
+
+    /// Evaluates it with `formulation`.
+    pub fn evaluate(&self, formulation: &dyn Formulation) -> Evaluation {
+        match self {
+            Problem::Binary(p) => formulation.binary(p),
+            Problem::Categorical(p) => formulation.categorical(p),
+        }
+    }
+
+    /// The a priori bound of the numpy-style reductions of its masked log terms (see
+    /// [`ErrorBound`]).
+    pub fn error_bound(&self) -> ErrorBound {
+        match self {
+            Problem::Binary(p) => ErrorBound::binary(p),
+            Problem::Categorical(p) => ErrorBound::categorical(p),
+        }
+    }
+}
+
+impl<'a> From<BinaryProblem<'a>> for Problem<'a> {
+    fn from(p: BinaryProblem<'a>) -> Self {
+        Problem::Binary(p)
+    }
+}
+
+impl<'a> From<CategoricalProblem<'a>> for Problem<'a> {
+    fn from(p: CategoricalProblem<'a>) -> Self {
+        Problem::Categorical(p)
+    }
+}
+
+/// A problem whose shapes have been checked but not its entries. [`Self::validate`] checks
+/// them (the one body of validation: each check over a whole input, the first offending
+/// entry in memory order of the first check that fails); a kernel that validates in the
+/// same pass as it computes reads the inputs through [`Self::unchecked`] and must report
+/// exactly the error `validate` would.
+///
+/// The order of the checks: (class indices) one per sample, each a whole number below `k`;
+/// the labels or targets finite, then in [0, 1], then (dense targets) every column summing
+/// to 1; the predictions finite, then (probabilities) in [0, 1] and (categorical) every
+/// column summing to 1, or (logits) finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unvalidated<'a>(Problem<'a>);
+
+impl<'a> Unvalidated<'a> {
+    /// A binary problem with its shapes checked: neither input empty, both the same shape.
+    pub fn binary(predictions: Array<'a>, labels: Array<'a>, logits: bool) -> Result<Self> {
+        let predictions = Predictions::new(predictions, logits);
+        check_not_empty(predictions.operand(), &predictions.array())?;
+        check_not_empty(Operand::Labels, &labels)?;
+        check_same_shape(predictions.operand(), &predictions.array(), Operand::Labels, &labels)?;
+        Ok(Unvalidated(Problem::Binary(BinaryProblem {
+            predictions,
+            labels,
+            log_floor: None,
+        })))
+    }
+
+    /// A categorical problem with its shapes checked: one class index per sample, or dense
+    /// targets of the predictions' shape; nothing empty.
+    pub fn categorical(predictions: Array<'a>, targets: Targets<'a>, logits: bool) -> Result<Self> {
+        let predictions = Predictions::new(predictions, logits);
+        let pred = predictions.array();
+        match targets {
+            Targets::Classes(c) => {
+                if c.len() != pred.cols() {
+                    return Err(Error::ClassCount {
+                        classes: c.len(),
+                        samples: pred.cols(),
+                    });
+                }
+                check_not_empty(predictions.operand(), &pred)?;
+            }
+            Targets::Dense(p) => {
+                check_not_empty(predictions.operand(), &pred)?;
+                check_not_empty(Operand::Targets, &p)?;
+                check_same_shape(predictions.operand(), &pred, Operand::Targets, &p)?;
+            }
+        }
+        Ok(Unvalidated(Problem::Categorical(CategoricalProblem {
+            predictions,
+            targets,
+        })))
+    }
+
+    /// The problem, entries unchecked: for kernels that validate while they compute.
+    pub fn unchecked(&self) -> &Problem<'a> {
+        &self.0
+    }
+
+    /// Checks every entry; the validated problem or the first error.
+    pub fn validate(self) -> Result<Problem<'a>> {
+        match self.0 {
+            Problem::Binary(_) => self.validate_binary().map(Problem::Binary),
+            Problem::Categorical(_) => self.validate_categorical(true, true).map(Problem::Categorical),
+        }
+    }
+
+    fn validate_binary(self) -> Result<BinaryProblem<'a>> {
+        let Problem::Binary(p) = self.0 else {
+            return Err(Error::KindMismatch {
+                expected: Kind::Binary,
+            });
+        };
+        check_probabilities(Operand::Labels, &p.labels)?;
+        check_predictions(&p.predictions)?;
+        Ok(p)
+    }
+
+    /// Validates a categorical problem, with the column sums of the predictions
+    /// (`pred_sums`) and of dense targets (`target_sums`) checked only when asked: the
+    /// conventions that rescale columns, or (scikit-learn) only warn about them, skip them.
+    pub fn validate_categorical(
+        self,
+        pred_sums: bool,
+        target_sums: bool,
+    ) -> Result<CategoricalProblem<'a>> {
+        let Problem::Categorical(p) = self.0 else {
+            return Err(Error::KindMismatch {
+                expected: Kind::Categorical,
+            });
+        };
+        let k = p.classes_count();
+        match p.targets {
+            Targets::Classes(c) => check_classes(&c, k)?,
+            Targets::Dense(t) => {
+                check_probabilities(Operand::Targets, &t)?;
+                if target_sums {
+                    check_column_sums(Operand::Targets, &t)?;
+                }
+            }
+        }
+        check_predictions(&p.predictions)?;
+        if pred_sums && let Predictions::Probabilities(q) = p.predictions {
+            check_column_sums(Operand::Predictions, &q)?;
+        }
+        Ok(p)
+    }
+}
+
+fn check_predictions(predictions: &Predictions<'_>) -> Result<()> {
+    match predictions {
+        Predictions::Probabilities(a) => check_probabilities(Operand::Predictions, a),
+        Predictions::Logits(z) => check_finite(Operand::Logits, z),
+    }
+}
+
+fn check_not_empty(which: Operand, m: &Array<'_>) -> Result<()> {
     if m.is_empty() {
         return Err(Error::Empty {
             which,
-            shape: Shape::of(m),
+            shape: m.shape(),
         });
     }
     Ok(())
 }
 
-fn check_same_shape(
-    left: Operand,
-    l: &DMatrix<f64>,
-    right: Operand,
-    r: &DMatrix<f64>,
-) -> Result<()> {
+fn check_same_shape(left: Operand, l: &Array<'_>, right: Operand, r: &Array<'_>) -> Result<()> {
     if l.shape() != r.shape() {
         return Err(Error::ShapeMismatch {
             left,
-            left_shape: Shape::of(l),
+            left_shape: l.shape(),
             right,
-            right_shape: Shape::of(r),
+            right_shape: r.shape(),
         });
     }
     Ok(())
 }
 
-/// Position `[row, col]` of the first entry (in memory order) failing `bad`.
-fn first(m: &DMatrix<f64>, bad: impl Fn(f64) -> bool) -> Option<(usize, usize, f64)> {
-    let rows = m.nrows();
-    m.iter()
-        .position(|&v| bad(v))
-        .map(|i| (i % rows, i / rows, m[i]))
-}
-
-fn check_finite(which: Operand, m: &DMatrix<f64>) -> Result<()> {
-    match first(m, |v| !v.is_finite()) {
+fn check_finite(which: Operand, m: &Array<'_>) -> Result<()> {
+    match m.find_f64(f64::is_finite) {
         Some((row, col, value)) => Err(Error::NonFinite {
             which,
             row,
@@ -430,9 +632,9 @@ fn check_finite(which: Operand, m: &DMatrix<f64>) -> Result<()> {
     }
 }
 
-fn check_probabilities(which: Operand, m: &DMatrix<f64>) -> Result<()> {
+fn check_probabilities(which: Operand, m: &Array<'_>) -> Result<()> {
     check_finite(which, m)?;
-    match first(m, |v| !(0.0..=1.0).contains(&v)) {
+    match m.find_f64(|v| (0.0..=1.0).contains(&v)) {
         Some((row, col, value)) => Err(Error::OutOfRange {
             which,
             row,
@@ -443,10 +645,27 @@ fn check_probabilities(which: Operand, m: &DMatrix<f64>) -> Result<()> {
     }
 }
 
-fn check_column_sums(which: Operand, m: &DMatrix<f64>) -> Result<()> {
-    let tolerance = tolerance::column_sum(m.nrows());
-    for (col, c) in m.column_iter().enumerate() {
-        let sum: f64 = c.iter().sum();
+/// Every class index a whole number below `k`: the first that is not, in order.
+fn check_classes(classes: &Array<'_>, k: usize) -> Result<()> {
+    let bad = with_view!(classes, v => v.find(|x| {
+        x.to_index().is_none_or(|i| i >= k as u64)
+    }).map(|(_, col, x)| (col, x.to_f64())));
+    match bad {
+        Some((sample, value)) => Err(Error::ClassIndex {
+            sample,
+            value,
+            classes: k,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Every column sums to 1 within [`tolerance::column_sum`], each sum taken class by class
+/// in `f64` (the first column that does not, in sample order).
+fn check_column_sums(which: Operand, m: &Array<'_>) -> Result<()> {
+    let tolerance = tolerance::column_sum(m.rows());
+    for col in 0..m.cols() {
+        let sum: f64 = (0..m.rows()).map(|r| m.get_f64(r, col)).sum();
         if (sum - 1.0).abs() > tolerance {
             return Err(Error::ColumnSum {
                 which,

@@ -5,9 +5,8 @@
 //! published is part of the data: a 17-digit value is numpy's `repr` of an `f64` and is
 //! compared in ulps, an 8-digit one (`0.09864328`) to half a unit in its last place.
 
-use nalgebra::DMatrix;
-
 use crate::base::LogBase;
+use crate::array::View;
 use crate::error::Result;
 use crate::formulation::Formulation;
 use crate::problem::{BinaryProblem, CategoricalProblem};
@@ -75,19 +74,13 @@ pub const CATEGORICAL_QUOTED: [(LogBase, &str); 2] =
     [(LogBase::E, "0.4797"), (LogBase::TWO, "0.6920")];
 
 /// The binary example of [`QUESTION`] as a problem.
-pub fn binary_example() -> Result<BinaryProblem> {
-    BinaryProblem::new(
-        DMatrix::from_row_slice(1, 8, &BINARY_A),
-        DMatrix::from_row_slice(1, 8, &BINARY_Y),
-    )
+pub fn binary_example() -> Result<BinaryProblem<'static>> {
+    BinaryProblem::new(View::vector(&BINARY_A), View::vector(&BINARY_Y))
 }
 
 /// A categorical example of [`FORMULA`] as a one-sample problem.
-pub fn categorical_example(e: &CategoricalExample) -> Result<CategoricalProblem> {
-    CategoricalProblem::new(
-        DMatrix::from_column_slice(3, 1, &e.prediction),
-        DMatrix::from_column_slice(3, 1, &e.target),
-    )
+pub fn categorical_example(e: &CategoricalExample) -> Result<CategoricalProblem<'_>> {
+    CategoricalProblem::new(View::column(&e.prediction), View::column(&e.target))
 }
 
 /// One published value compared with what a formulation computes.

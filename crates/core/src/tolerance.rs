@@ -3,6 +3,7 @@
 //! Nothing else in the workspace compares floating-point numbers with a literal epsilon: a
 //! check either asks for an exact match, or uses one of these.
 
+use crate::formulation::Evaluation;
 use crate::problem::{BinaryProblem, CategoricalProblem, Predictions};
 use crate::ulp::ulp;
 
@@ -91,7 +92,7 @@ impl ErrorBound {
 
     /// The bound for a binary problem, valid for every formulation that reduces its
     /// [`crate::BinaryTerms`] (sum, dot, matmul) and for any summation order.
-    pub fn binary(problem: &BinaryProblem) -> Self {
+    pub fn binary(problem: &BinaryProblem<'_>) -> Self {
         let u = UNIT_ROUNDOFF;
         // Per-term relative error: from probabilities ln or ln_1p (LIBM), 1 − y (u), the
         // product (u); from logits the soft-plus max(x, 0) + ln_1p(exp(−|x|)): exp (LIBM),
@@ -113,7 +114,7 @@ impl ErrorBound {
     }
 
     /// The bound for a categorical problem (see [`ErrorBound::binary`]).
-    pub fn categorical(problem: &CategoricalProblem) -> Self {
+    pub fn categorical(problem: &CategoricalProblem<'_>) -> Self {
         let u = UNIT_ROUNDOFF;
         let mut n = 0usize;
         let mut magnitude = 0.0f64;
@@ -127,8 +128,9 @@ impl ErrorBound {
             let logit_scale = match problem.predictions() {
                 Predictions::Probabilities(_) => None,
                 Predictions::Logits(z) => {
-                    let col = z.column(j);
-                    let max = col.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+                    let max = (0..z.rows())
+                        .map(|r| z.get_f64(r, j))
+                        .fold(f64::NEG_INFINITY, f64::max);
                     Some(max.abs() + 4.0 * k + LIBM_ERROR_U * k.ln().max(1.0))
                 }
             };
@@ -147,6 +149,18 @@ impl ErrorBound {
             }
         }
         Self::assemble(n, magnitude, own, problem.samples())
+    }
+
+    /// The bound of a formulation that guarantees its summed log-likelihood within
+    /// `relative` of the exact one (`|Ŝ − S| ≤ relative · |S|`), from its own evaluation:
+    /// `|S| ≤ |Ŝ| / (1 − relative)`, and the division by `m` adds `u` relative.
+    pub fn relative(relative: f64, evaluation: &Evaluation) -> Self {
+        let s = evaluation.log_likelihood.abs() / (1.0 - relative);
+        let j = s / evaluation.samples as f64;
+        ErrorBound {
+            absolute: relative * j + UNIT_ROUNDOFF * j * (1.0 + relative),
+            log_likelihood: relative * s,
+        }
     }
 
     fn assemble(n: usize, magnitude: f64, own: f64, m: usize) -> Self {

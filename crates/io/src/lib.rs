@@ -1,0 +1,1 @@
+//! Reading `.npy` and `.csv` arrays (work in progress).
