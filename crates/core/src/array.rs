@@ -103,9 +103,7 @@ mod sealed {
 }
 
 /// An element type of an [`Array`]. Sealed: the list is [`Dtype`]'s.
-pub trait Element:
-    sealed::Sealed + Copy + PartialEq + fmt::Debug + Send + Sync + 'static
-{
+pub trait Element: sealed::Sealed + Copy + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// Its dtype.
     const DTYPE: Dtype;
 
@@ -368,7 +366,9 @@ impl<'a, T: Element> View<'a, T> {
         if cols.start > cols.end || cols.end > self.cols || !self.is_col_major() {
             return None;
         }
-        let data = self.data.get(cols.start * self.rows..cols.end * self.rows)?;
+        let data = self
+            .data
+            .get(cols.start * self.rows..cols.end * self.rows)?;
         Self::col_major(data, self.rows, cols.end - cols.start)
     }
 }

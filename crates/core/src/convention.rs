@@ -33,10 +33,10 @@ use std::str::FromStr;
 
 use nalgebra::DMatrix;
 
+use crate::array::Array;
 use crate::base::LogBase;
 use crate::error::{Error, Operand, Result};
 use crate::formulation::{Evaluation, Kind};
-use crate::array::Array;
 use crate::problem::{BinaryProblem, CategoricalProblem, Problem, Targets, Unvalidated};
 use crate::tolerance;
 
@@ -182,7 +182,8 @@ impl Convention {
                         out.changes
                             .push(format!("{logs} clamped at -100 at {what}"));
                     }
-                    out.data = Data::Borrowed(Problem::Binary(raw.with_log_floor(PYTORCH_LOG_FLOOR)));
+                    out.data =
+                        Data::Borrowed(Problem::Binary(raw.with_log_floor(PYTORCH_LOG_FLOOR)));
                 }
             }
             Convention::Keras => {
@@ -207,7 +208,11 @@ impl Convention {
                     }
                 }
                 BinaryProblem::validated((&a).into(), (&y).into(), options.from_logits)?;
-                out.data = Data::Binary { pred: a, labels: y, logits: options.from_logits };
+                out.data = Data::Binary {
+                    pred: a,
+                    labels: y,
+                    logits: options.from_logits,
+                };
             }
             Convention::Sklearn => {
                 if n != 1 {
@@ -225,7 +230,11 @@ impl Convention {
                         options.precision.name()
                     ));
                 }
-                out.data = Data::Binary { pred: a, labels: labels.to_f64_matrix(), logits: false };
+                out.data = Data::Binary {
+                    pred: a,
+                    labels: labels.to_f64_matrix(),
+                    logits: false,
+                };
             }
         }
         Ok(out)
@@ -324,7 +333,11 @@ impl Convention {
             // the column sums of the predictions (a clip moves them by up to k·ε).
             Unvalidated::categorical((&q).into(), targets.view(), options.from_logits)?
                 .validate_categorical(false, true)?;
-            out.data = Data::Categorical { pred: q, targets, logits: options.from_logits };
+            out.data = Data::Categorical {
+                pred: q,
+                targets,
+                logits: options.from_logits,
+            };
         }
         Ok(out)
     }
@@ -464,14 +477,20 @@ impl<'a> Conventional<'a> {
     pub fn problem(&self) -> Problem<'_> {
         match &self.data {
             Data::Borrowed(p) => *p,
-            Data::Binary { pred, labels, logits } => Problem::Binary(BinaryProblem::trusted(
+            Data::Binary {
+                pred,
+                labels,
+                logits,
+            } => Problem::Binary(BinaryProblem::trusted(pred.into(), labels.into(), *logits)),
+            Data::Categorical {
+                pred,
+                targets,
+                logits,
+            } => Problem::Categorical(CategoricalProblem::trusted(
                 pred.into(),
-                labels.into(),
+                targets.view(),
                 *logits,
             )),
-            Data::Categorical { pred, targets, logits } => Problem::Categorical(
-                CategoricalProblem::trusted(pred.into(), targets.view(), *logits),
-            ),
         }
     }
 

@@ -100,9 +100,23 @@ impl fmt::Display for Kind {
     }
 }
 
+/// The numpy styles of the source documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Numpy {
+    /// Elementwise products, then `np.sum`: a scalar.
+    Sum,
+    /// `np.dot` of rows over the samples: `(n, n)`, `(1, 1)` for one output.
+    Dot,
+    /// `np.matmul`: the full `(n, n)` product.
+    Matmul,
+}
+
 /// The numpy code a formulation mirrors: what a user who wrote that style would see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
+    /// Which of the documents' numpy styles it reproduces, if any (the fused path
+    /// reproduces none: it is the production path).
+    pub numpy: Option<Numpy>,
     /// The binary loss in that style, as the documents write it.
     pub binary: &'static str,
     /// The categorical loss in that style.

@@ -57,14 +57,14 @@ pub mod published;
 pub mod tolerance;
 pub mod ulp;
 
+pub use array::{Array, Dtype, Element, View};
 pub use base::LogBase;
 pub use convention::{Convention, ConventionOptions, Conventional, Precision};
 pub use error::{Error, Operand, Result, Shape};
-pub use array::{Array, Dtype, Element, View};
-pub use formulation::{Evaluation, Formulation, Kind, ReducedShape, Style, evaluation_span};
+pub use formulation::{Evaluation, Formulation, Kind, Numpy, ReducedShape, Style, evaluation_span};
 pub use problem::{
     BinaryProblem, BinaryTerms, CategoricalProblem, CategoricalTerms, Predictions, Problem,
-    Targets, Unvalidated,
+    ProblemData, Targets, TruthData, Unvalidated,
 };
 pub use tolerance::ErrorBound;
 

@@ -121,7 +121,11 @@ impl<'a> BinaryProblem<'a> {
     }
 
     /// Validated from raw arrays (what the conventions start from).
-    pub(crate) fn validated(predictions: Array<'a>, labels: Array<'a>, logits: bool) -> Result<Self> {
+    pub(crate) fn validated(
+        predictions: Array<'a>,
+        labels: Array<'a>,
+        logits: bool,
+    ) -> Result<Self> {
         Unvalidated::binary(predictions, labels, logits)?.validate_binary()
     }
 
@@ -294,7 +298,10 @@ impl<'a> CategoricalProblem<'a> {
 
     /// A problem from logits (one column per sample, `Q = softmax(z)` per column) and targets.
     /// Any finite logit is allowed; infinite logits are rejected as [`Error::NonFinite`].
-    pub fn from_logits(logits: impl Into<Array<'a>>, targets: impl Into<Array<'a>>) -> Result<Self> {
+    pub fn from_logits(
+        logits: impl Into<Array<'a>>,
+        targets: impl Into<Array<'a>>,
+    ) -> Result<Self> {
         Unvalidated::categorical(logits.into(), Targets::Dense(targets.into()), true)?
             .validate_categorical(true, true)
     }
@@ -501,7 +508,12 @@ impl<'a> Unvalidated<'a> {
         let predictions = Predictions::new(predictions, logits);
         check_not_empty(predictions.operand(), &predictions.array())?;
         check_not_empty(Operand::Labels, &labels)?;
-        check_same_shape(predictions.operand(), &predictions.array(), Operand::Labels, &labels)?;
+        check_same_shape(
+            predictions.operand(),
+            &predictions.array(),
+            Operand::Labels,
+            &labels,
+        )?;
         Ok(Unvalidated(Problem::Binary(BinaryProblem {
             predictions,
             labels,
@@ -545,7 +557,9 @@ impl<'a> Unvalidated<'a> {
     pub fn validate(self) -> Result<Problem<'a>> {
         match self.0 {
             Problem::Binary(_) => self.validate_binary().map(Problem::Binary),
-            Problem::Categorical(_) => self.validate_categorical(true, true).map(Problem::Categorical),
+            Problem::Categorical(_) => self
+                .validate_categorical(true, true)
+                .map(Problem::Categorical),
         }
     }
 
@@ -676,4 +690,104 @@ fn check_column_sums(which: Operand, m: &Array<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Owned inputs of a problem, for data a program makes (the verifier's sweep, the expression
+/// checker's suite, tests, benchmarks): [`ProblemData::problem`] validates and borrows
+/// them. Files and callers' arrays need none of this: problems borrow them directly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProblemData {
+    /// Binary or categorical.
+    pub kind: Kind,
+    /// Whether `pred` holds logits.
+    pub logits: bool,
+    /// Predictions, `(n_y, m)` or `(k, m)`.
+    pub pred: DMatrix<f64>,
+    /// Labels or targets.
+    pub truth: TruthData,
+}
+
+/// The second input of a [`ProblemData`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum TruthData {
+    /// Labels (binary) or targets (categorical), the shape of the predictions.
+    Matrix(DMatrix<f64>),
+    /// One class index per sample (categorical).
+    Classes(Vec<u64>),
+}
+
+impl ProblemData {
+    /// Binary inputs: probabilities (or logits) and labels.
+    pub fn binary(pred: DMatrix<f64>, labels: DMatrix<f64>, logits: bool) -> Self {
+        ProblemData {
+            kind: Kind::Binary,
+            logits,
+            pred,
+            truth: TruthData::Matrix(labels),
+        }
+    }
+
+    /// Categorical inputs: distributions (or logits) and dense targets.
+    pub fn categorical(pred: DMatrix<f64>, targets: DMatrix<f64>, logits: bool) -> Self {
+        ProblemData {
+            kind: Kind::Categorical,
+            logits,
+            pred,
+            truth: TruthData::Matrix(targets),
+        }
+    }
+
+    /// Categorical inputs: distributions (or logits) and one class index per sample.
+    pub fn with_classes(pred: DMatrix<f64>, classes: Vec<u64>, logits: bool) -> Self {
+        ProblemData {
+            kind: Kind::Categorical,
+            logits,
+            pred,
+            truth: TruthData::Classes(classes),
+        }
+    }
+
+    /// The inputs as a problem with its shapes checked.
+    pub fn unvalidated(&self) -> Result<Unvalidated<'_>> {
+        let pred = Array::from(&self.pred);
+        match (self.kind, &self.truth) {
+            (Kind::Binary, TruthData::Matrix(y)) => {
+                Unvalidated::binary(pred, y.into(), self.logits)
+            }
+            (Kind::Binary, TruthData::Classes(_)) => Err(Error::KindMismatch {
+                expected: Kind::Categorical,
+            }),
+            (Kind::Categorical, TruthData::Matrix(p)) => {
+                Unvalidated::categorical(pred, Targets::Dense(p.into()), self.logits)
+            }
+            (Kind::Categorical, TruthData::Classes(c)) => {
+                Unvalidated::categorical(pred, Targets::classes(c), self.logits)
+            }
+        }
+    }
+
+    /// The validated problem, borrowing these inputs.
+    pub fn problem(&self) -> Result<Problem<'_>> {
+        self.unvalidated()?.validate()
+    }
+
+    /// The validated binary problem (an error for categorical inputs).
+    pub fn binary_problem(&self) -> Result<BinaryProblem<'_>> {
+        match self.problem()? {
+            Problem::Binary(p) => Ok(p),
+            Problem::Categorical(_) => Err(Error::KindMismatch {
+                expected: Kind::Binary,
+            }),
+        }
+    }
+
+    /// The validated categorical problem (an error for binary inputs).
+    pub fn categorical_problem(&self) -> Result<CategoricalProblem<'_>> {
+        match self.problem()? {
+            Problem::Categorical(p) => Ok(p),
+            Problem::Binary(_) => Err(Error::KindMismatch {
+                expected: Kind::Categorical,
+            }),
+        }
+    }
 }

@@ -5,8 +5,8 @@
 //! published is part of the data: a 17-digit value is numpy's `repr` of an `f64` and is
 //! compared in ulps, an 8-digit one (`0.09864328`) to half a unit in its last place.
 
-use crate::base::LogBase;
 use crate::array::View;
+use crate::base::LogBase;
 use crate::error::Result;
 use crate::formulation::Formulation;
 use crate::problem::{BinaryProblem, CategoricalProblem};

@@ -35,7 +35,8 @@
 //! ```
 
 use xent_core::{
-    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, ReducedShape, evaluation_span,
+    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, Numpy, ReducedShape, Style,
+    evaluation_span,
 };
 
 /// The inner-product formulation: `Σ_i ⟨Y_i, ln A_i⟩ + ⟨(1 − Y)_i, ln(1 − A)_i⟩`.
@@ -47,7 +48,16 @@ impl Formulation for Dot {
         "dot"
     }
 
-    fn binary(&self, problem: &BinaryProblem) -> Evaluation {
+    fn style(&self) -> Style {
+        Style {
+            numpy: Some(Numpy::Dot),
+            binary: "np.dot(np.log(A), Y.T) + np.dot(np.log(1 - A), (1 - Y).T)",
+            categorical: "np.dot(np.log(Q), P.T)",
+            summary: "one inner product per row over the samples: a (1, 1) array for one output",
+        }
+    }
+
+    fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
         let t = problem.log_terms();
         let log_likelihood = (0..problem.outputs())
@@ -64,7 +74,7 @@ impl Formulation for Dot {
         }
     }
 
-    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation {
+    fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
         let t = problem.log_terms();
         let log_likelihood = (0..problem.classes_count())

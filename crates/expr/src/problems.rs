@@ -106,11 +106,11 @@ pub(crate) fn reference(
 ) -> Result<Reference, xent_core::Error> {
     let (evaluation, bound) = match kind {
         Kind::Binary => {
-            let p = BinaryProblem::new(problem.predictions.clone(), problem.labels.clone())?;
+            let p = BinaryProblem::new(&problem.predictions, &problem.labels)?;
             (Sum.binary(&p), ErrorBound::binary(&p))
         }
         Kind::Categorical => {
-            let p = CategoricalProblem::new(problem.predictions.clone(), problem.labels.clone())?;
+            let p = CategoricalProblem::new(&problem.predictions, &problem.labels)?;
             (Sum.categorical(&p), ErrorBound::categorical(&p))
         }
     };

@@ -32,7 +32,8 @@
 //! ```
 
 use xent_core::{
-    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, ReducedShape, evaluation_span,
+    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, Numpy, ReducedShape, Style,
+    evaluation_span,
 };
 
 /// The matrix-product formulation: `tr(Y · ln Aᵀ + (1 − Y) · ln(1 − A)ᵀ)`.
@@ -44,10 +45,19 @@ impl Formulation for Matmul {
         "matmul"
     }
 
-    fn binary(&self, problem: &BinaryProblem) -> Evaluation {
+    fn style(&self) -> Style {
+        Style {
+            numpy: Some(Numpy::Matmul),
+            binary: "np.matmul(Y, np.log(A).T) + np.matmul(1 - Y, np.log(1 - A).T)",
+            categorical: "np.matmul(P, np.log(Q).T)",
+            summary: "the full (n, n) matrix product, whose trace is the sum",
+        }
+    }
+
+    fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
         let t = problem.log_terms();
-        let product = t.y * t.ln_a.transpose() + &t.one_minus_y * t.ln_one_minus_a.transpose();
+        let product = &t.y * t.ln_a.transpose() + &t.one_minus_y * t.ln_one_minus_a.transpose();
         Evaluation {
             log_likelihood: product.trace(),
             samples: problem.samples(),
@@ -58,10 +68,10 @@ impl Formulation for Matmul {
         }
     }
 
-    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation {
+    fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
         let t = problem.log_terms();
-        let product = t.p * t.ln_q.transpose();
+        let product = &t.p * t.ln_q.transpose();
         Evaluation {
             log_likelihood: product.trace(),
             samples: problem.samples(),

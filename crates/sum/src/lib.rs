@@ -32,7 +32,8 @@
 //! ```
 
 use xent_core::{
-    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, ReducedShape, evaluation_span,
+    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, Numpy, ReducedShape, Style,
+    evaluation_span,
 };
 
 /// The elementwise formulation: `(Y ∘ ln A + (1 − Y) ∘ ln(1 − A)).sum()`.
@@ -44,7 +45,16 @@ impl Formulation for Sum {
         "sum"
     }
 
-    fn binary(&self, problem: &BinaryProblem) -> Evaluation {
+    fn style(&self) -> Style {
+        Style {
+            numpy: Some(Numpy::Sum),
+            binary: "np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))",
+            categorical: "np.sum(P * np.log(Q))",
+            summary: "materialises the elementwise products, then sums them to a scalar",
+        }
+    }
+
+    fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
         let t = problem.log_terms();
         let elementwise =
@@ -56,7 +66,7 @@ impl Formulation for Sum {
         }
     }
 
-    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation {
+    fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
         let t = problem.log_terms();
         Evaluation {

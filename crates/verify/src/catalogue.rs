@@ -11,8 +11,8 @@ use xent_core::published::{self, CATEGORICAL, FORMULA, GIST, QUESTION};
 use xent_core::tolerance::matches_printed;
 use xent_core::ulp::ulp_distance;
 use xent_core::{
-    BinaryProblem, CategoricalProblem, ErrorBound, Evaluation, Formulation, LogBase, Predictions,
-    ReducedShape,
+    Array, BinaryProblem, ErrorBound, Formulation, LogBase, Numpy, Predictions, Problem,
+    ReducedShape, View,
 };
 
 use crate::error::{Error, Result};
@@ -23,28 +23,14 @@ use crate::report::{
 };
 use crate::tolerance::{self, FULL_PRECISION_DIGITS, ORACLE_PRECISION};
 
-/// A problem of either kind.
-#[derive(Clone, Copy)]
-enum Problem<'a> {
-    Binary(&'a BinaryProblem),
-    Categorical(&'a CategoricalProblem),
+/// What the catalogue needs of a problem beyond what it is.
+trait Catalogued {
+    fn exact(&self) -> Exact<'_>;
+    /// The logarithms a formulation takes of this problem's inputs: `(ln_1p?, argument)`.
+    fn logarithms(&self) -> Vec<(bool, f64)>;
 }
 
-impl Problem<'_> {
-    fn evaluate(&self, f: &dyn Formulation) -> Evaluation {
-        match self {
-            Problem::Binary(p) => f.binary(p),
-            Problem::Categorical(p) => f.categorical(p),
-        }
-    }
-
-    fn bound(&self) -> ErrorBound {
-        match self {
-            Problem::Binary(p) => ErrorBound::binary(p),
-            Problem::Categorical(p) => ErrorBound::categorical(p),
-        }
-    }
-
+impl Catalogued for Problem<'_> {
     fn exact(&self) -> Exact<'_> {
         match self {
             Problem::Binary(p) => oracle::binary_exact(p),
@@ -52,27 +38,33 @@ impl Problem<'_> {
         }
     }
 
-    /// The logarithms a formulation takes of this problem's inputs: `(ln_1p?, argument)`.
     fn logarithms(&self) -> Vec<(bool, f64)> {
         let mut out = Vec::new();
+        let (rows, cols) = (self.outputs(), self.samples());
         match self {
             Problem::Binary(p) => {
                 if let Predictions::Probabilities(a) = p.predictions() {
-                    for (&y, &a) in p.labels().iter().zip(a.iter()) {
-                        if y > 0.0 {
-                            out.push((false, a));
-                        }
-                        if y < 1.0 {
-                            out.push((true, -a));
+                    let y = p.labels();
+                    for c in 0..cols {
+                        for r in 0..rows {
+                            let (y, a) = (y.get_f64(r, c), a.get_f64(r, c));
+                            if y > 0.0 {
+                                out.push((false, a));
+                            }
+                            if y < 1.0 {
+                                out.push((true, -a));
+                            }
                         }
                     }
                 }
             }
             Problem::Categorical(p) => {
                 if let Predictions::Probabilities(q) = p.predictions() {
-                    for (&w, &q) in p.targets().iter().zip(q.iter()) {
-                        if w > 0.0 {
-                            out.push((false, q));
+                    for c in 0..cols {
+                        for r in 0..rows {
+                            if p.target(r, c) > 0.0 {
+                                out.push((false, q.get_f64(r, c)));
+                            }
                         }
                     }
                 }
@@ -80,6 +72,17 @@ impl Problem<'_> {
         }
         out
     }
+}
+
+/// Whether a formulation mirrors numpy's 2-D `np.dot` or `np.matmul`, whose results are
+/// `(n_y, n_y)` arrays (`(1, 1)` for one output); others (sum, fused) reduce to a scalar.
+fn numpy_2d(f: &dyn Formulation) -> bool {
+    matches!(f.style().numpy, Some(Numpy::Dot | Numpy::Matmul))
+}
+
+/// Whether a formulation mirrors the numpy style `style`.
+fn mirrors(f: &dyn Formulation, style: Numpy) -> bool {
+    f.style().numpy == Some(style)
 }
 
 /// What is compared.
@@ -94,7 +97,7 @@ enum Quantity {
 /// What the catalogue is built with: the formulations, and the record of the platform's
 /// logarithms on its inputs.
 struct Env<'f> {
-    formulations: &'f [Box<dyn Formulation>],
+    formulations: &'f [&'f dyn Formulation],
     /// Per distinct `(ln_1p?, argument bits)`: whether the platform rounds it correctly.
     logarithms: BTreeMap<(bool, u64), bool>,
 }
@@ -128,7 +131,7 @@ impl Env<'_> {
         quantity: Quantity,
     ) -> Result<(f64, Vec<Agreement>)> {
         let exact = problem.exact();
-        let bound = problem.bound();
+        let bound = problem.error_bound();
         let (truth, bound) = match quantity {
             Quantity::LogLikelihood => (
                 exact.oracle()?.log_likelihood,
@@ -142,7 +145,7 @@ impl Env<'_> {
         let robust = self.platform_independent(problem);
         let mut rows = Vec::new();
         for f in self.formulations {
-            let e = problem.evaluate(f.as_ref());
+            let e = problem.evaluate(*f);
             let value = match quantity {
                 Quantity::LogLikelihood => e.log_likelihood,
                 Quantity::Loss(base) => e.in_base(base),
@@ -383,23 +386,28 @@ fn significant_digits(printed: &str) -> usize {
 }
 
 /// A matrix as numpy prints its nested lists: `[[1.0, 0.0], [0.5, 0.25]]`.
-fn rows(m: &DMatrix<f64>) -> String {
-    let r: Vec<String> = m
-        .row_iter()
-        .map(|r| {
-            let cells: Vec<String> = r.iter().map(|x| format!("{x}")).collect();
+fn rows(m: Array<'_>) -> String {
+    let r: Vec<String> = (0..m.rows())
+        .map(|i| {
+            let cells: Vec<String> = (0..m.cols())
+                .map(|j| format!("{}", m.get_f64(i, j)))
+                .collect();
             format!("[{}]", cells.join(", "))
         })
         .collect();
     format!("[{}]", r.join(", "))
 }
 
-fn binary(a: &[f64], y: &[f64], n: usize) -> Result<BinaryProblem> {
+/// A problem over row-major constants (numpy's C order), `n` outputs.
+fn binary(a: &'static [f64], y: &'static [f64], n: usize) -> Result<BinaryProblem<'static>> {
     let m = a.len() / n;
-    Ok(BinaryProblem::new(
-        DMatrix::from_row_slice(n, m, a),
-        DMatrix::from_row_slice(n, m, y),
-    )?)
+    let view = |d| {
+        View::row_major(d, n, m).ok_or(Error::Shape {
+            len: a.len(),
+            rows: n,
+        })
+    };
+    Ok(BinaryProblem::new(view(a)?, view(y)?)?)
 }
 
 /// The `n_y = 2` counterexample: two outputs, three samples.
@@ -418,10 +426,10 @@ struct DotMatrix {
     sum_cost: f64,
 }
 
-fn dot_matrix(p: &BinaryProblem) -> Result<DotMatrix> {
+fn dot_matrix(p: &BinaryProblem<'_>) -> Result<DotMatrix> {
     let (n, m) = (p.outputs(), p.samples());
-    let a = p.predictions().matrix();
-    let y = p.labels();
+    let a = p.predictions().array().to_f64_matrix();
+    let y = p.labels().to_f64_matrix();
     let ln_a = a.map(f64::ln);
     let ln_1ma = a.map(|v| (-v).ln_1p());
     let one_minus_y = y.map(|v| 1.0 - v);
@@ -436,17 +444,15 @@ fn dot_matrix(p: &BinaryProblem) -> Result<DotMatrix> {
     let (mut all_a, mut all_y) = (Vec::new(), Vec::new());
     for i in 0..n {
         for j in 0..n {
-            let pair = BinaryProblem::new(a.rows(i, 1).clone_owned(), y.rows(j, 1).clone_owned())?;
+            let (ai, yj) = (a.rows(i, 1).clone_owned(), y.rows(j, 1).clone_owned());
+            let pair = BinaryProblem::new(&ai, &yj)?;
             exact[(i, j)] = oracle::try_binary(&pair)?.log_likelihood;
             bounds[(i, j)] = ErrorBound::binary(&pair).log_likelihood;
             all_a.extend(a.row(i).iter());
             all_y.extend(y.row(j).iter());
         }
     }
-    let all = BinaryProblem::new(
-        DMatrix::from_row_slice(1, all_a.len(), &all_a),
-        DMatrix::from_row_slice(1, all_y.len(), &all_y),
-    )?;
+    let all = BinaryProblem::new(View::vector(&all_a), View::vector(&all_y))?;
     let sum_cost = oracle::binary_exact(&all).loss_over(m, LogBase::E)?;
     Ok(DotMatrix {
         computed,
@@ -458,7 +464,7 @@ fn dot_matrix(p: &BinaryProblem) -> Result<DotMatrix> {
 }
 
 /// The whole catalogue, evaluated through `formulations`, with the platform's record.
-pub(crate) fn claims(formulations: &[Box<dyn Formulation>]) -> (Vec<Claim>, PlatformLn) {
+pub(crate) fn claims(formulations: &[&dyn Formulation]) -> (Vec<Claim>, PlatformLn) {
     let mut env = Env {
         formulations,
         logarithms: BTreeMap::new(),
@@ -509,26 +515,22 @@ pub(crate) fn claims(formulations: &[Box<dyn Formulation>]) -> (Vec<Claim>, Plat
     (claims, platform)
 }
 
-/// The formulations that mirror numpy's 2-D `np.dot` and `np.matmul`, whose results are
-/// `(n_y, n_y)` arrays (`(1, 1)` for one output); others (sum, fused) reduce to a scalar.
-const NUMPY_2D_STYLES: [&str; 2] = ["dot", "matmul"];
-
 const SUM_STYLE: &str = "−(1/m)·Σ_ij (Y∘ln A + (1−Y)∘ln(1−A))";
 const DOT_STYLE: &str = "−(1/m)·(ln A·Yᵀ + ln(1−A)·(1−Y)ᵀ)";
 
 /// The published `n_y = 1` example and the `n_y = 2` counterexample, described.
-fn two_cases(d: &mut Draft) -> Result<(BinaryProblem, BinaryProblem)> {
+fn two_cases(d: &mut Draft) -> Result<(BinaryProblem<'static>, BinaryProblem<'static>)> {
     let one = published::binary_example()?;
     let two = binary(&COUNTER_A, &COUNTER_Y, 2)?;
     d.input(format!(
         "n_y = 1: the second document's Y = {}, A2 = {} (m = 8)",
         rows(one.labels()),
-        rows(one.predictions().matrix())
+        rows(one.predictions().array())
     ));
     d.input(format!(
         "n_y = 2: Y = {}, A = {} (m = 3, our counterexample)",
         rows(two.labels()),
-        rows(two.predictions().matrix())
+        rows(two.predictions().array())
     ));
     Ok((one, two))
 }
@@ -541,12 +543,12 @@ fn gist_styles(e: &mut Env<'_>) -> Result<Draft> {
     let (one, two) = two_cases(&mut d)?;
     let (j1, rows1) = e.agree(
         "J, n_y = 1",
-        Problem::Binary(&one),
+        Problem::Binary(one),
         Quantity::Loss(LogBase::E),
     )?;
     let (j2, rows2) = e.agree(
         "J, n_y = 2",
-        Problem::Binary(&two),
+        Problem::Binary(two),
         Quantity::Loss(LogBase::E),
     )?;
     d.formulations.extend(rows1);
@@ -565,7 +567,7 @@ fn gist_styles(e: &mut Env<'_>) -> Result<Draft> {
     let by_sum = e
         .formulations
         .iter()
-        .find(|f| f.name() == "sum")
+        .find(|f| mirrors(**f, Numpy::Sum))
         .map_or(f64::NAN, |f| f.binary(&one).log_likelihood);
     d.check(
         Some("n_y = 1"),
@@ -634,13 +636,13 @@ fn gist_already_scalars(e: &mut Env<'_>) -> Result<Draft> {
     let shapes: Vec<String> = e
         .formulations
         .iter()
-        .filter(|f| NUMPY_2D_STYLES.contains(&f.name()))
+        .filter(|f| numpy_2d(**f))
         .map(|f| format!("{} {}", f.name(), f.binary(&one).shape))
         .collect();
     let one_by_one = e
         .formulations
         .iter()
-        .filter(|f| NUMPY_2D_STYLES.contains(&f.name()))
+        .filter(|f| numpy_2d(**f))
         .all(|f| f.binary(&one).shape.numpy_dims() == [1, 1]);
     d.check(
         Some("n_y = 1"),
@@ -671,11 +673,11 @@ fn question_sum_logprobs(e: &mut Env<'_>) -> Result<Draft> {
     d.input(format!(
         "Y = {}, A2 = {}",
         rows(p.labels()),
-        rows(p.predictions().matrix())
+        rows(p.predictions().array())
     ));
     d.printed("logprobs (np.sum)", published::BINARY_LOGPROBS);
     d.printed("np.asscalar(logprobs) (np.dot)", "-0.7891462576187036");
-    let (s, agreements) = e.agree("S", Problem::Binary(&p), Quantity::LogLikelihood)?;
+    let (s, agreements) = e.agree("S", Problem::Binary(p), Quantity::LogLikelihood)?;
     let bound_ulps = agreements.first().map_or(0, |a| a.bound_ulps);
     d.formulations = agreements;
     d.oracle("S", s);
@@ -693,7 +695,7 @@ fn question_sum_logprobs(e: &mut Env<'_>) -> Result<Draft> {
     let scalar = e
         .formulations
         .iter()
-        .filter(|f| f.name() == "sum")
+        .filter(|f| mirrors(**f, Numpy::Sum))
         .all(|f| f.binary(&p).shape == ReducedShape::Scalar);
     d.check(
         None,
@@ -712,20 +714,16 @@ fn question_dot_logprobs(e: &mut Env<'_>) -> Result<Draft> {
     d.input(format!(
         "Y = {}, A2 = {}",
         rows(p.labels()),
-        rows(p.predictions().matrix())
+        rows(p.predictions().array())
     ));
     d.printed("logprobs (np.dot)", "[[-0.78914626]]");
     d.printed("logprobs.shape", "(1, 1)");
-    let (s, agreements) = e.agree("S", Problem::Binary(&p), Quantity::LogLikelihood)?;
+    let (s, agreements) = e.agree("S", Problem::Binary(p), Quantity::LogLikelihood)?;
     d.formulations = agreements;
     d.oracle("S", s);
     let (text, outcome) = rounded("[[-0.78914626]]", published::BINARY_LOGPROBS_DOT, s);
     d.check(None, text, outcome);
-    for f in e
-        .formulations
-        .iter()
-        .filter(|f| NUMPY_2D_STYLES.contains(&f.name()))
-    {
+    for f in e.formulations.iter().filter(|f| numpy_2d(**f)) {
         let shape = f.binary(&p).shape;
         d.check(
             None,
@@ -748,10 +746,10 @@ fn question_cost(e: &mut Env<'_>) -> Result<Draft> {
     d.input(format!(
         "Y = {}, A2 = {}",
         rows(p.labels()),
-        rows(p.predictions().matrix())
+        rows(p.predictions().array())
     ));
     d.printed("cost", published::BINARY_COST);
-    let (j, agreements) = e.agree("J", Problem::Binary(&p), Quantity::Loss(LogBase::E))?;
+    let (j, agreements) = e.agree("J", Problem::Binary(p), Quantity::Loss(LogBase::E))?;
     d.formulations = agreements;
     d.oracle("J = −S/8", j);
     let (text, outcome) = rounded("m = 8", published::BINARY_COST, j);
@@ -784,7 +782,7 @@ fn question_dot_is_matmul(e: &mut Env<'_>) -> Result<Draft> {
     d.printed("logprobs (np.matmul)", "[[-0.78914626]]");
     let (j, agreements) = e.agree(
         "J, n_y = 1",
-        Problem::Binary(&one),
+        Problem::Binary(one),
         Quantity::Loss(LogBase::E),
     )?;
     d.formulations = agreements
@@ -799,12 +797,12 @@ fn question_dot_is_matmul(e: &mut Env<'_>) -> Result<Draft> {
     let dot = e
         .formulations
         .iter()
-        .find(|f| f.name() == "dot")
+        .find(|f| mirrors(**f, Numpy::Dot))
         .map(|f| f.binary(&one).nats());
     let mm = e
         .formulations
         .iter()
-        .find(|f| f.name() == "matmul")
+        .find(|f| mirrors(**f, Numpy::Matmul))
         .map(|f| f.binary(&one).nats());
     let (dot, mm) = (dot.unwrap_or(f64::NAN), mm.unwrap_or(f64::NAN));
     d.check(
@@ -889,13 +887,13 @@ fn question_second_is_ln2(e: &mut Env<'_>) -> Result<Draft> {
     let half = binary(&[0.5; 3], &[1.0, 0.0, 1.0], 1)?;
     d.input(format!(
         "A = {}, Y = {} (any Y, any m)",
-        rows(half.predictions().matrix()),
+        rows(half.predictions().array()),
         rows(half.labels())
     ));
     d.printed("np.squeeze(cost)", SECOND_SQUEEZED);
     let (j, agreements) = e.agree(
         "J(A = ½)",
-        Problem::Binary(&half),
+        Problem::Binary(half),
         Quantity::Loss(LogBase::E),
     )?;
     d.formulations = agreements;
@@ -956,7 +954,7 @@ fn formula_example(e: &mut Env<'_>, i: usize, id: &'static str) -> Result<Draft>
     if let Some(s) = prose {
         d.printed("in the prose", s);
     }
-    let (j, agreements) = e.agree("J", Problem::Categorical(&p), Quantity::Loss(LogBase::E))?;
+    let (j, agreements) = e.agree("J", Problem::Categorical(p), Quantity::Loss(LogBase::E))?;
     let bound_ulps = agreements.first().map_or(0, |a| a.bound_ulps);
     d.formulations = agreements;
     d.oracle("J", j);
@@ -979,7 +977,7 @@ fn formula_truncated(e: &mut Env<'_>) -> Result<Draft> {
     describe(&mut d, 0);
     d.printed("the loss", "0.479");
     let p = categorical_problem(0)?;
-    let (j, agreements) = e.agree("J", Problem::Categorical(&p), Quantity::Loss(LogBase::E))?;
+    let (j, agreements) = e.agree("J", Problem::Categorical(p), Quantity::Loss(LogBase::E))?;
     d.formulations = agreements;
     d.oracle("J", j);
     let (text, outcome) = rounded("", "0.479", j);
@@ -1003,7 +1001,7 @@ fn formula_nats(e: &mut Env<'_>) -> Result<Draft> {
     d.printed("the loss", "0.4797 nats");
     let (j, agreements) = e.agree(
         "J in nats",
-        Problem::Categorical(&p),
+        Problem::Categorical(p),
         Quantity::Loss(LogBase::E),
     )?;
     d.formulations = agreements;
@@ -1056,7 +1054,7 @@ fn formula_bits(e: &mut Env<'_>) -> Result<Draft> {
     );
     let (j2, agreements) = e.agree(
         "J in bits",
-        Problem::Categorical(&p),
+        Problem::Categorical(p),
         Quantity::Loss(LogBase::TWO),
     )?;
     d.formulations = agreements;
@@ -1187,7 +1185,7 @@ fn formula_optimiser(e: &mut Env<'_>) -> Result<Draft> {
         )?;
         let (j, agreements) = e.agree(
             &format!("J, t = {t}"),
-            Problem::Categorical(&p),
+            Problem::Categorical(p),
             Quantity::Loss(LogBase::E),
         )?;
         // The ends of the path are shown; the points between only if one is out of bound.

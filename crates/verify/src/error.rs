@@ -6,6 +6,14 @@ pub enum Error {
     /// Building a problem from the catalogue's or the sweep's inputs was rejected.
     #[error("invalid problem: {0}")]
     Problem(#[from] xent_core::Error),
+    /// Inputs written in the catalogue whose length does not fit their shape.
+    #[error("catalogue inputs of {len} entries do not fill {rows} rows")]
+    Shape {
+        /// Number of entries.
+        len: usize,
+        /// Rows asked for.
+        rows: usize,
+    },
     /// The arbitrary-precision arithmetic failed (astro-float returned NaN: an allocation
     /// failure or an argument outside its domain).
     #[error("arbitrary-precision arithmetic failed: {0}")]

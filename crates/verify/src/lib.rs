@@ -60,17 +60,6 @@ pub use report::{
 use xent_core::Formulation;
 use xent_core::published::{FORMULA, GIST, QUESTION};
 
-/// Every formulation the verifier audits, so that everything loops over implementations.
-/// Adding a formulation is one line here.
-pub fn formulations() -> Vec<Box<dyn Formulation>> {
-    vec![
-        Box::new(xent_sum::Sum),
-        Box::new(xent_dot::Dot),
-        Box::new(xent_matmul::Matmul),
-        Box::new(xent_fused::Fused),
-    ]
-}
-
 /// The seed of the random sweep unless another is given: the bytes of "xent".
 pub const DEFAULT_SEED: u64 = 0x7865_6e74;
 
@@ -92,13 +81,14 @@ impl Default for AuditOptions {
     }
 }
 
-/// Runs the catalogue and (unless disabled) the random sweep through [`formulations`].
+/// Runs the catalogue and (unless disabled) the random sweep through every formulation of
+/// the registry ([`xent_registry::all`]).
 pub fn audit(options: &AuditOptions) -> Report {
-    audit_with(&formulations(), options)
+    audit_with(xent_registry::all(), options)
 }
 
 /// [`audit`] through the given formulations.
-pub fn audit_with(formulations: &[Box<dyn Formulation>], options: &AuditOptions) -> Report {
+pub fn audit_with(formulations: &[&dyn Formulation], options: &AuditOptions) -> Report {
     let _span = tracing::info_span!("audit", seed = options.seed, sweep = options.sweep).entered();
     let (claims, platform_ln) = catalogue::claims(formulations);
     for c in &claims {

@@ -25,7 +25,7 @@ use astro_float::BigFloat;
 use indexmap::IndexMap;
 use nalgebra::DMatrix;
 use serde::Serialize;
-use xent_core::{BinaryProblem, CategoricalProblem, LogBase, Predictions};
+use xent_core::{Array, BinaryProblem, CategoricalProblem, LogBase, Predictions};
 
 use crate::error::{Error, Result};
 use crate::exact::{Ctx, RM, rounds_uniquely, to_f64};
@@ -53,29 +53,29 @@ impl Oracle {
 
 /// The oracle of a binary problem (probabilities or logits). NaN fields only if the
 /// arbitrary-precision arithmetic fails; see [`try_binary`].
-pub fn binary(problem: &BinaryProblem) -> Oracle {
+pub fn binary(problem: &BinaryProblem<'_>) -> Oracle {
     try_binary(problem).unwrap_or(Oracle::FAILED)
 }
 
 /// The oracle of a categorical problem (probabilities or logits, soft or one-hot targets).
 /// NaN fields only if the arbitrary-precision arithmetic fails; see [`try_categorical`].
-pub fn categorical(problem: &CategoricalProblem) -> Oracle {
+pub fn categorical(problem: &CategoricalProblem<'_>) -> Oracle {
     try_categorical(problem).unwrap_or(Oracle::FAILED)
 }
 
 /// [`binary`], with the arithmetic's failure as an error value.
-pub fn try_binary(problem: &BinaryProblem) -> Result<Oracle> {
+pub fn try_binary(problem: &BinaryProblem<'_>) -> Result<Oracle> {
     binary_exact(problem).oracle()
 }
 
 /// [`categorical`], with the arithmetic's failure as an error value.
-pub fn try_categorical(problem: &CategoricalProblem) -> Result<Oracle> {
+pub fn try_categorical(problem: &CategoricalProblem<'_>) -> Result<Oracle> {
     categorical_exact(problem).oracle()
 }
 
 /// A binary problem grouped for the oracle, from which any correctly rounded scaling of its
 /// exact log-likelihood can be taken ([`Exact::loss_in`], [`Exact::loss_over`]).
-pub fn binary_exact(problem: &BinaryProblem) -> Exact<'_> {
+pub fn binary_exact<'p>(problem: &BinaryProblem<'p>) -> Exact<'p> {
     let y = problem.labels();
     let (terms, distinct) = match problem.predictions() {
         Predictions::Probabilities(a) => {
@@ -99,21 +99,16 @@ pub fn binary_exact(problem: &BinaryProblem) -> Exact<'_> {
 }
 
 /// A categorical problem grouped for the oracle (see [`binary_exact`]).
-pub fn categorical_exact(problem: &CategoricalProblem) -> Exact<'_> {
-    let p = problem.targets();
+pub fn categorical_exact<'p>(problem: &CategoricalProblem<'p>) -> Exact<'p> {
+    let (k, m) = (problem.classes_count(), problem.samples());
+    let p = DMatrix::from_fn(k, m, |r, c| problem.target(r, c));
     let (terms, distinct) = match problem.predictions() {
         Predictions::Probabilities(q) => {
-            let g = Grouped::new(p, q, |p, q| p > 0.0 && q == 0.0);
+            let g = Grouped::new((&p).into(), q, |p, q| p > 0.0 && q == 0.0);
             let n = g.values.len();
             (g.map_or_infinite(Terms::CategoricalProbabilities), n)
         }
-        Predictions::Logits(z) => (
-            Terms::CategoricalLogits {
-                logits: z,
-                targets: p,
-            },
-            z.len(),
-        ),
+        Predictions::Logits(z) => (Terms::CategoricalLogits(*problem), z.len()),
     };
     Exact::new(
         terms,
@@ -195,10 +190,7 @@ enum Terms<'p> {
     /// Distinct `q` and distinct `(p, q)` with counts.
     CategoricalProbabilities(Grouped),
     /// Logits need their column's log-sum-exp: kept as they are.
-    CategoricalLogits {
-        logits: &'p DMatrix<f64>,
-        targets: &'p DMatrix<f64>,
-    },
+    CategoricalLogits(CategoricalProblem<'p>),
 }
 
 /// A map from a pair of `f64` bit patterns to a `u64` (a count, or an index) that iterates
@@ -223,20 +215,18 @@ struct Grouped {
 }
 
 impl Grouped {
-    fn new(
-        weights: &DMatrix<f64>,
-        values: &DMatrix<f64>,
-        infinite: impl Fn(f64, f64) -> bool,
-    ) -> Self {
-        let (w, v) = (weights.as_slice(), values.as_slice());
+    fn new(weights: Array<'_>, values: Array<'_>, infinite: impl Fn(f64, f64) -> bool) -> Self {
         let mut counts = PairTable::default();
         let mut is_infinite = false;
-        for i in 0..w.len().min(v.len()) {
-            if infinite(w[i], v[i]) {
-                is_infinite = true;
-                break;
+        'entries: for c in 0..weights.cols() {
+            for r in 0..weights.rows() {
+                let (w, v) = (weights.get_f64(r, c), values.get_f64(r, c));
+                if infinite(w, v) {
+                    is_infinite = true;
+                    break 'entries;
+                }
+                *counts.entry((bits(w), bits(v))).or_insert(0) += 1;
             }
-            *counts.entry((bits(w[i]), bits(v[i]))).or_insert(0) += 1;
         }
         let mut index = PairTable::default();
         let mut distinct = Vec::new();
@@ -389,8 +379,11 @@ impl<'p> Exact<'p> {
             Terms::BinaryProbabilities(g) => binary_probabilities(ctx, g),
             Terms::BinaryLogits(g) => binary_logits(ctx, g),
             Terms::CategoricalProbabilities(g) => categorical_probabilities(ctx, g),
-            Terms::CategoricalLogits { logits, targets } => {
-                categorical_logits(ctx, logits, targets)
+            Terms::CategoricalLogits(problem) => {
+                let (k, m) = (problem.classes_count(), problem.samples());
+                let logits = problem.predictions().array().to_f64_matrix();
+                let targets = DMatrix::from_fn(k, m, |r, c| problem.target(r, c));
+                categorical_logits(ctx, &logits, &targets)
             }
         };
         if m.value.is_nan() {

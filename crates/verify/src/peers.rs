@@ -12,11 +12,10 @@
 
 use nalgebra::DMatrix;
 use serde::Serialize;
-use xent_core::convention::Targets;
 use xent_core::tolerance::{matches_library, matches_printed};
 use xent_core::{
-    BinaryProblem, CategoricalProblem, Convention, ConventionOptions, Conventional, Evaluation,
-    Formulation, LogBase, Precision,
+    Array, Convention, ConventionOptions, Conventional, Evaluation, Formulation, Kind, LogBase,
+    Precision, Problem, ProblemData, Targets, TruthData,
 };
 
 use crate::oracle;
@@ -273,56 +272,33 @@ fn specs() -> Vec<Spec> {
     ]
 }
 
-/// A problem under its convention, either kind.
-enum Applied {
-    Binary(Conventional<BinaryProblem>),
-    Categorical(Conventional<CategoricalProblem>),
+/// The summed log-likelihood and the convention's divisor.
+fn evaluate(c: &Conventional<'_>, f: &dyn Formulation) -> (Evaluation, usize) {
+    (c.problem().evaluate(f), c.divisor)
 }
 
-impl Applied {
-    fn evaluate(&self, f: &dyn Formulation) -> (Evaluation, usize) {
-        match self {
-            Applied::Binary(c) => (f.binary(&c.problem), c.divisor),
-            Applied::Categorical(c) => (f.categorical(&c.problem), c.divisor),
+/// The oracle's summed log-likelihood, where the problem is the definition's arithmetic
+/// (no clamp on the logarithms).
+fn oracle_of(c: &Conventional<'_>) -> Option<f64> {
+    match c.problem() {
+        Problem::Binary(p) if p.log_floor().is_none() => {
+            oracle::try_binary(&p).ok().map(|o| o.log_likelihood)
         }
-    }
-
-    /// The oracle's summed log-likelihood, where the problem is the definition's arithmetic
-    /// (no clamp on the logarithms).
-    fn oracle(&self) -> Option<f64> {
-        match self {
-            Applied::Binary(c) if c.problem.log_floor().is_none() => oracle::try_binary(&c.problem)
-                .ok()
-                .map(|o| o.log_likelihood),
-            Applied::Binary(_) => None,
-            Applied::Categorical(c) => oracle::try_categorical(&c.problem)
-                .ok()
-                .map(|o| o.log_likelihood),
-        }
-    }
-
-    fn changes(&self) -> Vec<String> {
-        match self {
-            Applied::Binary(c) => c.changes.clone(),
-            Applied::Categorical(c) => c.changes.clone(),
-        }
+        Problem::Binary(_) => None,
+        Problem::Categorical(p) => oracle::try_categorical(&p).ok().map(|o| o.log_likelihood),
     }
 }
 
-fn apply(spec: &Spec) -> xent_core::Result<Applied> {
-    let options = ConventionOptions {
-        from_logits: spec.from_logits,
-        precision: spec.precision,
-        label_smoothing: spec.label_smoothing,
-    };
-    // float32 inputs are the float32 values of the printed decimals.
+/// The spec's inputs as stored by the library: float32 inputs are the float32 values of the
+/// printed decimals.
+fn inputs(spec: &Spec) -> ProblemData {
     let stored = |v: &[f64]| -> Vec<f64> {
         match spec.precision {
             Precision::F64 => v.to_vec(),
             Precision::F32 => v.iter().map(|&x| f64::from(x as f32)).collect(),
         }
     };
-    Ok(match &spec.input {
+    match &spec.input {
         Input::Binary {
             outputs,
             pred,
@@ -331,7 +307,7 @@ fn apply(spec: &Spec) -> xent_core::Result<Applied> {
             let m = pred.len() / outputs;
             let a = DMatrix::from_column_slice(*outputs, m, &stored(pred));
             let y = DMatrix::from_column_slice(*outputs, m, &stored(labels));
-            Applied::Binary(spec.convention.binary(a, y, &options)?)
+            ProblemData::binary(a, y, spec.from_logits)
         }
         Input::Categorical {
             classes,
@@ -340,15 +316,41 @@ fn apply(spec: &Spec) -> xent_core::Result<Applied> {
         } => {
             let m = pred.len() / classes;
             let q = DMatrix::from_column_slice(*classes, m, &stored(pred));
-            let targets = match targets {
-                Truth::Classes(c) => Targets::Classes(c.to_vec()),
-                Truth::Matrix(p) => {
-                    Targets::Matrix(DMatrix::from_column_slice(*classes, m, &stored(p)))
-                }
-            };
-            Applied::Categorical(spec.convention.categorical(q, targets, &options)?)
+            match targets {
+                Truth::Classes(c) => ProblemData::with_classes(
+                    q,
+                    c.iter().map(|&i| i as u64).collect(),
+                    spec.from_logits,
+                ),
+                Truth::Matrix(p) => ProblemData::categorical(
+                    q,
+                    DMatrix::from_column_slice(*classes, m, &stored(p)),
+                    spec.from_logits,
+                ),
+            }
         }
-    })
+    }
+}
+
+fn apply<'a>(spec: &Spec, data: &'a ProblemData) -> xent_core::Result<Conventional<'a>> {
+    let options = ConventionOptions {
+        from_logits: spec.from_logits,
+        precision: spec.precision,
+        label_smoothing: spec.label_smoothing,
+    };
+    let pred = Array::from(&data.pred);
+    match &data.truth {
+        TruthData::Matrix(y) if data.kind == Kind::Binary => {
+            spec.convention.binary(pred, y.into(), &options)
+        }
+        TruthData::Matrix(p) => {
+            spec.convention
+                .categorical(pred, Targets::Dense(p.into()), &options)
+        }
+        TruthData::Classes(c) => spec
+            .convention
+            .categorical(pred, Targets::classes(c), &options),
+    }
 }
 
 /// `x` to two more decimals than `published` shows.
@@ -358,7 +360,7 @@ fn rounded_like(x: f64, published: &str) -> String {
 }
 
 /// Every peer vector, checked through `formulations`.
-pub(crate) fn vectors(formulations: &[Box<dyn Formulation>]) -> Vec<PeerVector> {
+pub(crate) fn vectors(formulations: &[&dyn Formulation]) -> Vec<PeerVector> {
     specs()
         .iter()
         .map(|spec| {
@@ -386,7 +388,8 @@ pub(crate) fn vectors(formulations: &[Box<dyn Formulation>]) -> Vec<PeerVector> 
                 reproduces: String::new(),
                 holds: false,
             };
-            let applied = match apply(spec) {
+            let data = inputs(spec);
+            let applied = match apply(spec, &data) {
                 Ok(a) => a,
                 Err(e) => {
                     v.computed = format!("error: {e}");
@@ -394,24 +397,18 @@ pub(crate) fn vectors(formulations: &[Box<dyn Formulation>]) -> Vec<PeerVector> 
                 }
             };
             let in_base = |s: f64, divisor: usize| spec.base.from_nats(-s / divisor as f64);
-            let mut best = None;
             for f in formulations {
-                let (e, divisor) = applied.evaluate(f.as_ref());
+                let (e, divisor) = evaluate(&applied, *f);
                 let value = in_base(e.log_likelihood, divisor);
-                if f.name() == "fused" {
-                    best = Some(value);
-                }
                 v.formulations
                     .push((f.name().to_owned(), reproduces(value)));
             }
-            let divisor = applied.evaluate(formulations[0].as_ref()).1;
-            let computed = applied
-                .oracle()
+            let (best, divisor) = evaluate(&applied, xent_registry::production());
+            let computed = oracle_of(&applied)
                 .map(|s| in_base(s, divisor))
-                .or(best)
-                .unwrap_or(f64::NAN);
+                .unwrap_or_else(|| in_base(best.log_likelihood, divisor));
             v.computed = rounded_like(computed, spec.published);
-            v.differences = applied.changes();
+            v.differences = applied.changes.clone();
             v.holds = reproduces(computed) && v.formulations.iter().all(|(_, ok)| *ok);
             v.reproduces = if matches_printed(computed, spec.published) == Some(true) {
                 "the printed digits".to_owned()
@@ -434,7 +431,7 @@ mod tests {
 
     #[test]
     fn every_peer_vector_holds() {
-        for v in vectors(&crate::formulations()) {
+        for v in vectors(xent_registry::all()) {
             assert!(v.holds, "{v:?}");
         }
     }

@@ -8,7 +8,7 @@
 //! same on every machine.
 
 use nalgebra::DMatrix;
-use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Formulation};
+use xent_core::{ErrorBound, Formulation, Problem, ProblemData};
 
 use crate::error::Result;
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
@@ -120,29 +120,24 @@ const CASES: [(Kind, Inputs, Targets, usize, usize); 18] = [
     (Kind::Categorical, Inputs::Logits, Targets::Soft, 3, 40),
 ];
 
-enum Problem {
-    Binary(BinaryProblem),
-    Categorical(CategoricalProblem),
-}
-
 fn binary(
     rng: &mut SplitMix64,
     inputs: Inputs,
     targets: Targets,
     n: usize,
     m: usize,
-) -> Result<BinaryProblem> {
+) -> ProblemData {
     let y = DMatrix::from_fn(n, m, |_, _| match targets {
         Targets::Soft => rng.unit(),
         _ => rng.below(2) as f64,
     });
-    Ok(match inputs {
+    match inputs {
         Inputs::Logits => {
             let z = DMatrix::from_fn(n, m, |_, _| (rng.unit() - 0.5) * 60.0);
-            BinaryProblem::from_logits(z, y)?
+            ProblemData::binary(z, y, true)
         }
         Inputs::Probabilities => {
-            BinaryProblem::new(DMatrix::from_fn(n, m, |_, _| rng.probability()), y)?
+            ProblemData::binary(DMatrix::from_fn(n, m, |_, _| rng.probability()), y, false)
         }
         Inputs::Edges => {
             // Certain and right where the coin says so, uncertain elsewhere.
@@ -153,16 +148,16 @@ fn binary(
                     rng.probability()
                 }
             });
-            BinaryProblem::new(a, y)?
+            ProblemData::binary(a, y, false)
         }
         Inputs::Confident => {
             let mut a = DMatrix::from_fn(n, m, |_, _| rng.probability());
             let mut y = y;
             a[(0, 0)] = 0.0;
             y[(0, 0)] = 1.0;
-            BinaryProblem::new(a, y)?
+            ProblemData::binary(a, y, false)
         }
-    })
+    }
 }
 
 fn categorical(
@@ -171,43 +166,42 @@ fn categorical(
     targets: Targets,
     k: usize,
     m: usize,
-) -> Result<CategoricalProblem> {
-    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+) -> ProblemData {
+    let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
     let soft = {
         let cols: Vec<f64> = (0..m).flat_map(|_| rng.distribution(k)).collect();
         DMatrix::from_column_slice(k, m, &cols)
     };
-    Ok(match inputs {
+    match inputs {
         Inputs::Logits => {
             let z = DMatrix::from_fn(k, m, |_, _| (rng.unit() - 0.5) * 40.0);
             match targets {
-                Targets::Soft => CategoricalProblem::from_logits(z, soft)?,
-                _ => CategoricalProblem::from_logits_with_classes(z, &classes)?,
+                Targets::Soft => ProblemData::categorical(z, soft, true),
+                _ => ProblemData::with_classes(z, classes, true),
             }
         }
         _ => {
             let cols: Vec<f64> = (0..m).flat_map(|_| rng.distribution(k)).collect();
             let q = DMatrix::from_column_slice(k, m, &cols);
             match targets {
-                Targets::Soft => CategoricalProblem::new(q, soft)?,
-                _ => CategoricalProblem::with_classes(q, &classes)?,
+                Targets::Soft => ProblemData::categorical(q, soft, false),
+                _ => ProblemData::with_classes(q, classes, false),
             }
         }
-    })
+    }
 }
 
 /// Runs the sweep from `seed` through `formulations`.
-pub(crate) fn sweep(seed: u64, formulations: &[Box<dyn Formulation>]) -> Result<Sweep> {
+pub(crate) fn sweep(seed: u64, formulations: &[&dyn Formulation]) -> Result<Sweep> {
     let _span = tracing::info_span!("sweep", seed).entered();
     let mut rng = SplitMix64::new(seed);
     let mut cases = Vec::new();
     for (id, &(kind, inputs, targets, rows, cols)) in CASES.iter().enumerate() {
-        let problem = match kind {
-            Kind::Binary => Problem::Binary(binary(&mut rng, inputs, targets, rows, cols)?),
-            Kind::Categorical => {
-                Problem::Categorical(categorical(&mut rng, inputs, targets, rows, cols)?)
-            }
+        let data = match kind {
+            Kind::Binary => binary(&mut rng, inputs, targets, rows, cols),
+            Kind::Categorical => categorical(&mut rng, inputs, targets, rows, cols),
         };
+        let problem = data.problem()?;
         let (truth, bound) = match &problem {
             Problem::Binary(p) => (oracle::try_binary(p)?.loss, ErrorBound::binary(p)),
             Problem::Categorical(p) => {
@@ -216,10 +210,7 @@ pub(crate) fn sweep(seed: u64, formulations: &[Box<dyn Formulation>]) -> Result<
         };
         let mut within = Vec::new();
         for f in formulations {
-            let value = match &problem {
-                Problem::Binary(p) => f.binary(p).nats(),
-                Problem::Categorical(p) => f.categorical(p).nats(),
-            };
+            let value = problem.evaluate(*f).nats();
             let ok = bound.admits(value, truth);
             tracing::debug!(
                 case = id + 1,
