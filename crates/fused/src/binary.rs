@@ -17,11 +17,12 @@
 //! When checking inputs, the same loops also flag entries outside `[0, 1]` or not finite.
 
 use crate::accumulate::{Dd, LANES, Lanes, Partial};
-use crate::isa::{Job, prefetch};
+use crate::isa::Job;
 use crate::math::{
     biased_to_f64, exp_nonpositive, ln_1m, ln_1p, ln_1p_reduced, ln_probability, mul_add,
     split_biased, times_ln2,
 };
+use crate::source::Entries;
 
 /// Entries per sub-block: 4 KiB of each input, so a redo reads from L1.
 pub(crate) const SUB: usize = 256;
@@ -35,10 +36,29 @@ pub(crate) struct LeafResult {
     pub(crate) invalid: bool,
 }
 
+/// Leaf `range` (entries in canonical order) of a binary problem, on `isa`: probabilities
+/// `pred` or logits, and labels, of any dtype and memory order.
+#[inline]
+pub(crate) fn leaf<const CHECK: bool>(
+    isa: crate::Isa,
+    pred: xent_core::Array<'_>,
+    labels: xent_core::Array<'_>,
+    logits: bool,
+    range: std::ops::Range<usize>,
+) -> LeafResult {
+    let a = Entries::new(pred, range.clone());
+    let y = Entries::new(labels, range);
+    if logits {
+        crate::isa::run(isa, LogitLeaf::<CHECK> { z: a, y })
+    } else {
+        crate::isa::run(isa, ProbLeaf::<CHECK> { a, y })
+    }
+}
+
 /// One leaf of a binary problem given as probabilities.
 pub(crate) struct ProbLeaf<'a, const CHECK: bool> {
-    pub(crate) a: &'a [f64],
-    pub(crate) y: &'a [f64],
+    pub(crate) a: Entries<'a>,
+    pub(crate) y: Entries<'a>,
 }
 
 const INVALID: LeafResult = LeafResult {
@@ -66,23 +86,18 @@ impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
         // a sub-block turns out all hard again: the choice depends on the data only.
         let mut soft_mode = false;
         let (mut pa, mut py) = ([1.0f64; SUB], [1.0f64; SUB]);
-        for (b, (a, y)) in self.a.chunks(SUB).zip(self.y.chunks(SUB)).enumerate() {
+        for b in 0..self.a.len().div_ceil(SUB) {
             // Where the next sub-block starts, prefetched while this one computes: past the
             // leaf's end it is the next leaf's (or nothing: a prefetch never reads).
             let next = Next {
-                a: self.a,
-                y: self.y,
+                a: &self.a,
+                y: &self.y,
                 at: (b + 1) * SUB,
             };
-            // The last, partial sub-block is padded with (a, y) = (1, 1): ln 1 = 0, k = 0.
-            let (a, y) = match (<&[f64; SUB]>::try_from(a), <&[f64; SUB]>::try_from(y)) {
-                (Ok(a), Ok(y)) => (a, y),
-                _ => {
-                    pa[..a.len()].copy_from_slice(a);
-                    py[..y.len()].copy_from_slice(y);
-                    (&pa, &py)
-                }
-            };
+            // Borrowed (f64, column-major) or widened into the sub-block buffers; the last,
+            // partial sub-block is padded with (a, y) = (1, 1): ln 1 = 0, k = 0.
+            let a = self.a.block(b * SUB, &mut pa, 1.0);
+            let y = self.y.block(b * SUB, &mut py, 1.0);
             if !soft_mode {
                 match hard::<FMA, CHECK>(a, y, next, &mut buffers.f1, &mut lanes, &mut biased) {
                     Outcome::Done { .. } => {
@@ -126,19 +141,19 @@ impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
 
 /// The inputs of a leaf and the offset of the sub-block to prefetch.
 #[derive(Clone, Copy)]
-struct Next<'a> {
-    a: &'a [f64],
-    y: &'a [f64],
+struct Next<'e, 'a> {
+    a: &'e Entries<'a>,
+    y: &'e Entries<'a>,
     at: usize,
 }
 
-impl Next<'_> {
-    /// Prefetches the lines of chunk `c` (`LANES` entries: two lines of each input).
+impl Next<'_, '_> {
+    /// Prefetches the lines of chunk `c` (`LANES` entries: two lines of each `f64` input).
     #[inline(always)]
     fn prefetch(self, c: usize) {
         for line in [c * LANES, c * LANES + 8] {
-            prefetch(self.a, self.at + line);
-            prefetch(self.y, self.at + line);
+            self.a.prefetch(self.at + line);
+            self.y.prefetch(self.at + line);
         }
     }
 }
@@ -181,7 +196,7 @@ enum Outcome {
 fn hard<const FMA: bool, const CHECK: bool>(
     a: &[f64; SUB],
     y: &[f64; SUB],
-    next: Next<'_>,
+    next: Next<'_, '_>,
     f: &mut [f64; SUB],
     lanes: &mut Lanes,
     biased: &mut [u64; LANES],
@@ -247,7 +262,7 @@ fn hard<const FMA: bool, const CHECK: bool>(
 fn soft<const FMA: bool, const CHECK: bool>(
     a: &[f64; SUB],
     y: &[f64; SUB],
-    next: Next<'_>,
+    next: Next<'_, '_>,
     buffers: &mut Buffers,
     lanes: &mut Lanes,
     exponents: &mut Lanes,
@@ -423,8 +438,8 @@ fn general_chunk<const FMA: bool, const CHECK: bool>(
 /// `−[ln_1p(e^{−|z|}) + y·max(−z, 0) + (1 − y)·max(z, 0)]` (`softplus(z) − softplus(−z) = z`,
 /// so soft labels cost no second logarithm). All three parts are `≥ 0`: no cancellation.
 pub(crate) struct LogitLeaf<'a, const CHECK: bool> {
-    pub(crate) z: &'a [f64],
-    pub(crate) y: &'a [f64],
+    pub(crate) z: Entries<'a>,
+    pub(crate) y: Entries<'a>,
 }
 
 impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
@@ -434,21 +449,23 @@ impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
     fn run<const FMA: bool>(self) -> LeafResult {
         let mut lanes = Lanes::ZERO;
         let mut flags = Flags::new();
-        let mut z_chunks = self.z.chunks_exact(LANES);
-        let mut y_chunks = self.y.chunks_exact(LANES);
-        for (z, y) in (&mut z_chunks).zip(&mut y_chunks) {
-            if let (Ok(z), Ok(y)) = (z.try_into(), y.try_into()) {
-                logit_chunk::<FMA, CHECK>(z, y, &mut lanes, &mut flags);
+        let n = self.z.len();
+        let (mut pz, mut py) = ([-800.0f64; SUB], [0.0f64; SUB]);
+        for b in 0..n.div_ceil(SUB) {
+            // Borrowed or widened; past the leaf's end padded with (z, y) = (−800, 0), which
+            // adds −ln_1p(e^−800) = −0, in the last chunk only.
+            let z = self.z.block(b * SUB, &mut pz, -800.0);
+            let y = self.y.block(b * SUB, &mut py, 0.0);
+            let chunks = (n - b * SUB).min(SUB).div_ceil(LANES);
+            for (z, y) in z
+                .chunks_exact(LANES)
+                .zip(y.chunks_exact(LANES))
+                .take(chunks)
+            {
+                if let (Ok(z), Ok(y)) = (z.try_into(), y.try_into()) {
+                    logit_chunk::<FMA, CHECK>(z, y, &mut lanes, &mut flags);
+                }
             }
-        }
-        let (rz, ry) = (z_chunks.remainder(), y_chunks.remainder());
-        if !rz.is_empty() {
-            // Padding with (z, y) = (−800, 0) adds −ln_1p(e^−800) = −0.
-            let mut pz = [-800.0; LANES];
-            let mut py = [0.0; LANES];
-            pz[..rz.len()].copy_from_slice(rz);
-            py[..ry.len()].copy_from_slice(ry);
-            logit_chunk::<FMA, CHECK>(&pz, &py, &mut lanes, &mut flags);
         }
         let sum = lanes.total();
         LeafResult {

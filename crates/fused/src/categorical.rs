@@ -15,9 +15,14 @@
 //! whose sum is not within the tolerance of 1; a flagged leaf is then scanned exactly (see
 //! `checked`), so the reported error is the one `xent-core` reports.
 
+use std::ops::Range;
+
+use xent_core::{Array, Targets};
+
 use crate::accumulate::{LANES, Lanes, Partial};
 use crate::isa::{Job, prefetch};
 use crate::math::{exp_nonpositive, ln_1p, ln_probability};
+use crate::source;
 
 /// Entries per leaf (rounded to whole columns, at least one column).
 pub(crate) const LEAF_ENTRIES: usize = 8192;
@@ -30,6 +35,92 @@ const PREFETCH: usize = 48;
 /// Columns per leaf for `k` classes.
 pub(crate) fn columns_per_leaf(k: usize) -> usize {
     (LEAF_ENTRIES / k.max(1)).max(1)
+}
+
+/// Leaf `cols` (whole columns) of a categorical problem on `isa`: predictions or logits
+/// and targets of any dtype and memory order, read through [`crate::source`].
+pub(crate) fn leaf<const CHECK: bool>(
+    isa: crate::Isa,
+    pred: Array<'_>,
+    targets: Targets<'_>,
+    logits: bool,
+    cols: Range<usize>,
+    tolerance: f64,
+) -> LeafResult {
+    let k = pred.rows();
+    source::with_columns(isa, pred, cols.clone(), |z| match targets {
+        Targets::Classes(c) => {
+            // At most LEAF_ENTRIES columns per leaf; a small buffer when k ≥ 8.
+            if cols.len() <= SMALL_CLASSES {
+                let mut buf = [0usize; SMALL_CLASSES];
+                let classes = source::classes(c, cols, &mut buf);
+                class_leaf::<CHECK>(isa, z, classes, logits, k, tolerance)
+            } else {
+                let mut buf = [0usize; LEAF_ENTRIES];
+                let classes = source::classes(c, cols, &mut buf);
+                class_leaf::<CHECK>(isa, z, classes, logits, k, tolerance)
+            }
+        }
+        Targets::Dense(p) => source::with_columns(isa, p, cols, |p| {
+            let targets = LeafTargets::Dense(p);
+            if logits {
+                crate::isa::run(
+                    isa,
+                    LogitLeaf::<CHECK> {
+                        z,
+                        targets,
+                        k,
+                        tolerance,
+                    },
+                )
+            } else {
+                crate::isa::run(
+                    isa,
+                    DenseLeaf::<CHECK> {
+                        q: z,
+                        p,
+                        k,
+                        tolerance,
+                    },
+                )
+            }
+        }),
+    })
+}
+
+/// Columns per leaf below which class indices go through a small buffer.
+const SMALL_CLASSES: usize = 1024;
+
+fn class_leaf<const CHECK: bool>(
+    isa: crate::Isa,
+    z: &[f64],
+    classes: &[usize],
+    logits: bool,
+    k: usize,
+    tolerance: f64,
+) -> LeafResult {
+    if logits {
+        let targets = LeafTargets::Classes(classes);
+        crate::isa::run(
+            isa,
+            LogitLeaf::<CHECK> {
+                z,
+                targets,
+                k,
+                tolerance,
+            },
+        )
+    } else {
+        crate::isa::run(
+            isa,
+            ClassLeaf::<CHECK> {
+                q: z,
+                classes,
+                k,
+                tolerance,
+            },
+        )
+    }
 }
 
 /// What a categorical leaf returns: its partial sum and whether a check flagged it.

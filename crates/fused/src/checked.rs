@@ -1,366 +1,200 @@
-//! Validation fused into the pass: cross-entropy of raw column-major slices, with exactly the
-//! errors `xent-core` would report, and no second trip through memory.
+//! Validation fused into the pass: cross-entropy of an [`Unvalidated`] problem, with exactly
+//! the error [`Unvalidated::validate`] returns, and no second trip through memory.
 //!
-//! [`binary_from_slices`] and [`categorical_from_slices`] take the inputs as they come from a
-//! file or a memory map ([`ColumnMajor`] views), validate and compute in the same pass, and
-//! return the same [`Evaluation`] as [`crate::Fused`] on the validated problem, or the same
-//! [`Error`] as `BinaryProblem::new`, `BinaryProblem::from_logits`, `CategoricalProblem::new`,
-//! `CategoricalProblem::with_classes`, `CategoricalProblem::from_logits` or
-//! `CategoricalProblem::from_logits_with_classes` on the same data: same variant, same
-//! operand, same position, same value.
+//! [`checked`] takes a problem whose shapes `xent-core` has checked (the arrays as they come
+//! from a file or a memory map, any dtype, either memory order), validates and computes in
+//! the same pass, and returns the same [`Evaluation`] as [`crate::Fused`] on the validated
+//! problem, or the same [`Error`] as [`Unvalidated::validate`]: same variant, same operand,
+//! same position, same value.
 //!
 //! # Which error
 //!
-//! `xent-core` checks in this order, each check over a whole input, and reports the first
-//! offending entry of the first check that fails, "first" in column-major memory order:
-//!
-//! 1. (class indices) one index per sample ([`Error::ClassCount`]), then every index below
-//!    `k` ([`Error::ClassIndex`]);
-//! 2. neither input is empty ([`Error::Empty`]), then equal shapes ([`Error::ShapeMismatch`]);
-//! 3. labels or targets: every entry finite ([`Error::NonFinite`]), then in `[0, 1]`
-//!    ([`Error::OutOfRange`]), then (categorical) every column sum within
-//!    [`xent_core::tolerance::column_sum`] of 1 ([`Error::ColumnSum`], its sum computed
-//!    left to right as `xent-core` does);
-//! 4. predictions: the same (probabilities), or every logit finite.
+//! `xent-core` runs its checks in a fixed order (see [`Unvalidated`]), each over a whole
+//! input, and reports the first offending entry, in **memory order**, of the first check that
+//! fails: (class indices) each a whole number below `k`; labels or targets finite, then in
+//! `[0, 1]`, then (dense targets) every column summing to 1 within
+//! [`xent_core::tolerance::column_sum`] (the first such column); predictions finite, then
+//! (probabilities) in `[0, 1]` and (categorical) every column summing to 1.
 //!
 //! Here, the pass computes and flags at once: the vectorised loops keep, per block of a leaf,
 //! cheap conservative flags (a minimum and a maximum per lane, `NaN` propagating into a sum,
 //! a column sum compared with the tolerance). Only a flagged leaf — in cache — is scanned
-//! entry by entry for the first offence of each check; the leaves' offences are merged (the
-//! lowest position per check) and the first check in the order above that has one is
-//! reported. Checks 1 and 2 look only at lengths and shapes, except that the class indices
-//! are checked inside the pass too. Once an offence is found, the remaining leaves only scan.
+//! entry by entry for the first offence of each check (the least memory offset, which for a
+//! row-major view is not the first in the leaf's canonical order); the leaves' offences are
+//! merged (the least offset per check) and the first check in the order above that has one
+//! is reported. Once an offence is found, the remaining leaves only scan.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use nalgebra::DMatrix;
-use xent_core::{Error, Evaluation, Kind, Operand, ReducedShape, Result, Shape, evaluation_span};
+use xent_core::array::{Element, View};
+use xent_core::{
+    Array, Error, Evaluation, Operand, Problem, ReducedShape, Result, Targets, Unvalidated,
+    evaluation_span, with_view,
+};
 
 use crate::accumulate::{Combine, Partial, tree};
-use crate::isa::{self, Isa};
+use crate::isa::Isa;
 use crate::{binary, categorical};
 
-/// A borrowed column-major matrix: `data[row + col·rows]` is entry `[row, col]` (nalgebra's
-/// layout, and `.npy` files with `fortran_order: True`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ColumnMajor<'a> {
-    data: &'a [f64],
-    rows: usize,
-    cols: usize,
-}
-
-impl<'a> ColumnMajor<'a> {
-    /// A view of `data` as `rows × cols`, or `None` unless `data.len() == rows · cols`.
-    pub fn new(data: &'a [f64], rows: usize, cols: usize) -> Option<Self> {
-        (rows.checked_mul(cols) == Some(data.len())).then_some(ColumnMajor { data, rows, cols })
-    }
-
-    /// The entries, column after column.
-    pub fn data(&self) -> &'a [f64] {
-        self.data
-    }
-
-    /// Its shape `(rows, cols)`.
-    pub fn shape(&self) -> Shape {
-        Shape {
-            rows: self.rows,
-            cols: self.cols,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-}
-
-impl<'a> From<&'a DMatrix<f64>> for ColumnMajor<'a> {
-    fn from(m: &'a DMatrix<f64>) -> Self {
-        ColumnMajor {
-            data: m.as_slice(),
-            rows: m.nrows(),
-            cols: m.ncols(),
-        }
-    }
-}
-
-/// The targets of a categorical problem.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Targets<'a> {
-    /// One class index per sample (column).
-    Classes(&'a [usize]),
-    /// A `k × m` matrix of distributions (one-hot or soft), columns summing to 1.
-    Dense(ColumnMajor<'a>),
-}
-
-/// Binary cross-entropy of raw column-major inputs, validated in the same pass:
-/// predictions `pred` (probabilities, or logits when `logits`) and labels, both `n_y × m`.
+/// Cross-entropy of an unvalidated problem, validated in the same pass.
 ///
-/// Returns what [`crate::Fused`] returns for the validated problem, or the [`Error`]
-/// `BinaryProblem::new` (`BinaryProblem::from_logits`) returns for these matrices.
+/// Returns what [`crate::Fused`] returns for the validated problem (the same bits), or
+/// exactly the [`Error`] [`Unvalidated::validate`] returns.
 ///
 /// ```
-/// use xent_fused::{ColumnMajor, binary_from_slices};
-/// use xent_core::{Error, Operand};
+/// use xent_core::{Array, Error, Operand, Unvalidated, View};
+/// use xent_fused::checked;
 ///
-/// let a = [0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02];
-/// let y = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
-/// let view = |d| ColumnMajor::new(d, 1, 8).ok_or("8 entries");
-/// let e = binary_from_slices(view(&a)?, view(&y)?, false)?;
-/// assert_eq!(format!("{:.8}", e.nats()), "0.09864328");
+/// let a = [0.8f32, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02];
+/// let y = [true, false, true, true, false, true, false, false];
+/// let problem = Unvalidated::binary(View::vector(&a).array(), View::vector(&y).array(), false)?;
+/// let e = checked(&problem)?;
+/// assert_eq!(format!("{:.6}", e.nats()), "0.098643");
 ///
 /// let bad = [0.8, 0.2, 1.5, 0.92, 0.01, 0.93, f64::NAN, 0.02];
-/// let err = binary_from_slices(view(&bad)?, view(&y)?, false).unwrap_err();
+/// let problem = Unvalidated::binary(Array::from(View::vector(&bad)), View::vector(&y).array(), false)?;
 /// // Non-finite entries are reported before out-of-range ones, as xent-core does.
+/// let err = checked(&problem).unwrap_err();
 /// assert!(matches!(err, Error::NonFinite { which: Operand::Predictions, row: 0, col: 6, .. }));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// // The very error of xent-core's validation (compared by `Debug`: NaN ≠ NaN).
+/// let core = problem.validate().map(|_| ()).unwrap_err();
+/// assert_eq!(format!("{err:?}"), format!("{core:?}"));
+/// # Ok::<(), Error>(())
 /// ```
-pub fn binary_from_slices(
-    pred: ColumnMajor<'_>,
-    labels: ColumnMajor<'_>,
-    logits: bool,
-) -> Result<Evaluation> {
-    let which = if logits {
-        Operand::Logits
-    } else {
-        Operand::Predictions
-    };
-    check_shapes(which, pred, Operand::Labels, labels)?;
-    let _span = evaluation_span("fused", Kind::Binary, pred.shape()).entered();
-    let isa = Isa::detect();
-    let (a, y) = (pred.data, labels.data);
-    let n = a.len();
+pub fn checked(problem: &Unvalidated<'_>) -> Result<Evaluation> {
+    let p = problem.unchecked();
+    let _span = evaluation_span("fused", p.kind(), p.shape()).entered();
+    let block = Block::new(p, Isa::detect(), 0);
     let failed = AtomicBool::new(false);
-    let out = tree(n.div_ceil(binary::LEAF), &|i| {
-        let range = i * binary::LEAF..n.min((i + 1) * binary::LEAF);
-        let (a, y) = (&a[range.clone()], &y[range.clone()]);
-        let result = if failed.load(Ordering::Relaxed) {
-            None
-        } else if logits {
-            Some(isa::run(isa, binary::LogitLeaf::<true> { z: a, y }))
-        } else {
-            Some(isa::run(isa, binary::ProbLeaf::<true> { a, y }))
-        };
-        match result {
-            Some(r) if !r.invalid => Checked::ok(r.partial),
-            _ => {
-                let mut faults = Faults::default();
-                faults.scan_entries(y, range.start, Slot::FirstNonFinite);
-                if logits {
-                    faults.scan_finite(a, range.start, Slot::SecondNonFinite);
-                } else {
-                    faults.scan_entries(a, range.start, Slot::SecondNonFinite);
-                }
-                if faults.any() {
-                    failed.store(true, Ordering::Relaxed);
-                    Checked {
-                        partial: Partial::default(),
-                        faults,
-                    }
-                } else {
-                    // Flags are conservative; the exact scan cleared the leaf.
-                    result.map_or_else(Checked::default, |r| Checked::ok(r.partial))
-                }
-            }
-        }
-    });
-    let context = Context {
-        first: Operand::Labels,
-        second: which,
-        rows: pred.rows,
-        k: pred.rows,
-        tolerance: 0.0,
-    };
-    out.result(context, pred.cols)
+    let out = tree(block.leaves(), &|j| block.leaf(j, &failed));
+    match out.faults.error(&block.context()) {
+        Some(e) => Err(e),
+        None => Ok(Evaluation {
+            log_likelihood: out.partial.value(),
+            samples: p.samples(),
+            shape: ReducedShape::Scalar,
+        }),
+    }
 }
 
-/// Categorical cross-entropy of raw column-major inputs, validated in the same pass:
-/// predictions `pred` (`k × m` distributions, or logits when `logits`) and targets (class
-/// indices, or a `k × m` matrix).
-///
-/// Returns what [`crate::Fused`] returns for the validated problem, or the [`Error`] the
-/// matching `CategoricalProblem` constructor returns for these inputs.
-///
-/// ```
-/// use xent_fused::{ColumnMajor, Targets, categorical_from_slices};
-/// use xent_core::Error;
-///
-/// let q = [0.228, 0.619, 0.153, 0.3, 0.3, 0.3];
-/// let view = ColumnMajor::new(&q, 3, 2).ok_or("6 entries")?;
-/// let err = categorical_from_slices(view, Targets::Classes(&[1, 0]), false).unwrap_err();
-/// assert!(matches!(err, Error::ColumnSum { col: 1, .. }));
-///
-/// let view = ColumnMajor::new(&q[..3], 3, 1).ok_or("3 entries")?;
-/// let e = categorical_from_slices(view, Targets::Classes(&[1]), false)?;
-/// assert_eq!(format!("{:.4}", e.nats()), "0.4797");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn categorical_from_slices(
-    pred: ColumnMajor<'_>,
-    targets: Targets<'_>,
-    logits: bool,
-) -> Result<Evaluation> {
-    let which = if logits {
-        Operand::Logits
-    } else {
-        Operand::Predictions
-    };
-    let (k, m) = (pred.rows, pred.cols);
-    if let Targets::Classes(classes) = targets {
-        // `one_hot` runs before anything else in `xent-core`.
-        if classes.len() != m {
-            return Err(Error::ClassCount {
-                classes: classes.len(),
-                samples: m,
-            });
-        }
-        if k == 0
-            && let Some((sample, &index)) = classes.iter().enumerate().find(|(_, c)| **c >= k)
-        {
-            return Err(Error::ClassIndex {
-                sample,
-                index,
-                classes: k,
-            });
-        }
-    }
-    if let Targets::Dense(p) = targets {
-        check_shapes(which, pred, Operand::Targets, p)?;
-    } else if pred.is_empty() {
-        return Err(Error::Empty {
-            which,
-            shape: pred.shape(),
-        });
-    }
-    let _span = evaluation_span("fused", Kind::Categorical, pred.shape()).entered();
-    let isa = Isa::detect();
-    let tolerance = xent_core::tolerance::column_sum(k);
-    let per_leaf = categorical::columns_per_leaf(k);
-    let failed = AtomicBool::new(false);
-    let out = tree(m.div_ceil(per_leaf), &|i| {
-        let cols = i * per_leaf..m.min((i + 1) * per_leaf);
-        let entries = cols.start * k..cols.end * k;
-        let z = &pred.data[entries.clone()];
-        let leaf_targets = match targets {
-            Targets::Classes(c) => categorical::LeafTargets::Classes(&c[cols.clone()]),
-            Targets::Dense(p) => categorical::LeafTargets::Dense(&p.data[entries.clone()]),
-        };
-        let result = if failed.load(Ordering::Relaxed) {
-            None
-        } else {
-            Some(match (logits, leaf_targets) {
-                (true, targets) => isa::run(
-                    isa,
-                    categorical::LogitLeaf::<true> {
-                        z,
-                        targets,
-                        k,
-                        tolerance,
-                    },
-                ),
-                (false, categorical::LeafTargets::Classes(classes)) => isa::run(
-                    isa,
-                    categorical::ClassLeaf::<true> {
-                        q: z,
-                        classes,
-                        k,
-                        tolerance,
-                    },
-                ),
-                (false, categorical::LeafTargets::Dense(p)) => isa::run(
-                    isa,
-                    categorical::DenseLeaf::<true> {
-                        q: z,
-                        p,
-                        k,
-                        tolerance,
-                    },
-                ),
-            })
-        };
-        match result {
-            Some(r) if !r.flagged => Checked::ok(r.partial),
-            _ => {
-                let mut faults = Faults::default();
-                match leaf_targets {
-                    categorical::LeafTargets::Classes(c) => {
-                        faults.scan_classes(c, k, cols.start);
-                    }
-                    categorical::LeafTargets::Dense(p) => {
-                        faults.scan_entries(p, entries.start, Slot::FirstNonFinite);
-                        faults.scan_column_sums(p, k, cols.start, tolerance, Slot::FirstSum);
-                    }
-                }
-                if logits {
-                    faults.scan_finite(z, entries.start, Slot::SecondNonFinite);
-                } else {
-                    faults.scan_entries(z, entries.start, Slot::SecondNonFinite);
-                    faults.scan_column_sums(z, k, cols.start, tolerance, Slot::SecondSum);
-                }
-                if faults.any() {
-                    failed.store(true, Ordering::Relaxed);
-                    Checked {
-                        partial: Partial::default(),
-                        faults,
-                    }
-                } else {
-                    // A conservative flag (a column sum within rounding of the tolerance)
-                    // that the exact scan cleared: the leaf's sum stands.
-                    match result {
-                        Some(r) => Checked::ok(r.partial),
-                        None => Checked::default(),
-                    }
-                }
-            }
-        }
-    });
-    let first = match targets {
-        Targets::Classes(_) => Operand::Classes,
-        Targets::Dense(_) => Operand::Targets,
-    };
-    let context = Context {
-        first,
-        second: which,
-        rows: k,
-        k,
-        tolerance,
-    };
-    out.result(context, m)
+/// A problem (the whole, or a block of consecutive samples of it) cut into the whole
+/// problem's leaves: binary leaves of [`binary::LEAF`] entries, categorical leaves of
+/// [`categorical::columns_per_leaf`] columns.
+pub(crate) struct Block<'p, 'a> {
+    problem: &'p Problem<'a>,
+    isa: Isa,
+    /// The block's first sample in the whole problem (0 for the whole).
+    first_sample: usize,
 }
 
-/// `Empty`, then `ShapeMismatch`, as `xent-core` checks them.
-fn check_shapes(
-    left: Operand,
-    l: ColumnMajor<'_>,
-    right: Operand,
-    r: ColumnMajor<'_>,
-) -> Result<()> {
-    if l.is_empty() {
-        return Err(Error::Empty {
-            which: left,
-            shape: l.shape(),
-        });
+impl<'p, 'a> Block<'p, 'a> {
+    pub(crate) fn new(problem: &'p Problem<'a>, isa: Isa, first_sample: usize) -> Self {
+        Block {
+            problem,
+            isa,
+            first_sample,
+        }
     }
-    if r.is_empty() {
-        return Err(Error::Empty {
-            which: right,
-            shape: r.shape(),
-        });
+
+    /// Number of leaves (at least 1).
+    pub(crate) fn leaves(&self) -> usize {
+        let shape = self.problem.shape();
+        match self.problem {
+            Problem::Binary(_) => (shape.rows * shape.cols).div_ceil(binary::LEAF).max(1),
+            Problem::Categorical(_) => shape
+                .cols
+                .div_ceil(categorical::columns_per_leaf(shape.rows))
+                .max(1),
+        }
     }
-    if l.shape() != r.shape() {
-        return Err(Error::ShapeMismatch {
-            left,
-            left_shape: l.shape(),
-            right,
-            right_shape: r.shape(),
-        });
+
+    /// How errors name the operands.
+    pub(crate) fn context(&self) -> Context {
+        context(self.problem)
     }
-    Ok(())
+
+    /// Leaf `j` of the block, checked; only scanned when `failed` (then set if it has an
+    /// offence).
+    pub(crate) fn leaf(&self, j: usize, failed: &AtomicBool) -> Checked {
+        let isa = self.isa;
+        let shape = self.problem.shape();
+        let at = Offset {
+            key: self.first_sample * shape.rows,
+            col: self.first_sample,
+        };
+        let mut faults = Faults::default();
+        let skip = failed.load(Ordering::Relaxed);
+        let partial = match self.problem {
+            Problem::Binary(p) => {
+                let n = shape.rows * shape.cols;
+                let range = j * binary::LEAF..n.min((j + 1) * binary::LEAF);
+                let pred = p.predictions();
+                let (a, y, logits) = (pred.array(), p.labels(), pred.is_logits());
+                let result =
+                    (!skip).then(|| binary::leaf::<true>(isa, a, y, logits, range.clone()));
+                if result.is_none_or(|r| r.invalid) {
+                    faults.scan_entries(&y, range.clone(), Slot::FirstNonFinite, true, at);
+                    faults.scan_entries(&a, range, Slot::SecondNonFinite, !logits, at);
+                }
+                result.map(|r| r.partial)
+            }
+            Problem::Categorical(p) => {
+                let k = shape.rows;
+                let per_leaf = categorical::columns_per_leaf(k);
+                let cols = j * per_leaf..shape.cols.min((j + 1) * per_leaf);
+                let entries = cols.start * k..cols.end * k;
+                let pred = p.predictions();
+                let (z, logits, targets) = (pred.array(), pred.is_logits(), p.targets());
+                let tolerance = xent_core::tolerance::column_sum(k);
+                let result = (!skip).then(|| {
+                    categorical::leaf::<true>(isa, z, targets, logits, cols.clone(), tolerance)
+                });
+                if result.is_none_or(|r| r.flagged) {
+                    match targets {
+                        Targets::Classes(c) => faults.scan_classes(&c, k, cols.clone(), at),
+                        Targets::Dense(t) => {
+                            faults.scan_entries(
+                                &t,
+                                entries.clone(),
+                                Slot::FirstNonFinite,
+                                true,
+                                at,
+                            );
+                            let slot = Slot::FirstSum;
+                            faults.scan_column_sums(&t, cols.clone(), tolerance, slot, at);
+                        }
+                    }
+                    faults.scan_entries(&z, entries, Slot::SecondNonFinite, !logits, at);
+                    if !logits {
+                        faults.scan_column_sums(&z, cols, tolerance, Slot::SecondSum, at);
+                    }
+                }
+                result.map(|r| r.partial)
+            }
+        };
+        if faults.any() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        Checked {
+            // A conservative flag that the exact scan cleared: the leaf's sum stands.
+            partial: partial.unwrap_or_default(),
+            faults,
+        }
+    }
+}
+
+/// Where a block starts: the memory key and the column of its first entry.
+#[derive(Clone, Copy)]
+struct Offset {
+    key: usize,
+    col: usize,
 }
 
 /// The checks of `xent-core`, in the order it runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
-    /// A class index `≥ k`.
+    /// A class index that is not a whole number below `k`.
     ClassIndex,
     /// Labels or targets: not finite.
     FirstNonFinite,
@@ -378,36 +212,37 @@ enum Slot {
 
 const SLOTS: usize = 7;
 
-/// The first offence found for a check: its position (entry, column or sample), the entry or
-/// the sum, and the class index.
+/// The first offence found for a check: its key (memory offset in the whole input, or the
+/// column for a sum, or the sample for a class index), where it is, and the entry or sum.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Fault {
-    at: usize,
+    key: usize,
+    row: usize,
+    col: usize,
     value: f64,
-    index: usize,
 }
 
 /// The first offence of each check, over the leaves scanned so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Faults([Option<Fault>; SLOTS]);
+pub(crate) struct Faults([Option<Fault>; SLOTS]);
 
 impl Faults {
     fn record(&mut self, slot: Slot, fault: Fault) {
         let s = &mut self.0[slot as usize];
-        if s.is_none_or(|old| fault.at < old.at) {
+        if s.is_none_or(|old| fault.key < old.key) {
             *s = Some(fault);
         }
     }
 
-    fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.0.iter().any(Option::is_some)
     }
 
-    fn merge(mut self, other: Faults) -> Faults {
+    pub(crate) fn merge(mut self, other: Faults) -> Faults {
         for (slot, fault) in other.0.iter().enumerate() {
             if let Some(f) = fault {
                 let s = &mut self.0[slot];
-                if s.is_none_or(|old| f.at < old.at) {
+                if s.is_none_or(|old| f.key < old.key) {
                     *s = Some(*f);
                 }
             }
@@ -415,92 +250,90 @@ impl Faults {
         self
     }
 
-    /// The first non-finite entry (into `nonfinite`) and the first entry outside `[0, 1]`
-    /// (into the next slot), `offset` being the position of `data[0]`.
-    fn scan_entries(&mut self, data: &[f64], offset: usize, nonfinite: Slot) {
-        let range = match nonfinite {
+    /// The non-finite entries (into `nonfinite`) and, when `range`, the entries outside
+    /// `[0, 1]` (into the next slot) among entries `entries` (canonical positions) of `a`.
+    fn scan_entries(
+        &mut self,
+        a: &Array<'_>,
+        entries: Range<usize>,
+        nonfinite: Slot,
+        range: bool,
+        at: Offset,
+    ) {
+        let range_slot = match nonfinite {
             Slot::FirstNonFinite => Slot::FirstRange,
             _ => Slot::SecondRange,
         };
-        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-            self.record(nonfinite, fault(offset + i, data[i]));
-        }
-        if let Some(i) = data.iter().position(|v| !(0.0..=1.0).contains(v)) {
-            self.record(range, fault(offset + i, data[i]));
-        }
+        with_view!(a, v => {
+            let rows = v.rows().max(1);
+            for e in entries {
+                let (r, c) = (e % rows, e / rows);
+                let x = v.get(r, c).to_f64();
+                let bad_range = range && !(0.0..=1.0).contains(&x);
+                if !x.is_finite() || bad_range {
+                    let fault = Fault {
+                        key: at.key + memory_offset(*v, r, c),
+                        row: r,
+                        col: at.col + c,
+                        value: x,
+                    };
+                    if !x.is_finite() {
+                        self.record(nonfinite, fault);
+                    }
+                    if bad_range {
+                        self.record(range_slot, fault);
+                    }
+                }
+            }
+        });
     }
 
-    fn scan_finite(&mut self, data: &[f64], offset: usize, slot: Slot) {
-        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-            self.record(slot, fault(offset + i, data[i]));
-        }
-    }
-
-    /// The first column whose sum, computed as `xent-core` computes it, is off.
+    /// The first column of `cols` whose sum, computed as `xent-core` computes it, is off.
     fn scan_column_sums(
         &mut self,
-        data: &[f64],
-        k: usize,
-        first_col: usize,
+        a: &Array<'_>,
+        cols: Range<usize>,
         tolerance: f64,
         slot: Slot,
+        at: Offset,
     ) {
-        for (j, col) in data.chunks(k.max(1)).enumerate() {
-            let sum: f64 = col.iter().sum();
+        let k = a.rows();
+        for c in cols {
+            let sum: f64 = (0..k).map(|r| a.get_f64(r, c)).sum();
             if (sum - 1.0).abs() > tolerance {
-                self.record(slot, fault(first_col + j, sum));
+                let col = at.col + c;
+                self.record(
+                    slot,
+                    Fault {
+                        key: col,
+                        row: 0,
+                        col,
+                        value: sum,
+                    },
+                );
                 return;
             }
         }
     }
 
-    fn scan_classes(&mut self, classes: &[usize], k: usize, first_sample: usize) {
-        if let Some((j, &index)) = classes.iter().enumerate().find(|(_, c)| **c >= k) {
+    fn scan_classes(&mut self, classes: &Array<'_>, k: usize, samples: Range<usize>, at: Offset) {
+        let bad = with_view!(classes, v => first_bad_class(*v, k, samples));
+        if let Some((j, value)) = bad {
+            let col = at.col + j;
             self.record(
                 Slot::ClassIndex,
                 Fault {
-                    at: first_sample + j,
-                    value: f64::NAN,
-                    index,
+                    key: col,
+                    row: 0,
+                    col,
+                    value,
                 },
             );
         }
     }
-}
 
-fn fault(at: usize, value: f64) -> Fault {
-    Fault {
-        at,
-        value,
-        index: 0,
-    }
-}
-
-/// What the operands are, to turn a slot into an [`Error`].
-struct Context {
-    first: Operand,
-    second: Operand,
-    rows: usize,
-    k: usize,
-    tolerance: f64,
-}
-
-/// A leaf's (or subtree's) partial sum, and the offences it found.
-#[derive(Debug, Clone, Copy, Default)]
-struct Checked {
-    partial: Partial,
-    faults: Faults,
-}
-
-impl Checked {
-    fn ok(partial: Partial) -> Self {
-        Checked {
-            partial,
-            faults: Faults::default(),
-        }
-    }
-
-    fn result(self, c: Context, samples: usize) -> Result<Evaluation> {
+    /// The error of the first check with an offence.
+    pub(crate) fn error(&self, c: &Context) -> Option<Error> {
         let slots = [
             Slot::ClassIndex,
             Slot::FirstNonFinite,
@@ -510,48 +343,102 @@ impl Checked {
             Slot::SecondRange,
             Slot::SecondSum,
         ];
-        for slot in slots {
-            let Some(f) = self.faults.0[slot as usize] else {
-                continue;
-            };
-            let rows = c.rows.max(1);
-            let (row, col) = (f.at % rows, f.at / rows);
+        slots.into_iter().find_map(|slot| {
+            let f = self.0[slot as usize]?;
             let which = match slot {
                 Slot::FirstNonFinite | Slot::FirstRange | Slot::FirstSum => c.first,
                 _ => c.second,
             };
-            return Err(match slot {
+            let (row, col, value) = (f.row, f.col, f.value);
+            Some(match slot {
                 Slot::ClassIndex => Error::ClassIndex {
-                    sample: f.at,
-                    index: f.index,
+                    sample: col,
+                    value,
                     classes: c.k,
                 },
                 Slot::FirstNonFinite | Slot::SecondNonFinite => Error::NonFinite {
                     which,
                     row,
                     col,
-                    value: f.value,
+                    value,
                 },
                 Slot::FirstRange | Slot::SecondRange => Error::OutOfRange {
                     which,
                     row,
                     col,
-                    value: f.value,
+                    value,
                 },
                 Slot::FirstSum | Slot::SecondSum => Error::ColumnSum {
                     which,
-                    col: f.at,
-                    sum: f.value,
+                    col,
+                    sum: value,
                     tolerance: c.tolerance,
                 },
-            });
-        }
-        Ok(Evaluation {
-            log_likelihood: self.partial.value(),
-            samples,
-            shape: ReducedShape::Scalar,
+            })
         })
     }
+}
+
+/// The offset of entry `[r, c]` in memory order.
+fn memory_offset<T: Element>(v: View<'_, T>, r: usize, c: usize) -> usize {
+    if v.is_col_major() {
+        r + c * v.rows()
+    } else {
+        r * v.cols() + c
+    }
+}
+
+/// The first of `samples` whose class index is not a whole number below `k`, and its value.
+fn first_bad_class<T: Element>(
+    v: View<'_, T>,
+    k: usize,
+    samples: Range<usize>,
+) -> Option<(usize, f64)> {
+    let d = v.data();
+    samples.into_iter().find_map(|j| {
+        let x = *d.get(j)?;
+        x.to_index()
+            .is_none_or(|i| i >= k as u64)
+            .then(|| (v.position(j).1, x.to_f64()))
+    })
+}
+
+/// What the operands are, to turn a slot into an [`Error`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    first: Operand,
+    second: Operand,
+    k: usize,
+    tolerance: f64,
+}
+
+/// How errors name the operands of `problem`.
+pub(crate) fn context(problem: &Problem<'_>) -> Context {
+    let first = match problem {
+        Problem::Binary(_) => Operand::Labels,
+        Problem::Categorical(p) => match p.targets() {
+            Targets::Classes(_) => Operand::Classes,
+            Targets::Dense(_) => Operand::Targets,
+        },
+    };
+    context_of(first, problem.predictions().operand(), problem.shape().rows)
+}
+
+/// The context of a problem of `k` rows whose checks name `first`, then `second`.
+pub(crate) fn context_of(first: Operand, second: Operand, k: usize) -> Context {
+    Context {
+        first,
+        second,
+        k,
+        tolerance: xent_core::tolerance::column_sum(k),
+    }
+}
+
+/// A leaf's (or subtree's) partial sum, and the offences it found.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Checked {
+    pub(crate) partial: Partial,
+    pub(crate) faults: Faults,
 }
 
 impl Combine for Checked {
@@ -564,14 +451,14 @@ impl Combine for Checked {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::Fused;
     use quickcheck::{Arbitrary, Gen, QuickCheck};
-    use xent_core::{BinaryProblem, CategoricalProblem, Formulation};
+    use xent_core::{Array, View};
 
     /// `Ok` values bit for bit, errors by their `Debug` form (a `NaN` value is not `==`).
-    fn same(a: &Result<Evaluation>, b: &Result<Evaluation>) -> bool {
+    pub(crate) fn same(a: &Result<Evaluation>, b: &Result<Evaluation>) -> bool {
         match (a, b) {
             (Ok(a), Ok(b)) => {
                 a.log_likelihood.to_bits() == b.log_likelihood.to_bits()
@@ -583,8 +470,93 @@ mod tests {
         }
     }
 
+    /// What `xent-core` says: its validation, then [`Fused`] on the validated problem.
+    pub(crate) fn core(u: &Unvalidated<'_>) -> Result<Evaluation> {
+        u.validate().map(|p| p.evaluate(&Fused))
+    }
+
+    /// An element type and memory order for a stored input.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub(crate) enum Encoding {
+        F64,
+        F32,
+        I64,
+        U8,
+        Bool,
+    }
+
+    /// Owned data of one input, in some dtype and memory order, to borrow as an [`Array`].
+    #[derive(Debug, Clone)]
+    pub(crate) enum Store {
+        F64(Vec<f64>),
+        F32(Vec<f32>),
+        I64(Vec<i64>),
+        U8(Vec<u8>),
+        Bool(Vec<bool>),
+    }
+
+    #[derive(Debug, Clone)]
+    pub(crate) struct Stored {
+        store: Store,
+        rows: usize,
+        cols: usize,
+        row_major: bool,
+    }
+
+    impl Stored {
+        /// `data` (column-major, `rows × cols`) converted to `encoding` (`as` casts) and
+        /// laid out row-major when asked.
+        pub(crate) fn new(
+            data: &[f64],
+            rows: usize,
+            cols: usize,
+            encoding: Encoding,
+            row_major: bool,
+        ) -> Self {
+            let order: Vec<f64> = if row_major {
+                (0..rows)
+                    .flat_map(|r| (0..cols).map(move |c| data[r + c * rows]))
+                    .collect()
+            } else {
+                data.to_vec()
+            };
+            let store = match encoding {
+                Encoding::F64 => Store::F64(order),
+                Encoding::F32 => Store::F32(order.iter().map(|&v| v as f32).collect()),
+                Encoding::I64 => Store::I64(order.iter().map(|&v| v as i64).collect()),
+                Encoding::U8 => Store::U8(order.iter().map(|&v| v as u8).collect()),
+                Encoding::Bool => Store::Bool(order.iter().map(|&v| v != 0.0).collect()),
+            };
+            Stored {
+                store,
+                rows,
+                cols,
+                row_major,
+            }
+        }
+
+        pub(crate) fn array(&self) -> Array<'_> {
+            fn view<T: Element>(d: &[T], r: usize, c: usize, row_major: bool) -> Array<'_> {
+                let v = if row_major {
+                    View::row_major(d, r, c)
+                } else {
+                    View::col_major(d, r, c)
+                };
+                v.expect("a consistent shape").array()
+            }
+            let (r, c, rm) = (self.rows, self.cols, self.row_major);
+            match &self.store {
+                Store::F64(d) => view(d, r, c, rm),
+                Store::F32(d) => view(d, r, c, rm),
+                Store::I64(d) => view(d, r, c, rm),
+                Store::U8(d) => view(d, r, c, rm),
+                Store::Bool(d) => view(d, r, c, rm),
+            }
+        }
+    }
+
     /// Values that break a check, or nearly do.
-    const FAULTS: [f64; 9] = [
+    const FAULTS: [f64; 10] = [
         f64::NAN,
         f64::INFINITY,
         f64::NEG_INFINITY,
@@ -594,27 +566,24 @@ mod tests {
         1e-300,
         1.0 + 1e-9,
         -1e-12,
+        2.0,
     ];
 
     /// Inputs with a few entries overwritten by [`FAULTS`] at random positions, spanning
-    /// several leaves, in every kind of problem.
+    /// several leaves, in every kind of problem, stored in a random dtype and memory order.
     #[derive(Debug, Clone)]
     struct Case {
-        rows: usize,
-        cols: usize,
-        pred: Vec<f64>,
-        targets: Vec<f64>,
-        classes: Vec<usize>,
+        pred: Stored,
+        targets: Stored,
+        classes: Stored,
         logits: bool,
-        /// The targets' shape, when it differs (a shape mismatch).
-        targets_shape: (usize, usize),
     }
 
     impl Arbitrary for Case {
         fn arbitrary(g: &mut Gen) -> Self {
             let rows = 1 + usize::arbitrary(g) % 12;
             let cols = match u8::arbitrary(g) % 4 {
-                0 => usize::arbitrary(g) % 4,
+                0 => 1 + usize::arbitrary(g) % 4,
                 1 => 3000 + usize::arbitrary(g) % 3000,
                 _ => 1 + usize::arbitrary(g) % 300,
             };
@@ -635,11 +604,10 @@ mod tests {
                     (false, false) => 0.0,
                 }));
             }
-            let mut classes: Vec<usize> = (0..cols).map(|_| usize::arbitrary(g) % rows).collect();
+            let mut classes: Vec<f64> = (0..cols)
+                .map(|_| (usize::arbitrary(g) % rows) as f64)
+                .collect();
             for _ in 0..u8::arbitrary(g) % 4 {
-                if n == 0 {
-                    break;
-                }
                 let v = FAULTS[usize::arbitrary(g) % FAULTS.len()];
                 let i = usize::arbitrary(g) % n;
                 if bool::arbitrary(g) {
@@ -648,97 +616,62 @@ mod tests {
                     targets[i] = v;
                 }
             }
-            if u8::arbitrary(g) % 8 == 0 && cols > 0 {
-                classes[usize::arbitrary(g) % cols] = rows + usize::arbitrary(g) % 3;
+            if u8::arbitrary(g) % 6 == 0 {
+                let bad = [rows as f64, rows as f64 + 2.0, -1.0, 0.5, f64::NAN];
+                classes[usize::arbitrary(g) % cols] = bad[usize::arbitrary(g) % bad.len()];
             }
-            if u8::arbitrary(g) % 16 == 0 {
-                classes.pop();
-            }
-            let targets_shape = if u8::arbitrary(g) % 16 == 0 && cols > 1 {
-                targets.truncate(rows * (cols - 1));
-                (rows, cols - 1)
+            let floats = [Encoding::F64, Encoding::F32];
+            let any = [
+                Encoding::F64,
+                Encoding::F32,
+                Encoding::I64,
+                Encoding::U8,
+                Encoding::Bool,
+            ];
+            let pick = |g: &mut Gen, from: &[Encoding]| from[usize::arbitrary(g) % from.len()];
+            // Mostly float targets (integer ones lose soft labels and most faults).
+            let target_encoding = if u8::arbitrary(g) % 3 == 0 {
+                pick(g, &any)
             } else {
-                (rows, cols)
+                pick(g, &floats)
             };
+            let class_encoding = pick(g, &[Encoding::F64, Encoding::I64, Encoding::U8]);
             Case {
-                rows,
-                cols,
-                pred,
-                targets,
-                classes,
+                pred: Stored::new(&pred, rows, cols, pick(g, &floats), bool::arbitrary(g)),
+                targets: Stored::new(&targets, rows, cols, target_encoding, bool::arbitrary(g)),
+                classes: Stored::new(&classes, 1, cols, class_encoding, false),
                 logits: bool::arbitrary(g),
-                targets_shape,
             }
-        }
-    }
-
-    impl Case {
-        fn pred(&self) -> ColumnMajor<'_> {
-            ColumnMajor::new(&self.pred, self.rows, self.cols).expect("consistent")
-        }
-
-        fn targets(&self) -> ColumnMajor<'_> {
-            let (r, c) = self.targets_shape;
-            ColumnMajor::new(&self.targets, r, c).expect("consistent")
-        }
-
-        fn matrices(&self) -> (DMatrix<f64>, DMatrix<f64>) {
-            let (r, c) = self.targets_shape;
-            (
-                DMatrix::from_column_slice(self.rows, self.cols, &self.pred),
-                DMatrix::from_column_slice(r, c, &self.targets),
-            )
         }
     }
 
     fn binary_matches_core(case: Case) -> bool {
-        let (a, y) = case.matrices();
-        let core = if case.logits {
-            BinaryProblem::from_logits(a, y)
-        } else {
-            BinaryProblem::new(a, y)
-        };
-        let expected = core.map(|p| Fused.binary(&p));
-        same(
-            &binary_from_slices(case.pred(), case.targets(), case.logits),
-            &expected,
-        )
+        let u = Unvalidated::binary(case.pred.array(), case.targets.array(), case.logits);
+        let u = u.expect("shapes agree");
+        same(&checked(&u), &core(&u))
     }
 
     fn categorical_matches_core(case: Case) -> bool {
-        let (q, p) = case.matrices();
-        let dense = if case.logits {
-            CategoricalProblem::from_logits(q.clone(), p)
-        } else {
-            CategoricalProblem::new(q.clone(), p)
-        };
-        let classes = if case.logits {
-            CategoricalProblem::from_logits_with_classes(q, &case.classes)
-        } else {
-            CategoricalProblem::with_classes(q, &case.classes)
-        };
-        let dense_ok = same(
-            &categorical_from_slices(case.pred(), Targets::Dense(case.targets()), case.logits),
-            &dense.map(|p| Fused.categorical(&p)),
-        );
-        let classes_ok = same(
-            &categorical_from_slices(case.pred(), Targets::Classes(&case.classes), case.logits),
-            &classes.map(|p| Fused.categorical(&p)),
-        );
-        dense_ok && classes_ok
+        let dense = Targets::Dense(case.targets.array());
+        let classes = Targets::Classes(case.classes.array());
+        [dense, classes].into_iter().all(|t| {
+            let u = Unvalidated::categorical(case.pred.array(), t, case.logits);
+            let u = u.expect("shapes agree");
+            same(&checked(&u), &core(&u))
+        })
     }
 
     #[test]
     fn binary_reports_what_core_reports() {
         QuickCheck::new()
-            .tests(200)
+            .tests(300)
             .quickcheck(binary_matches_core as fn(Case) -> bool);
     }
 
     #[test]
     fn categorical_reports_what_core_reports() {
         QuickCheck::new()
-            .tests(200)
+            .tests(300)
             .quickcheck(categorical_matches_core as fn(Case) -> bool);
     }
 
@@ -781,16 +714,43 @@ mod tests {
             ),
         ];
         for (a, y, message) in rows {
-            let got = binary_from_slices(
-                ColumnMajor::new(&a, 2, 3).expect("2 × 3"),
-                ColumnMajor::new(&y, 2, 3).expect("2 × 3"),
-                false,
-            );
+            let view = |d| Array::from(View::col_major(d, 2, 3).expect("2 × 3"));
+            let u = Unvalidated::binary(view(&a), view(&y), false).expect("2 × 3 each");
+            let got = checked(&u);
             assert_eq!(
                 got.map_err(|e| e.to_string()).err().as_deref(),
                 Some(message)
             );
         }
+    }
+
+    /// In a row-major view, "first" is first in memory: not the first in the kernels'
+    /// (column-major) order, nor in the leaf that comes first.
+    #[test]
+    fn first_in_memory_order_of_a_row_major_view() {
+        let (rows, cols) = (3, 10_000); // several leaves
+        let mut a = vec![0.5; rows * cols]; // row-major: a[r * cols + c]
+        let y = vec![1u8; rows * cols];
+        a[2 * cols + 5] = 7.0; // [2, 5]: first in column-major order
+        a[cols + 9_000] = -3.0; // [1, 9000]: in a later leaf, but first in memory
+        let a = View::row_major(&a, rows, cols)
+            .expect("rows × cols")
+            .array();
+        let y = View::row_major(&y, rows, cols)
+            .expect("rows × cols")
+            .array();
+        let u = Unvalidated::binary(a, y, false).expect("shapes");
+        let err = checked(&u).unwrap_err();
+        assert_eq!(
+            err,
+            Error::OutOfRange {
+                which: Operand::Predictions,
+                row: 1,
+                col: 9_000,
+                value: -3.0
+            }
+        );
+        assert!(same(&Err(err), &core(&u)));
     }
 
     /// Columns whose sums sit at the tolerance, within a few ulps either side, for short
@@ -816,11 +776,13 @@ mod tests {
             let mut rejected = 0;
             for j in 0..cols {
                 let one = &q[j * k..(j + 1) * k];
-                let view = ColumnMajor::new(one, k, 1).expect("k × 1");
-                let core =
-                    CategoricalProblem::with_classes(DMatrix::from_column_slice(k, 1, one), &[0])
-                        .map(|p| Fused.categorical(&p));
-                let ours = categorical_from_slices(view, Targets::Classes(&[0]), false);
+                let u = Unvalidated::categorical(
+                    View::column(one).array(),
+                    Targets::classes(&[0u32]),
+                    false,
+                )
+                .expect("one sample");
+                let (ours, core) = (checked(&u), core(&u));
                 assert!(
                     same(&ours, &core),
                     "k = {k}, column {j}: {ours:?} vs {core:?}"
@@ -833,13 +795,5 @@ mod tests {
                 "k = {k}: {rejected} of {cols}"
             );
         }
-    }
-
-    #[test]
-    fn views_need_consistent_shapes() {
-        assert!(ColumnMajor::new(&[1.0; 6], 2, 3).is_some());
-        assert!(ColumnMajor::new(&[1.0; 6], 4, 2).is_none());
-        assert!(ColumnMajor::new(&[], usize::MAX, 2).is_none());
-        assert!(ColumnMajor::new(&[], 0, 5).is_some());
     }
 }

@@ -1,19 +1,37 @@
 //! [`Fused`] and [`FusedOn`]: the fused path as a [`Formulation`] of validated problems.
 
 use xent_core::{
-    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, Predictions, ReducedShape,
-    evaluation_span,
+    BinaryProblem, CategoricalProblem, ErrorBound, Evaluation, Formulation, Kind, Problem,
+    ReducedShape, Style, evaluation_span,
 };
 
 use crate::accumulate::{Dd, tree};
-use crate::isa::{self, Isa};
+use crate::isa::Isa;
+use crate::tolerance::FUSED_MAX_ULPS;
 use crate::{binary, categorical};
+
+/// What the fused path mirrors: no numpy style.
+const STYLE: Style = Style {
+    numpy: None,
+    binary: "one pass over A and Y: Σ y·ln a + (1 − y)·ln(1 − a), no temporaries",
+    categorical: "one pass over Q and P (or class indices): Σ p·ln q, no temporaries",
+    summary: "one pass, no temporaries: SIMD logarithms, compensated sums over fixed leaves \
+              combined in a fixed tree (mirrors no numpy style)",
+};
+
+/// The relative guarantee on the summed log-likelihood: within [`FUSED_MAX_ULPS`] ulps of
+/// the correctly rounded value, which is within half an ulp of the exact one; an ulp is at
+/// most `2u = ε` relative.
+fn bound(evaluation: &Evaluation) -> ErrorBound {
+    ErrorBound::relative((FUSED_MAX_ULPS as f64 + 0.5) * f64::EPSILON, evaluation)
+}
 
 /// The fused formulation: one pass over the inputs, vectorised logarithms on the detected
 /// [`Isa`], compensated accumulation, deterministic parallel reduction (see the crate docs).
 ///
-/// It trusts its input: the problem types of `xent-core` validated it. For unvalidated slices
-/// use [`crate::binary_from_slices`] and [`crate::categorical_from_slices`].
+/// It trusts its input: the problem types of `xent-core` validated it. For an
+/// [`xent_core::Unvalidated`] problem use [`crate::checked`], which validates in the same
+/// pass.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fused;
 
@@ -22,11 +40,19 @@ impl Formulation for Fused {
         "fused"
     }
 
-    fn binary(&self, problem: &BinaryProblem) -> Evaluation {
+    fn style(&self) -> Style {
+        STYLE
+    }
+
+    fn bound(&self, _problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
+        bound(evaluation)
+    }
+
+    fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         binary(Isa::detect(), problem)
     }
 
-    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation {
+    fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         categorical(Isa::detect(), problem)
     }
 }
@@ -54,40 +80,35 @@ impl Formulation for FusedOn {
         "fused"
     }
 
-    fn binary(&self, problem: &BinaryProblem) -> Evaluation {
+    fn style(&self) -> Style {
+        STYLE
+    }
+
+    fn bound(&self, _problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
+        bound(evaluation)
+    }
+
+    fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         binary(self.isa, problem)
     }
 
-    fn categorical(&self, problem: &CategoricalProblem) -> Evaluation {
+    fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         categorical(self.isa, problem)
     }
 }
 
-fn binary(isa: Isa, problem: &BinaryProblem) -> Evaluation {
+fn binary(isa: Isa, problem: &BinaryProblem<'_>) -> Evaluation {
     let _span = evaluation_span("fused", Kind::Binary, problem.shape()).entered();
     if problem.log_floor().is_some() {
         return clamped_binary(problem);
     }
-    let y = problem.labels().as_slice();
+    let pred = problem.predictions();
+    let (a, y, logits) = (pred.array(), problem.labels(), pred.is_logits());
     let n = y.len();
-    let partial = match problem.predictions() {
-        Predictions::Probabilities(a) => {
-            let a = a.as_slice();
-            tree(n.div_ceil(binary::LEAF), &|i| {
-                let r = i * binary::LEAF..n.min((i + 1) * binary::LEAF);
-                let (a, y) = (&a[r.clone()], &y[r]);
-                isa::run(isa, binary::ProbLeaf::<false> { a, y }).partial
-            })
-        }
-        Predictions::Logits(z) => {
-            let z = z.as_slice();
-            tree(n.div_ceil(binary::LEAF), &|i| {
-                let r = i * binary::LEAF..n.min((i + 1) * binary::LEAF);
-                let (z, y) = (&z[r.clone()], &y[r]);
-                isa::run(isa, binary::LogitLeaf::<false> { z, y }).partial
-            })
-        }
-    };
+    let partial = tree(n.div_ceil(binary::LEAF), &|i| {
+        let range = i * binary::LEAF..n.min((i + 1) * binary::LEAF);
+        binary::leaf::<false>(isa, a, y, logits, range).partial
+    });
     Evaluation {
         log_likelihood: partial.value(),
         samples: problem.samples(),
@@ -101,7 +122,7 @@ fn binary(isa: Isa, problem: &BinaryProblem) -> Evaluation {
 /// the crate's double-double [`Dd`], so the result is deterministic (one thread, one order)
 /// and within [`xent_core::ErrorBound::binary`]. The vectorised kernels serve the exact
 /// convention.
-fn clamped_binary(problem: &BinaryProblem) -> Evaluation {
+fn clamped_binary(problem: &BinaryProblem<'_>) -> Evaluation {
     let sum = problem
         .weighted_logs()
         .fold(Dd::default(), |s, (w, l)| s.add(Dd { hi: w * l, lo: 0.0 }));
@@ -112,55 +133,15 @@ fn clamped_binary(problem: &BinaryProblem) -> Evaluation {
     }
 }
 
-fn categorical(isa: Isa, problem: &CategoricalProblem) -> Evaluation {
+fn categorical(isa: Isa, problem: &CategoricalProblem<'_>) -> Evaluation {
     let _span = evaluation_span("fused", Kind::Categorical, problem.shape()).entered();
     let (k, m) = (problem.classes_count(), problem.samples());
     let per_leaf = categorical::columns_per_leaf(k);
-    let p = problem.targets().as_slice();
-    let classes = problem.classes();
-    let (z, logits) = match problem.predictions() {
-        Predictions::Probabilities(q) => (q.as_slice(), false),
-        Predictions::Logits(z) => (z.as_slice(), true),
-    };
+    let pred = problem.predictions();
+    let (z, logits, targets) = (pred.array(), pred.is_logits(), problem.targets());
     let partial = tree(m.div_ceil(per_leaf), &|i| {
         let cols = i * per_leaf..m.min((i + 1) * per_leaf);
-        let entries = cols.start * k..cols.end * k;
-        let z = &z[entries.clone()];
-        let targets = match classes {
-            Some(c) => categorical::LeafTargets::Classes(&c[cols]),
-            None => categorical::LeafTargets::Dense(&p[entries]),
-        };
-        let tolerance = 0.0;
-        let result = match (logits, targets) {
-            (true, targets) => isa::run(
-                isa,
-                categorical::LogitLeaf::<false> {
-                    z,
-                    targets,
-                    k,
-                    tolerance,
-                },
-            ),
-            (false, categorical::LeafTargets::Classes(classes)) => isa::run(
-                isa,
-                categorical::ClassLeaf::<false> {
-                    q: z,
-                    classes,
-                    k,
-                    tolerance,
-                },
-            ),
-            (false, categorical::LeafTargets::Dense(p)) => isa::run(
-                isa,
-                categorical::DenseLeaf::<false> {
-                    q: z,
-                    p,
-                    k,
-                    tolerance,
-                },
-            ),
-        };
-        result.partial
+        categorical::leaf::<false>(isa, z, targets, logits, cols, 0.0).partial
     });
     Evaluation {
         log_likelihood: partial.value(),

@@ -160,6 +160,20 @@ pub(crate) fn prefetch(data: &[f64], index: usize) {
     let _ = (data, index);
 }
 
+/// [`prefetch`] of the cache line at `address` (any address: a prefetch never faults).
+#[inline(always)]
+pub(crate) fn prefetch_address(address: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: as in `prefetch`: a hint, which reads nothing architecturally and never
+        // faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(address as *const i8) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::Job;

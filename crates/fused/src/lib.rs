@@ -17,16 +17,19 @@
 //! (soft labels too, as `softplus(z) − softplus(−z) = z`); per column one log-sum-exp, as
 //! `ln_1p(Σ_{i≠i*} e^{z_i − z*})`, so confident columns keep their digits.
 //!
-//! It does not validate in [`Formulation`](xent_core::Formulation) (the problem types of `xent-core` did); for raw
-//! slices, [`binary_from_slices`] and [`categorical_from_slices`] validate **in the same
-//! pass** and report exactly the [`xent_core::Error`] `xent-core` would (same variant, same
-//! operand, same position). It computes the summed log-likelihood only, as a scalar
-//! ([`ReducedShape::Scalar`](xent_core::ReducedShape::Scalar)): the `(1, 1)` and `(n, n)`
-//! shapes of the other styles are theirs.
+//! [`Fused`] evaluates validated problems (`xent-core`'s, which **borrow** the caller's
+//! arrays: `f32` or `f64` predictions, float, integer or bool labels, class indices of any
+//! integer or float dtype, column-major or row-major); [`checked`] takes an
+//! [`Unvalidated`](xent_core::Unvalidated) problem and validates **in the same pass**,
+//! reporting exactly the [`xent_core::Error`] `xent-core`'s validation would (same variant,
+//! operand, position and value); [`Stream`] does the same for a problem pushed in blocks of
+//! consecutive samples, with the same bits. It computes the summed log-likelihood only, as a
+//! scalar ([`ReducedShape::Scalar`](xent_core::ReducedShape::Scalar)): the `(1, 1)` and
+//! `(n, n)` shapes of the other styles are theirs.
 //!
 //! ```
-//! use xent_core::{ErrorBound, Formulation, published};
-//! use xent_fused::Fused;
+//! use xent_core::{ErrorBound, Formulation, Unvalidated, View, published};
+//! use xent_fused::{Fused, checked};
 //!
 //! // Y = [[1,0,1,1,0,1,0,0]], A2 = [[0.8,0.2,0.95,0.92,0.01,0.93,0.1,0.02]]
 //! let problem = published::binary_example()?;
@@ -37,12 +40,15 @@
 //! assert!((e.log_likelihood - -0.789_146_257_618_703_61).abs() <= 2.0 * bound);
 //! assert_eq!(format!("{:.8}", e.nats()), "0.09864328"); // the published cost, m = 8
 //!
+//! // The same labels as bools, borrowed: validated in the pass, the same bits.
+//! let y = published::BINARY_Y.map(|y| y == 1.0);
+//! let a = View::vector(&published::BINARY_A).array();
+//! let raw = Unvalidated::binary(a, View::vector(&y).array(), false)?;
+//! assert_eq!(checked(&raw)?.log_likelihood.to_bits(), e.log_likelihood.to_bits());
+//!
 //! // The formula answer's first example: target B, q = [0.228, 0.619, 0.153].
 //! let q = published::CATEGORICAL[0].prediction;
-//! let problem = xent_core::CategoricalProblem::with_classes(
-//!     xent_core::nalgebra::DMatrix::from_column_slice(3, 1, &q),
-//!     &[1],
-//! )?;
+//! let problem = xent_core::CategoricalProblem::with_classes(View::column(&q), &[1u8])?;
 //! assert_eq!(format!("{:.4}", Fused.categorical(&problem).nats()), "0.4797");
 //! # Ok::<(), xent_core::Error>(())
 //! ```
@@ -64,10 +70,20 @@
 //!   sum can cancel the other. A sub-block the fast kernels do not handle (soft labels: the
 //!   soft-label kernel; zeros, ones and subnormals under a logarithm: the general kernel,
 //!   with masks) is redone from L1.
+//! - **Reading.** The kernels read every operand in the *canonical order*, the column-major
+//!   order of `(rows, cols)`, whatever its memory order. An `f64` column-major operand is
+//!   read in place (zero copy); any other (`f32`, integers, bool, a row-major view) is
+//!   widened exactly into the sub-block buffers as it is consumed (binary), or into a
+//!   leaf-sized buffer on the stack, gathered column by column (categorical: its kernels need
+//!   a sample's `k` entries contiguous; a single column of more than 8192 classes goes on the
+//!   heap). The values and their order are the same either way, so `f32` data gives the bits
+//!   of the same values widened to `f64`, integer or bool labels the bits of the same labels
+//!   as `f64`, and a row-major view the bits of its column-major copy (tested).
 //! - **Dispatch.** The kernels are written once as scalar code and compiled for each
 //!   [`Isa`] path (AVX-512, AVX2+FMA, SSE2, portable) with `#[target_feature]`, chosen at
-//!   run time ([`Isa::detect`]). No heap allocation: the peak extra memory is 0 bytes of heap
-//!   and a few tens of KiB of stack per thread, whatever the size of the input.
+//!   run time ([`Isa::detect`]). No heap allocation (but for the one huge column above): the
+//!   peak extra memory is a few tens of KiB of stack per thread (up to about 130 KiB for a
+//!   widened categorical leaf), whatever the size of the input.
 //!
 //! # Accuracy
 //!
@@ -97,8 +113,12 @@
 //! # Errors and panics
 //!
 //! Evaluating a validated problem cannot fail: a positive weight on a zero probability is the
-//! result `S = −∞` (`J = +∞`). The slice entry points return [`xent_core::Error`] values.
-//! Nothing panics on any input.
+//! result `S = −∞` (`J = +∞`). [`checked`] and [`Stream::finish`] return
+//! [`xent_core::Error`] values: exactly [`Unvalidated::validate`](xent_core::Unvalidated::validate)'s
+//! error (the first offence, in memory order, of the first check in `xent-core`'s order; see
+//! [`checked`]), and, for a stream, a block that does not fit its declared shape as
+//! [`Error::ShapeMismatch`](xent_core::Error::ShapeMismatch) or
+//! [`Error::KindMismatch`](xent_core::Error::KindMismatch). Nothing panics on any input.
 //!
 //! # Speed
 //!
@@ -113,14 +133,17 @@ mod checked;
 mod formulation;
 pub mod isa;
 pub mod math;
+mod source;
+mod stream;
 pub mod tolerance;
 
-pub use checked::{ColumnMajor, Targets, binary_from_slices, categorical_from_slices};
+pub use checked::checked;
 pub use formulation::{Fused, FusedOn};
 pub use isa::Isa;
 /// The fused path runs in the current rayon thread pool (the global one unless the caller
 /// installs another): re-exported so callers can choose the number of threads.
 pub use rayon;
+pub use stream::Stream;
 
 #[cfg(test)]
 mod tests {
