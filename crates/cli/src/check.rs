@@ -60,16 +60,17 @@ fn read_inputs(
         Kind::Binary => Role::Binary,
         Kind::Categorical => Role::Categorical,
     };
-    let a = layout::read_matrix(FileRef::new("--pred", pred), layout, role)?;
-    let y = layout::read_matrix(truth, layout, role)?;
+    let options = xent_io::Options::default();
+    let a = layout::read_matrix(FileRef::new("--pred", pred), layout, role, None, &options)?;
+    let y = layout::read_matrix(truth, layout, role, None, &options)?;
     let explain = |e| layout::explain(e, &a.source, Other::Matrix(&y.source));
     match kind {
-        Kind::Binary => BinaryProblem::new(a.matrix.clone(), y.matrix.clone())
+        Kind::Binary => BinaryProblem::new(a.array(), y.array())
             .map(drop)
             .map_err(explain)?,
-        Kind::Categorical => CategoricalProblem::new(a.matrix.clone(), y.matrix.clone())
+        Kind::Categorical => CategoricalProblem::new(a.array(), y.array())
             .map(drop)
             .map_err(explain)?,
     }
-    Ok((a.matrix, y.matrix))
+    Ok((a.array().to_f64_matrix(), y.array().to_f64_matrix()))
 }

@@ -1,116 +1,71 @@
-//! Computing the loss every way asked for, and checking the ways against each other.
+//! Computing the loss the way asked for, and checking the ways against each other.
 //!
-//! The formulations live in one list, [`formulations`]; `--formulation` picks from it by
-//! name and the reported `value` comes from [`most_accurate`]. Formulations run one after
-//! another, so the temporaries of one are freed before the next allocates its own.
+//! By default the command evaluates the production path only (`xent_registry::production`,
+//! the fused kernel, validated in the same pass: see [`crate::stream`]). With `--compare`
+//! (`--formulation all`) or `--formulation NAME`, the formulations of the registry run one
+//! after another on the same borrowed problem, so the temporaries of one are freed before
+//! the next allocates its own; the reported `value` is still the production path's.
 //!
-//! Agreement is not an epsilon: every computed loss lies within the a priori bound
-//! [`ErrorBound`] of the exact one, so two of them must lie within twice that bound of each
-//! other ([`ErrorBound::admits_pair`]); `agree` is whether every pair does.
+//! Agreement is not an epsilon: every formulation states its own a priori bound
+//! ([`xent_core::Formulation::bound`]), and two of them must lie within the sum of their
+//! bounds of each other; `agree` is whether every pair does, and the report prints each
+//! formulation's bound beside its value.
 
 use xent_core::ulp::ulp_distance;
-use xent_core::{
-    BinaryProblem, CategoricalProblem, Convention, Conventional, ErrorBound, Evaluation,
-    Formulation, Kind, LogBase,
-};
+use xent_core::{Convention, Conventional, ErrorBound, Evaluation, Formulation, Kind, LogBase, Problem};
 
-/// Every formulation the command can run, in the order they are reported.
-///
-/// This is the one list: `--formulation`'s choices, `all`, and the JSON `formulations`
-/// object all come from it.
-/// It is the verifier's registry, so the workspace keeps one list.
-pub fn formulations() -> Vec<Box<dyn Formulation>> {
-    xent_verify::formulations()
+/// Which formulations a run evaluates.
+#[derive(Clone, Copy)]
+pub enum Selection {
+    /// The production path only (the default).
+    Production,
+    /// Every formulation of the registry (`--compare`, `--formulation all`).
+    All,
+    /// One formulation (`--formulation NAME`), beside the production path's value.
+    One(&'static dyn Formulation),
+}
+
+impl std::fmt::Debug for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selection::Production => f.write_str("Production"),
+            Selection::All => f.write_str("All"),
+            Selection::One(one) => write!(f, "One({})", one.name()),
+        }
+    }
+}
+
+impl Selection {
+    /// From `--formulation` (`fused` by default) and `--compare`.
+    pub fn parse(formulation: &str, compare: bool) -> Option<Selection> {
+        if compare || formulation == "all" {
+            return Some(Selection::All);
+        }
+        let f = xent_registry::by_name(formulation)?;
+        Some(if xent_registry::same(f, xent_registry::production()) {
+            Selection::Production
+        } else {
+            Selection::One(f)
+        })
+    }
+
+    /// Whether only the production path runs.
+    pub fn is_production(self) -> bool {
+        matches!(self, Selection::Production)
+    }
+
+    fn includes(self, f: &dyn Formulation) -> bool {
+        match self {
+            Selection::Production => xent_registry::same(f, xent_registry::production()),
+            Selection::All => true,
+            Selection::One(one) => xent_registry::same(f, one),
+        }
+    }
 }
 
 /// The values `--formulation` accepts: `all`, then every formulation's name.
 pub fn formulation_choices() -> Vec<&'static str> {
-    std::iter::once("all")
-        .chain(formulations().iter().map(|f| f.name()))
-        .collect()
-}
-
-/// The formulation whose result is reported as `value`: the fused path, within 4 ulps of
-/// the oracle whatever the size (the others' bounds grow with the number of terms).
-fn most_accurate_formulation() -> Box<dyn Formulation> {
-    Box::new(xent_fused::Fused)
-}
-
-/// The project's most accurate evaluation of `problem`: the reported `value`.
-pub fn most_accurate(problem: &Problem) -> (&'static str, Evaluation) {
-    let f = most_accurate_formulation();
-    (f.name(), problem.evaluate(f.as_ref()))
-}
-
-/// A validated problem of either kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    /// Binary cross-entropy.
-    Binary(BinaryProblem),
-    /// Categorical cross-entropy.
-    Categorical(CategoricalProblem),
-}
-
-impl Problem {
-    /// Which kind it is.
-    pub fn kind(&self) -> Kind {
-        match self {
-            Problem::Binary(_) => Kind::Binary,
-            Problem::Categorical(_) => Kind::Categorical,
-        }
-    }
-
-    /// Number of samples `m`.
-    pub fn samples(&self) -> usize {
-        match self {
-            Problem::Binary(p) => p.samples(),
-            Problem::Categorical(p) => p.samples(),
-        }
-    }
-
-    /// Number of outputs `n_y` (binary) or classes `k` (categorical).
-    pub fn outputs(&self) -> usize {
-        match self {
-            Problem::Binary(p) => p.outputs(),
-            Problem::Categorical(p) => p.classes_count(),
-        }
-    }
-
-    /// Whether the predictions are logits.
-    pub fn from_logits(&self) -> bool {
-        match self {
-            Problem::Binary(p) => p.predictions().is_logits(),
-            Problem::Categorical(p) => p.predictions().is_logits(),
-        }
-    }
-
-    /// Evaluates it with `f`.
-    pub fn evaluate(&self, f: &dyn Formulation) -> Evaluation {
-        match self {
-            Problem::Binary(p) => f.binary(p),
-            Problem::Categorical(p) => f.categorical(p),
-        }
-    }
-
-    /// The a priori error bound of any one formulation's loss.
-    pub fn bound(&self) -> ErrorBound {
-        match self {
-            Problem::Binary(p) => ErrorBound::binary(p),
-            Problem::Categorical(p) => ErrorBound::categorical(p),
-        }
-    }
-}
-
-impl From<BinaryProblem> for Problem {
-    fn from(p: BinaryProblem) -> Self {
-        Problem::Binary(p)
-    }
-}
-
-impl From<CategoricalProblem> for Problem {
-    fn from(p: CategoricalProblem) -> Self {
-        Problem::Categorical(p)
-    }
+    std::iter::once("all").chain(xent_registry::names()).collect()
 }
 
 /// What a convention did to a problem: [`xent_core::Conventional`] without the problem.
@@ -130,7 +85,7 @@ pub struct Applied {
 
 impl Applied {
     /// The record of `c`.
-    pub fn of<P>(c: &Conventional<P>) -> Self {
+    pub fn of(c: &Conventional<'_>) -> Self {
         Applied {
             convention: c.convention,
             divisor: c.divisor,
@@ -141,8 +96,8 @@ impl Applied {
     }
 }
 
-/// One row of `--convention all`: the convention's value (from [`most_accurate`]) in the
-/// requested base and what it did, or why it does not apply.
+/// One row of `--convention all`: the convention's value (from the production path) in
+/// the requested base and what it did, or why it does not apply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConventionRow {
     /// The convention.
@@ -160,6 +115,19 @@ pub struct Computed {
     pub evaluation: Evaluation,
     /// The loss in the requested base.
     pub value: f64,
+    /// Its own a priori bound on the loss, in the requested base (absolute).
+    pub bound: f64,
+}
+
+/// One input as read: its flag and how it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputInfo {
+    /// `--pred`, `--labels`, …
+    pub flag: &'static str,
+    /// Shape, dtype, format and reading, in words.
+    pub reading: String,
+    /// Its dtype (`float32`, …).
+    pub dtype: &'static str,
 }
 
 /// Everything the command reports.
@@ -175,20 +143,22 @@ pub struct Outcome {
     pub outputs: usize,
     /// Whether the predictions were logits.
     pub from_logits: bool,
-    /// The loss, from [`most_accurate`], in the requested base.
+    /// The loss, from the production path, in the requested base.
     pub value: f64,
     /// The formulation `value` comes from.
     pub value_from: &'static str,
-    /// Each requested formulation's result, in [`formulations`] order.
+    /// Each requested formulation's result, in registry order.
     pub formulations: Vec<Computed>,
     /// Largest ulp distance between any two requested formulations' values (in the
     /// requested base); 0 for one formulation.
     pub max_ulps: u64,
-    /// The bound two formulations are held to (twice one formulation's a priori bound), in
-    /// the requested base; `None` when fewer than two were run.
+    /// The largest bound a pair was held to (the sum of the two formulations' own bounds),
+    /// in the requested base; `None` when fewer than two were run.
     pub pair_bound: Option<f64>,
-    /// Whether every pair is within `pair_bound` (in nats, where the bound is derived).
+    /// Whether every pair is within the sum of its bounds.
     pub agree: bool,
+    /// The inputs as read.
+    pub inputs: Vec<InputInfo>,
     /// The convention applied, when it is not the exact one (`--convention NAME`).
     pub convention: Option<Applied>,
     /// Every convention's value, under `--convention all`; empty otherwise.
@@ -201,63 +171,93 @@ impl Outcome {
     pub fn status(&self) -> u8 {
         if self.agree { 0 } else { 1 }
     }
-}
 
-/// Evaluates `problem` with the formulations named in `selection` (`all` for every one),
-/// one after another, and checks them against each other.
-pub fn evaluate(problem: &Problem, selection: &str, base: LogBase) -> Outcome {
-    evaluate_divided(problem, problem.samples(), selection, base)
-}
-
-/// [`evaluate`], the summed log-likelihood divided by `divisor` rather than by the number of
-/// samples (a convention's mean over `n_y · m` elements). Agreement is checked on the loss
-/// per sample, where the bound is derived; `pair_bound` is rescaled to the divisor.
-pub fn evaluate_divided(
-    problem: &Problem,
-    divisor: usize,
-    selection: &str,
-    base: LogBase,
-) -> Outcome {
-    let kind = problem.kind();
-    let loss = |e: &Evaluation| base.from_nats(-e.log_likelihood / divisor as f64);
-    let _span = tracing::info_span!("xent", kind = kind.as_str(), selection).entered();
-    let mut computed = Vec::new();
-    for f in formulations() {
-        if selection == "all" || selection == f.name() {
-            let evaluation = problem.evaluate(f.as_ref());
-            tracing::info!(
-                formulation = f.name(),
-                nats = evaluation.nats(),
-                "evaluated"
-            );
-            computed.push(Computed {
+    /// The outcome of the production path alone: its evaluation of a problem of `shape`.
+    pub fn production(
+        kind: Kind,
+        from_logits: bool,
+        evaluation: Evaluation,
+        divisor: usize,
+        base: LogBase,
+    ) -> Outcome {
+        let f = xent_registry::production();
+        let value = base.from_nats(-evaluation.log_likelihood / divisor as f64);
+        Outcome {
+            kind,
+            base,
+            samples: evaluation.samples,
+            outputs: 0,
+            from_logits,
+            value,
+            value_from: f.name(),
+            formulations: vec![Computed {
                 name: f.name(),
-                value: loss(&evaluation),
                 evaluation,
-            });
+                value,
+                bound: f64::NAN,
+            }],
+            max_ulps: 0,
+            pair_bound: None,
+            agree: true,
+            inputs: Vec::new(),
+            convention: None,
+            conventions: Vec::new(),
         }
     }
-    let best = most_accurate_formulation().name();
-    let (value_from, value) = match computed.iter().find(|c| c.name == best) {
-        Some(c) => (c.name, c.value),
-        None => {
-            let (name, e) = most_accurate(problem);
-            (name, loss(&e))
-        }
-    };
+}
 
+/// Evaluates `problem` with the formulations of `selection`, one after another, checks
+/// them against each other, and reports the production path's value (`production`, when
+/// already computed, is not computed again). The summed log-likelihood is divided by
+/// `divisor` (the number of samples, or a convention's `n_y · m` elements).
+pub fn compare(
+    problem: &Problem<'_>,
+    selection: Selection,
+    divisor: usize,
+    base: LogBase,
+    production: Option<Evaluation>,
+) -> Outcome {
+    let kind = problem.kind();
+    let scale = problem.samples() as f64 / divisor as f64;
+    let loss = |e: &Evaluation| base.from_nats(-e.log_likelihood / divisor as f64);
+    let in_unit = |b: &ErrorBound| base.from_nats(b.absolute * scale).abs();
+    let _span = tracing::info_span!("xent", kind = kind.as_str()).entered();
+    let best = xent_registry::production();
+    let mut computed = Vec::new();
+    let mut bounds = Vec::new();
+    for &f in xent_registry::all() {
+        if !selection.includes(f) {
+            continue;
+        }
+        let evaluation = match production {
+            Some(e) if xent_registry::same(f, best) => e,
+            _ => problem.evaluate(f),
+        };
+        let bound = f.bound(problem, &evaluation);
+        tracing::info!(formulation = f.name(), nats = evaluation.nats(), "evaluated");
+        computed.push(Computed {
+            name: f.name(),
+            value: loss(&evaluation),
+            bound: in_unit(&bound),
+            evaluation,
+        });
+        bounds.push(bound);
+    }
+    let value = match computed.iter().find(|c| c.name == best.name()) {
+        Some(c) => c.value,
+        None => loss(&production.unwrap_or_else(|| problem.evaluate(best))),
+    };
     let mut max_ulps = 0;
     let mut agree = true;
-    let mut pair_bound = None;
-    if computed.len() > 1 {
-        let bound = problem.bound();
-        let scale = problem.samples() as f64 / divisor as f64;
-        pair_bound = Some(base.from_nats((bound + bound).absolute * scale).abs());
-        for (i, a) in computed.iter().enumerate() {
-            for b in &computed[i + 1..] {
-                max_ulps = max_ulps.max(ulp_distance(a.value, b.value));
-                agree &= bound.admits_pair(a.evaluation.nats(), b.evaluation.nats());
-            }
+    let mut pair_bound: Option<f64> = None;
+    for i in 0..computed.len() {
+        for j in i + 1..computed.len() {
+            let (a, b) = (&computed[i], &computed[j]);
+            let both = bounds[i] + bounds[j];
+            max_ulps = max_ulps.max(ulp_distance(a.value, b.value));
+            agree &= both.admits_difference(a.evaluation.nats(), b.evaluation.nats());
+            let b = in_unit(&both);
+            pair_bound = Some(pair_bound.map_or(b, |p| p.max(b)));
         }
     }
     Outcome {
@@ -267,11 +267,12 @@ pub fn evaluate_divided(
         outputs: problem.outputs(),
         from_logits: problem.from_logits(),
         value,
-        value_from,
+        value_from: best.name(),
         formulations: computed,
         max_ulps,
         pair_bound,
         agree,
+        inputs: Vec::new(),
         convention: None,
         conventions: Vec::new(),
     }
@@ -284,47 +285,59 @@ mod tests {
 
     #[test]
     fn the_choices_are_all_then_the_registry() {
-        assert_eq!(
-            formulation_choices(),
-            ["all", "sum", "dot", "matmul", "fused"]
-        );
+        let mut want = vec!["all"];
+        want.extend(xent_registry::names());
+        assert_eq!(formulation_choices(), want);
     }
 
     #[test]
     fn the_documents_example_agrees_every_way() -> xent_core::Result<()> {
         let problem = Problem::Binary(published::binary_example()?);
-        let out = evaluate(&problem, "all", LogBase::E);
-        assert_eq!(out.formulations.len(), formulations().len());
+        let out = compare(&problem, Selection::All, 8, LogBase::E, None);
+        assert_eq!(out.formulations.len(), xent_registry::all().len());
         assert!(out.agree);
         assert_eq!(out.status(), 0);
         assert_eq!(
             xent_core::tolerance::matches_printed(out.value, published::BINARY_COST),
             Some(true)
         );
-        // The value is the most accurate formulation's, reused rather than recomputed.
-        let (name, e) = most_accurate(&problem);
-        assert_eq!((out.value_from, out.value), (name, e.nats()));
+        // The value is the production path's.
+        let e = problem.evaluate(xent_registry::production());
+        assert_eq!((out.value_from, out.value), ("fused", e.nats()));
         Ok(())
     }
 
     #[test]
-    fn disagreement_is_exit_status_one() -> xent_core::Result<()> {
+    fn values_outside_the_sum_of_their_bounds_disagree() -> xent_core::Result<()> {
+        // Two formulations that agree, then one nudged by more than both bounds: the
+        // verdict is computed from the values, so moving one must flip it.
         let problem = Problem::Binary(published::binary_example()?);
-        let mut out = evaluate(&problem, "all", LogBase::E);
-        assert_eq!(out.status(), 0);
-        out.agree = false;
-        assert_eq!(out.status(), 1);
+        let out = compare(&problem, Selection::All, 8, LogBase::E, None);
+        let (a, b) = (&out.formulations[0], &out.formulations[1]);
+        let both = a.bound + b.bound;
+        assert!((a.value - b.value).abs() <= both);
+        let nudged = Evaluation {
+            log_likelihood: a.evaluation.log_likelihood * (1.0 + 1e-9),
+            ..a.evaluation
+        };
+        let fused = problem.evaluate(xent_registry::production());
+        let moved = compare(&problem, Selection::All, 8, LogBase::E, Some(nudged));
+        assert!(!moved.agree, "{moved:?}");
+        assert_eq!(moved.status(), 1);
+        assert_ne!(fused.log_likelihood, nudged.log_likelihood);
         Ok(())
     }
 
     #[test]
-    fn one_formulation_agrees_with_itself_and_still_reports_the_best_value() -> xent_core::Result<()>
-    {
+    fn one_formulation_agrees_with_itself_and_still_reports_the_production_value()
+    -> xent_core::Result<()> {
         let problem = Problem::Binary(published::binary_example()?);
-        let out = evaluate(&problem, "dot", LogBase::TWO);
+        let dot = xent_registry::by_name("dot").map(Selection::One);
+        let out = compare(&problem, dot.unwrap_or(Selection::All), 8, LogBase::TWO, None);
         assert_eq!(out.formulations.len(), 1);
         assert_eq!((out.max_ulps, out.pair_bound, out.agree), (0, None, true));
-        assert_eq!(out.value, most_accurate(&problem).1.in_base(LogBase::TWO));
+        let best = problem.evaluate(xent_registry::production());
+        assert_eq!(out.value, best.in_base(LogBase::TWO));
         Ok(())
     }
 }

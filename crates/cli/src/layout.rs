@@ -1,44 +1,71 @@
 //! From the user's arrays to the documents' layout, and back for error messages.
 //!
 //! Every problem of `xent-core` has **columns as samples**: an `(n, m)` matrix of `n`
-//! outputs (or classes) by `m` samples. The user's files are read into that layout:
+//! outputs (or classes) by `m` samples. A file is *read* that way without being copied or
+//! transposed (the problem borrows the file's buffer with the strides of the reading):
 //!
-//! - `--layout cols` (the default, the documents' layout): a 2-D array `(n, m)` is taken as
-//!   it is;
+//! - `--layout cols` (the documents' layout): a 2-D array `(n, m)` is taken as it is;
 //! - `--layout rows` (PyTorch's and Keras' layout): a 2-D array `(m, n)` has one sample per
-//!   row and is taken transposed;
-//! - a 1-D array, whatever the layout: for `binary`, `m` samples of one output, `(1, m)`;
-//!   for `categorical`, one distribution over `k` classes (a single sample), `(k, 1)`;
+//!   row;
+//! - `--layout auto` (the default) takes the only sensible reading and refuses to guess:
+//!   a 1-D array is `m` samples of one output (`binary`) or one distribution over `k`
+//!   classes (`categorical`); a 2-D array with a dimension of 1 is one output per sample
+//!   (`binary`: `(1, m)` or `(m, 1)`) or one sample (`categorical`: `(1, k)` or `(k, 1)`);
+//!   with class indices, the dimension that matches their count is the samples'; any other
+//!   2-D array is ambiguous, and the error shows both readings' shapes;
 //! - `--classes`: one class index per sample, a 1-D array (or a 2-D one with a dimension
 //!   of 1, such as a one-line or one-column CSV file).
 //!
-//! The transposition happens while the file is decoded ([`crate::input`]): the matrix is
-//! built once, never copied. The other direction, [`explain`], turns a validation error of
-//! `xent-core` (about `pred[0, 7]` of the internal matrix) into one about the user's file, in
-//! the user's coordinates: with `--layout rows`, sample 7 is *row* 7 of their file.
+//! The other direction, [`explain`], turns a validation error of `xent-core` (about
+//! `pred[0, 7]` of the `(outputs, samples)` reading) into one about the user's file, in the
+//! user's coordinates: read by rows, sample 7 is *row* 7 of their file.
 
-use nalgebra::DMatrix;
-use xent_core::Operand;
+use xent_core::{Array, Dtype, Operand};
+use xent_io::{Format, Loaded, Position};
 
-use crate::error::{Dims, Error, FileRef, Mismatch, Position, Result};
-use crate::input::{self, Format, Order};
+use crate::error::{Error, FileRef, Mismatch, Result};
 
-/// Which axis of a 2-D file holds the samples.
+/// Which axis of a 2-D file holds the samples (`--layout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Layout {
-    /// Each column is a sample: `(outputs, samples)`, the documents' layout.
+    /// The only sensible reading: refuses an ambiguous 2-D array.
     #[default]
+    Auto,
+    /// Each column is a sample: `(outputs, samples)`, the documents' layout.
     Cols,
     /// Each row is a sample: `(samples, outputs)`, the PyTorch/Keras layout.
     Rows,
 }
 
 impl Layout {
-    /// `"cols"` or `"rows"`.
+    /// `"auto"`, `"cols"` or `"rows"`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Layout::Auto => "auto",
             Layout::Cols => "cols",
             Layout::Rows => "rows",
+        }
+    }
+}
+
+/// How one file was read: the layout that was applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// 1-D: `binary`'s `m` samples of one output, `categorical`'s one distribution.
+    Vector,
+    /// The file's columns are samples.
+    Cols,
+    /// The file's rows are samples.
+    Rows,
+}
+
+impl Reading {
+    /// `--layout cols` or `--layout rows`, or `1-D`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reading::Vector => "1-D",
+            Reading::Cols => "cols",
+            Reading::Rows => "rows",
         }
     }
 }
@@ -52,180 +79,310 @@ pub enum Role {
     Categorical,
 }
 
-/// Where a matrix came from and how it was laid out, to speak of its entries in the
-/// user's terms.
+/// Where an array came from and how it was read, to speak of its entries in the user's
+/// terms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     /// The file.
     pub file: FileRef,
     /// Its format.
     pub format: Format,
-    /// Its shape in the file.
-    pub dims: Dims,
-    /// The layout it was read with.
-    pub layout: Layout,
+    /// Its shape in the file: `[n]` or `[rows, cols]`.
+    pub shape: Vec<usize>,
+    /// Its element type (`float64` for `.csv`).
+    pub dtype: Dtype,
+    /// How it was read.
+    pub reading: Reading,
     /// What it was read for.
     pub role: Role,
 }
 
 impl Source {
-    /// The file's `[row, col]` of the internal entry `[row, col]` (for a 1-D file,
-    /// `[0, index]`).
-    fn file_coords(&self, row: usize, col: usize) -> (usize, usize) {
-        match (self.dims, self.role, self.layout) {
-            (Dims::One(_), Role::Binary, _) => (0, col),
-            (Dims::One(_), Role::Categorical, _) => (0, row),
-            (Dims::Two(..), _, Layout::Cols) => (row, col),
-            (Dims::Two(..), _, Layout::Rows) => (col, row),
+    /// Decides how to read a file of `shape` for `role` under `layout`; `samples` is the
+    /// number of samples when another input fixes it (class indices).
+    pub fn resolve(
+        file: FileRef,
+        format: Format,
+        shape: Vec<usize>,
+        dtype: Dtype,
+        layout: Layout,
+        role: Role,
+        samples: Option<usize>,
+    ) -> Result<Source> {
+        let reading = match (shape.as_slice(), layout) {
+            ([_], _) => Reading::Vector,
+            (_, Layout::Cols) => Reading::Cols,
+            (_, Layout::Rows) => Reading::Rows,
+            (&[r, c], Layout::Auto) => match (role, samples) {
+                (Role::Binary, _) if r == 1 => Reading::Cols,
+                (Role::Binary, _) if c == 1 => Reading::Rows,
+                (Role::Categorical, Some(m)) if c == m && r != m => Reading::Cols,
+                (Role::Categorical, Some(m)) if r == m && c != m => Reading::Rows,
+                (Role::Categorical, None) if r == 1 => Reading::Rows,
+                (Role::Categorical, None) if c == 1 => Reading::Cols,
+                _ => {
+                    return Err(Error::Ambiguous {
+                        file,
+                        shape: xent_io::numpy_shape(&shape),
+                        rows: r,
+                        cols: c,
+                        role,
+                    });
+                }
+            },
+            // xent-io refuses anything but 1-D and 2-D arrays.
+            _ => Reading::Cols,
+        };
+        Ok(Source {
+            file,
+            format,
+            shape,
+            dtype,
+            reading,
+            role,
+        })
+    }
+
+    /// `(rows, cols)` of the `(outputs, samples)` reading.
+    pub fn read_shape(&self) -> (usize, usize) {
+        match (self.shape.as_slice(), self.reading, self.role) {
+            (&[n], _, Role::Binary) => (1, n),
+            (&[n], _, Role::Categorical) => (n, 1),
+            (&[r, c], Reading::Rows, _) => (c, r),
+            (&[r, c], _, _) => (r, c),
+            _ => (0, 0),
         }
     }
 
-    /// The position in the file of the internal entry `[row, col]`.
+    /// Whether the reading transposes the file (the file's rows are the samples, or a 1-D
+    /// categorical array is one sample).
+    pub fn transposed(&self) -> bool {
+        match (self.reading, self.role) {
+            (Reading::Vector, Role::Categorical) => true,
+            (Reading::Vector, Role::Binary) => false,
+            (r, _) => r == Reading::Rows,
+        }
+    }
+
+    /// The file's `[row, col]` of the reading's entry `[row, col]` (for a 1-D file,
+    /// `[0, index]`).
+    fn file_coords(&self, row: usize, col: usize) -> (usize, usize) {
+        match (self.reading, self.role) {
+            (Reading::Vector, Role::Binary) => (0, col),
+            (Reading::Vector, Role::Categorical) => (0, row),
+            (Reading::Cols, _) => (row, col),
+            (Reading::Rows, _) => (col, row),
+        }
+    }
+
+    /// The position in the file of the reading's entry `[row, col]`.
     pub fn position(&self, row: usize, col: usize) -> Position {
         let (r, c) = self.file_coords(row, col);
-        self.format.position(self.dims, r, c)
+        match (self.format, self.shape.len()) {
+            (Format::Npy, 1) => Position::Element(c),
+            (Format::Npy, _) => Position::Entry { row: r, col: c },
+            (Format::Csv, _) => Position::Line {
+                line: r + 1,
+                column: c + 1,
+            },
+        }
     }
 
     /// Sample `col` in the user's terms: `column 3`, `row 3`, `line 4`, `the array`.
     pub fn sample(&self, col: usize) -> String {
-        match (self.dims, self.layout, self.format) {
-            (Dims::One(_), ..) => "the array".to_owned(),
-            (_, Layout::Cols, Format::Npy) => format!("column {col}"),
-            (_, Layout::Cols, Format::Csv) => format!("column {}", col + 1),
-            (_, Layout::Rows, Format::Npy) => format!("row {col}"),
-            (_, Layout::Rows, Format::Csv) => format!("line {}", col + 1),
+        match (self.reading, self.format) {
+            (Reading::Vector, _) => "the array".to_owned(),
+            (Reading::Cols, Format::Npy) => format!("column {col}"),
+            (Reading::Cols, Format::Csv) => format!("column {}", col + 1),
+            (Reading::Rows, Format::Npy) => format!("row {col}"),
+            (Reading::Rows, Format::Csv) => format!("line {}", col + 1),
         }
+    }
+
+    /// The reading in words, for the output: `(1, 8) read as 1 output × 8 samples (cols)`.
+    pub fn describe(&self) -> String {
+        let (r, c) = self.read_shape();
+        let what = match (self.role, r) {
+            (Role::Binary, 1) => "output",
+            (Role::Binary, _) => "outputs",
+            (Role::Categorical, 1) => "class",
+            (Role::Categorical, _) => "classes",
+        };
+        let samples = if c == 1 { "sample" } else { "samples" };
+        format!(
+            "{} {} {}: {r} {what} × {c} {samples} ({})",
+            xent_io::numpy_shape(&self.shape),
+            self.dtype,
+            format_name(self.format),
+            match self.reading {
+                Reading::Vector => "1-D",
+                Reading::Cols => "each column a sample",
+                Reading::Rows => "each row a sample",
+            }
+        )
     }
 
     /// Why a sample must sum to 1, in the user's layout.
     fn why_distribution(&self) -> &'static str {
-        match (self.dims, self.layout) {
-            (Dims::One(_), _) => {
-                "a 1-D array is one distribution over the classes and must sum to 1"
-            }
-            (_, Layout::Cols) => {
-                "under --layout cols each column is a sample and must be a probability \
+        match self.reading {
+            Reading::Vector => "a 1-D array is one distribution over the classes and must sum to 1",
+            Reading::Cols => {
+                "read with each column a sample, each column must be a probability \
                  distribution (use --layout rows if each row is a sample)"
             }
-            (_, Layout::Rows) => {
-                "under --layout rows each row is a sample and must be a probability \
-                 distribution (use --layout cols if each column is a sample)"
+            Reading::Rows => {
+                "read with each row a sample, each row must be a probability distribution \
+                 (use --layout cols if each column is a sample)"
             }
         }
     }
 
     /// What a sample is in this file.
     fn samples_are(&self) -> &'static str {
-        match (self.dims, self.role, self.layout) {
-            (Dims::One(_), Role::Binary, _) => "a 1-D array: each entry is a sample",
-            (Dims::One(_), Role::Categorical, _) => "a 1-D array: one sample",
-            (_, _, Layout::Cols) => "each column is a sample under --layout cols",
-            (_, _, Layout::Rows) => "each row is a sample under --layout rows",
+        match (self.reading, self.role) {
+            (Reading::Vector, Role::Binary) => "a 1-D array: each entry is a sample",
+            (Reading::Vector, Role::Categorical) => "a 1-D array: one sample",
+            (Reading::Cols, _) => "each column is a sample",
+            (Reading::Rows, _) => "each row is a sample",
         }
     }
 }
 
-/// A matrix in the documents' layout and its source.
+/// An array read into memory and how it is read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placed {
-    /// The matrix, `(outputs, samples)`.
-    pub matrix: DMatrix<f64>,
-    /// Where it came from.
+    /// The entries, in the file's dtype and order.
+    pub loaded: Loaded,
+    /// Where they came from and how they are read.
     pub source: Source,
-    /// The dtype it was stored as (`float64`, `float32`, …; `csv` for text).
-    pub dtype: String,
 }
 
-/// Reads `file` as an `(outputs, samples)` matrix.
-pub fn read_matrix(file: FileRef, layout: Layout, role: Role) -> Result<Placed> {
-    // Under `cols` the file's (r, c) is the matrix, column-major; under `rows` the matrix is
-    // its transpose, whose column-major order is the file's row-major order.
-    let order = match layout {
-        Layout::Cols => Order::ColMajor,
-        Layout::Rows => Order::RowMajor,
-    };
-    let array = input::read(&file, order)?;
-    let (rows, cols) = match (array.dims, role, layout) {
-        (Dims::One(n), Role::Binary, _) => (1, n),
-        (Dims::One(n), Role::Categorical, _) => (n, 1),
-        (Dims::Two(r, c), _, Layout::Cols) => (r, c),
-        (Dims::Two(r, c), _, Layout::Rows) => (c, r),
-    };
-    Ok(Placed {
-        dtype: array.dtype,
-        matrix: DMatrix::from_vec(rows, cols, array.values),
-        source: Source {
-            file,
-            format: array.format,
-            dims: array.dims,
-            layout,
-            role,
-        },
-    })
+impl Placed {
+    /// The `(outputs, samples)` reading, borrowing the buffer.
+    pub fn array(&self) -> Array<'_> {
+        self.loaded.matrix(self.source.transposed())
+    }
 }
 
-/// Class indices, one per sample, and where they came from.
+/// Reads `file` whole into memory and decides its reading.
+pub fn read_matrix(
+    file: FileRef,
+    layout: Layout,
+    role: Role,
+    samples: Option<usize>,
+    options: &xent_io::Options,
+) -> Result<Placed> {
+    let loaded = xent_io::read_with(&file.path, options).map_err(|e| Error::read(&file, e))?;
+    let source = Source::resolve(
+        file,
+        loaded.format,
+        loaded.shape.clone(),
+        loaded.dtype,
+        layout,
+        role,
+        samples,
+    )?;
+    Ok(Placed { loaded, source })
+}
+
+/// Where class indices came from, to speak of them in the user's terms.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Classes {
-    /// The indices, checked to be whole numbers `≥ 0` (not yet against `k`).
-    pub indices: Vec<usize>,
+pub struct ClassesSource {
     /// The file.
     pub file: FileRef,
     /// Its format.
     pub format: Format,
-    /// Its shape.
-    pub dims: Dims,
+    /// Its shape in the file.
+    pub shape: Vec<usize>,
+    /// Its element type.
+    pub dtype: Dtype,
+}
+
+impl ClassesSource {
+    /// The position in the file of sample `s`'s index.
+    pub fn position(&self, s: usize) -> Position {
+        let (r, c) = match *self.shape.as_slice() {
+            [_, 1] => (s, 0),
+            _ => (0, s),
+        };
+        match (self.format, self.shape.len()) {
+            (Format::Npy, 1) => Position::Element(c),
+            (Format::Npy, _) => Position::Entry { row: r, col: c },
+            (Format::Csv, _) => Position::Line {
+                line: r + 1,
+                column: c + 1,
+            },
+        }
+    }
+
+    /// How it was read, for the output.
+    pub fn info(&self) -> crate::evaluate::InputInfo {
+        crate::evaluate::InputInfo {
+            flag: self.file.flag,
+            reading: format!(
+                "{} {} {}: one class index per sample",
+                xent_io::numpy_shape(&self.shape),
+                self.dtype,
+                format_name(self.format)
+            ),
+            dtype: self.dtype.name(),
+        }
+    }
+}
+
+/// Class indices, one per sample, read into memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classes {
+    /// The indices as stored (any integer dtype, or whole numbers stored as floats).
+    pub loaded: Loaded,
+    /// Where they came from.
+    pub source: ClassesSource,
 }
 
 impl Classes {
-    /// The position in the file of sample `s`'s index.
-    pub fn position(&self, s: usize) -> Position {
-        let (r, c) = match self.dims {
-            Dims::Two(_, 1) => (s, 0),
-            _ => (0, s),
-        };
-        self.format.position(self.dims, r, c)
+    /// The indices as a `1 × m` array, borrowing the buffer.
+    pub fn array(&self) -> Array<'_> {
+        self.loaded
+            .vector()
+            .unwrap_or_else(|| self.loaded.matrix(false))
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.loaded.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
     }
 }
 
-/// Reads `file` as one class index per sample: any integer dtype, or whole numbers stored as
-/// floats; negative and fractional entries are rejected here, before any conversion.
-pub fn read_classes(file: FileRef) -> Result<Classes> {
-    let array = input::read(&file, Order::RowMajor)?;
-    if let Dims::Two(r, c) = array.dims
-        && r != 1
-        && c != 1
-    {
+/// Reads `file` as one class index per sample: a 1-D array, or a 2-D one with a dimension
+/// of 1. Whether each is a class index is `xent-core`'s to check, against `k`.
+pub fn read_classes(file: FileRef, options: &xent_io::Options) -> Result<Classes> {
+    let loaded = xent_io::read_with(&file.path, options).map_err(|e| Error::read(&file, e))?;
+    if loaded.vector().is_none() {
         return Err(Error::ClassesShape {
+            shape: loaded.shape_string(),
             file,
-            shape: array.dims,
         });
     }
-    let mut classes = Classes {
-        indices: Vec::with_capacity(array.values.len()),
+    let source = ClassesSource {
         file,
-        format: array.format,
-        dims: array.dims,
+        format: loaded.format,
+        shape: loaded.shape.clone(),
+        dtype: loaded.dtype,
     };
-    for (s, &v) in array.values.iter().enumerate() {
-        if !v.is_finite() || v.fract() != 0.0 {
-            return Err(Error::NotAClass {
-                at: classes.position(s),
-                file: classes.file,
-                value: v,
-            });
-        }
-        if v < 0.0 {
-            return Err(Error::NegativeClass {
-                at: classes.position(s),
-                file: classes.file,
-                value: v,
-            });
-        }
-        // Saturates above usize::MAX, which is out of range for any k.
-        classes.indices.push(v as usize);
+    Ok(Classes { loaded, source })
+}
+
+/// `.npy` or `.csv`.
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Npy => ".npy",
+        Format::Csv => ".csv",
     }
-    Ok(classes)
 }
 
 /// The second input of a problem: labels or targets (a matrix), or class indices.
@@ -234,7 +391,7 @@ pub enum Other<'a> {
     /// `--labels` or `--target`.
     Matrix(&'a Source),
     /// `--classes`.
-    Classes(&'a Classes),
+    Classes(&'a ClassesSource),
 }
 
 /// Turns a validation error of `xent-core` into one about the user's files, in their
@@ -252,7 +409,7 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
             let s = source_of(which);
             Error::Empty {
                 file: s.file.clone(),
-                shape: s.dims,
+                shape: xent_io::numpy_shape(&s.shape),
             }
         }
         E::ShapeMismatch {
@@ -264,10 +421,11 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
             let (l, r) = (source_of(left), source_of(right));
             Error::ShapeMismatch(Box::new(Mismatch {
                 left: l.file.clone(),
-                left_shape: l.dims,
+                left_shape: xent_io::numpy_shape(&l.shape),
+                left_reading: l.reading.as_str(),
                 right: r.file.clone(),
-                right_shape: r.dims,
-                layout: pred.layout.as_str(),
+                right_shape: xent_io::numpy_shape(&r.shape),
+                right_reading: r.reading.as_str(),
                 left_internal: left_shape,
                 right_internal: right_shape,
             }))
@@ -302,6 +460,11 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 file: s.file.clone(),
                 at: s.position(row, col),
                 value,
+                hint: if which == Operand::Predictions && !(0.0..=1.0).contains(&value) {
+                    " (if --pred holds logits, add --from-logits)"
+                } else {
+                    ""
+                },
             }
         }
         E::ColumnSum {
@@ -324,7 +487,7 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 classes: c.file.clone(),
                 count: classes,
                 pred: pred.file.clone(),
-                shape: pred.dims,
+                shape: xent_io::numpy_shape(&pred.shape),
                 samples,
                 per: pred.samples_are(),
             },
@@ -332,19 +495,20 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
         },
         E::ClassIndex {
             sample,
-            index,
+            value,
             classes,
         } => match other {
             Other::Classes(c) => Error::ClassIndex {
                 file: c.file.clone(),
                 at: c.position(sample),
-                index,
+                value,
                 pred: pred.file.clone(),
                 classes,
+                last: classes.saturating_sub(1),
             },
             Other::Matrix(_) => Error::Core(E::ClassIndex {
                 sample,
-                index,
+                value,
                 classes,
             }),
         },
@@ -359,79 +523,77 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
 mod tests {
     use super::*;
 
-    fn source(dims: Dims, format: Format, layout: Layout, role: Role) -> Source {
-        Source {
-            file: FileRef::new("--pred", "A.npy"),
+    fn source(shape: &[usize], format: Format, layout: Layout, role: Role) -> Result<Source> {
+        Source::resolve(
+            FileRef::new("--pred", "A.npy"),
             format,
-            dims,
+            shape.to_vec(),
+            Dtype::F64,
             layout,
             role,
-        }
+            None,
+        )
     }
 
     #[test]
-    fn positions_are_the_users() {
-        // (internal row, internal col) -> what the user reads.
-        let cases = [
-            (
-                Dims::Two(3, 8),
-                Format::Npy,
-                Layout::Cols,
-                Role::Binary,
-                (1, 7),
-                "index [1, 7] (row 1, column 7)",
-            ),
-            (
-                Dims::Two(8, 3),
-                Format::Npy,
-                Layout::Rows,
-                Role::Binary,
-                (1, 7),
-                "index [7, 1] (row 7, column 1)",
-            ),
-            (
-                Dims::Two(8, 3),
-                Format::Csv,
-                Layout::Rows,
-                Role::Categorical,
-                (1, 7),
-                "line 8, column 2",
-            ),
-            (
-                Dims::One(8),
-                Format::Npy,
-                Layout::Rows,
-                Role::Binary,
-                (0, 5),
-                "index [5]",
-            ),
-            (
-                Dims::One(3),
-                Format::Npy,
-                Layout::Cols,
-                Role::Categorical,
-                (2, 0),
-                "index [2]",
-            ),
+    fn positions_are_the_users() -> Result<()> {
+        // (reading's row, reading's col) -> what the user reads.
+        let cases: [(&[usize], Format, Layout, Role, (usize, usize), &str); 5] = [
+            (&[3, 8], Format::Npy, Layout::Cols, Role::Binary, (1, 7), "index [1, 7] (row 1, column 7)"),
+            (&[8, 3], Format::Npy, Layout::Rows, Role::Binary, (1, 7), "index [7, 1] (row 7, column 1)"),
+            (&[8, 3], Format::Csv, Layout::Rows, Role::Categorical, (1, 7), "line 8, column 2"),
+            (&[8], Format::Npy, Layout::Rows, Role::Binary, (0, 5), "index [5]"),
+            (&[3], Format::Npy, Layout::Cols, Role::Categorical, (2, 0), "index [2]"),
         ];
-        for (dims, format, layout, role, (r, c), want) in cases {
-            let s = source(dims, format, layout, role);
-            assert_eq!(s.position(r, c).to_string(), want, "{dims:?} {layout:?}");
+        for (shape, format, layout, role, (r, c), want) in cases {
+            let s = source(shape, format, layout, role)?;
+            assert_eq!(s.position(r, c).to_string(), want, "{shape:?} {layout:?}");
         }
+        Ok(())
     }
 
     #[test]
-    fn samples_are_named_in_the_users_layout() {
-        let cases = [
-            (Dims::Two(3, 8), Format::Npy, Layout::Cols, "column 4"),
-            (Dims::Two(8, 3), Format::Npy, Layout::Rows, "row 4"),
-            (Dims::Two(8, 3), Format::Csv, Layout::Rows, "line 5"),
-            (Dims::Two(3, 8), Format::Csv, Layout::Cols, "column 5"),
-            (Dims::One(3), Format::Npy, Layout::Cols, "the array"),
+    fn auto_takes_the_only_sensible_reading_and_refuses_to_guess() -> Result<()> {
+        let read = |shape: &[usize], role, samples| {
+            Source::resolve(
+                FileRef::new("--pred", "A.npy"),
+                Format::Npy,
+                shape.to_vec(),
+                Dtype::F64,
+                Layout::Auto,
+                role,
+                samples,
+            )
+            .map(|s| s.read_shape())
+        };
+        assert_eq!(read(&[1, 8], Role::Binary, None)?, (1, 8));
+        assert_eq!(read(&[8, 1], Role::Binary, None)?, (1, 8));
+        assert_eq!(read(&[8], Role::Binary, None)?, (1, 8));
+        assert_eq!(read(&[3], Role::Categorical, None)?, (3, 1));
+        assert_eq!(read(&[1, 3], Role::Categorical, None)?, (3, 1));
+        assert_eq!(read(&[10, 4], Role::Categorical, Some(10))?, (4, 10));
+        assert_eq!(read(&[4, 10], Role::Categorical, Some(10))?, (4, 10));
+        let err = read(&[1000, 3], Role::Binary, None).map(|_| ()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("1000 outputs × 3 samples"), "{msg}");
+        assert!(msg.contains("1000 samples × 3 outputs"), "{msg}");
+        assert!(read(&[4, 4], Role::Categorical, Some(4)).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn samples_are_named_in_the_users_layout() -> Result<()> {
+        let cases: [(&[usize], Format, Layout, &str); 5] = [
+            (&[3, 8], Format::Npy, Layout::Cols, "column 4"),
+            (&[8, 3], Format::Npy, Layout::Rows, "row 4"),
+            (&[8, 3], Format::Csv, Layout::Rows, "line 5"),
+            (&[3, 8], Format::Csv, Layout::Cols, "column 5"),
+            (&[3], Format::Npy, Layout::Cols, "the array"),
         ];
-        for (dims, format, layout, want) in cases {
-            let s = source(dims, format, layout, Role::Categorical);
+        for (shape, format, layout, want) in cases {
+            let s = source(shape, format, layout, Role::Categorical)?;
             assert_eq!(s.sample(4), want);
         }
+        Ok(())
     }
 }

@@ -45,19 +45,19 @@
 pub mod check;
 pub mod error;
 pub mod evaluate;
-pub mod input;
 pub mod layout;
 pub mod output;
+pub mod stream;
 
 use std::path::{Path, PathBuf};
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
-use xent_core::{Convention, ConventionOptions, Kind, LogBase, Precision, convention};
+use xent_core::{Convention, ConventionOptions, Kind, LogBase, Precision, Problem, Unvalidated};
 
 use error::FileRef;
 pub use error::{Error, Result};
-use evaluate::{Applied, ConventionRow, Outcome, Problem};
+use evaluate::{Applied, ConventionRow, InputInfo, Outcome, Selection};
 use layout::{Layout, Other, Placed, Role};
 
 const AFTER_HELP: &str = "\
@@ -65,14 +65,21 @@ Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D 
 .csv (one row of numbers per line, separated by commas, spaces around them allowed; blank
 lines only at the end). Anything else is an input error.
 
-Layout: with --layout cols (the default) each column of a 2-D array is a sample, the
-documents' (outputs, samples); with --layout rows each row is a sample (PyTorch, Keras).
-A 1-D --pred is m samples of one output for `binary`, one distribution over k classes
-for `categorical`. --classes holds one class index per sample: a 1-D array (or a
-one-line or one-column .csv), integers or whole numbers from 0 to k - 1.
+Layout: with --layout cols each column of a 2-D array is a sample, the documents'
+(outputs, samples); with --layout rows each row is a sample (PyTorch, Keras). The default,
+--layout auto, reads a 1-D --pred as m samples of one output (`binary`) or one
+distribution over k classes (`categorical`), a 2-D array with a dimension of 1 the only
+sensible way, and refuses any other 2-D array rather than guess (both readings' shapes are
+in the message). The output says how each file was read. --classes holds one class index
+per sample: a 1-D array (or a one-line or one-column .csv), whole numbers from 0 to k - 1.
+
+Evaluation: the fused path (one pass, within a few ulps of the exact value, validated in
+the same pass, reading .npy files in bounded chunks while it computes). --compare (or
+--formulation all) also runs the numpy styles (np.sum, np.dot, np.matmul) in memory and
+checks every pair against the sum of their own a priori bounds.
 
 Errors name the file, the position and the rule: .npy positions are numpy indices
-(from 0, in your layout), .csv positions are line and column numbers (from 1).
+(from 0, in your file), .csv positions are line and column numbers (from 1).
 
 Conventions: --convention pytorch|keras|sklearn|scipy applies that library's rules before
 every formulation: PyTorch's binary_cross_entropy clamps each log at -100 and divides by
@@ -80,8 +87,8 @@ n_y * m elements; Keras clips to [1e-7, 1 - 1e-7] in the input's precision (floa
 float32), rescales categorical columns by their sum, divides binary by n_y * m; sklearn's
 log_loss clips at the dtype's machine epsilon, warns (stderr) about columns that do not sum
 to 1, takes one binary output; scipy normalises every column, no guard. --convention all
-prints every convention's value with a reason for each difference from exact (positions
-[row, column] in the (outputs, samples) layout); JSON puts them under \"conventions\".
+prints every convention's value with a reason for each difference from exact; JSON puts
+them under \"conventions\".
 
 Exit status: 0 with a result (a +inf loss included: a confident wrong prediction is a
 result, not an error), 1 when the formulations disagree beyond their a priori bounds,
@@ -94,9 +101,10 @@ result, not an error), 1 when the formulations disagree beyond their a priori bo
     version,
     about = "Cross-entropy of .npy and .csv arrays, computed every way and checked",
     long_about = "Cross-entropy of .npy and .csv arrays, computed every way and checked.\n\n\
-        Computes the loss with every formulation (the np.sum, np.dot and np.matmul styles), \
-        reports the most accurate value in the unit asked for, and checks that every pair of \
-        formulations agrees within the a priori bound of its arithmetic.",
+        Computes the loss on the fused path (one pass, validated as it reads, within a few \
+        ulps of the exact value) in the unit asked for; with --compare, also with every \
+        numpy-style formulation (np.sum, np.dot, np.matmul), checking that every pair agrees \
+        within the a priori bounds of their arithmetic.",
     after_long_help = AFTER_HELP
 )]
 pub struct Cli {
@@ -165,8 +173,8 @@ pub enum Command {
         /// Targets (P, p), the same shape as --pred
         #[arg(long, value_name = "FILE", group = "truth", requires = "pred")]
         target: Option<PathBuf>,
-        /// cols: each column is a sample (outputs, samples); rows: each row is a sample
-        #[arg(long, value_enum, default_value_t, value_name = "cols|rows")]
+        /// auto, cols (each column is a sample) or rows (each row is a sample)
+        #[arg(long, value_enum, default_value_t, value_name = "auto|cols|rows")]
         layout: Layout,
         /// Output format
         #[arg(long, value_enum, default_value_t, value_name = "text|json")]
@@ -239,8 +247,9 @@ pub struct Options {
     /// stably for any finite logit; infinite logits are rejected
     #[arg(long)]
     pub from_logits: bool,
-    /// cols: each column is a sample (outputs, samples); rows: each row is a sample
-    #[arg(long, value_enum, default_value_t, value_name = "cols|rows")]
+    /// auto: the only sensible reading, refusing ambiguous 2-D arrays; cols: each column is
+    /// a sample (outputs, samples); rows: each row is a sample (samples, outputs)
+    #[arg(long, value_enum, default_value_t, value_name = "auto|cols|rows")]
     pub layout: Layout,
     /// Log base: e (nats), 2 (bits), 10 (bans), or any number B > 0, B ≠ 1
     #[arg(
@@ -251,13 +260,18 @@ pub struct Options {
         allow_negative_numbers = true
     )]
     pub base: LogBase,
-    /// Which formulation(s) to run and compare
+    /// Which formulation(s) to run: fused (the production path), one numpy style, or all
+    /// of them compared
     #[arg(
         long,
-        default_value = "all",
+        default_value = "fused",
         value_parser = PossibleValuesParser::new(evaluate::formulation_choices())
     )]
     pub formulation: String,
+    /// Also run every numpy-style formulation and check each pair against its bounds (the
+    /// same as --formulation all)
+    #[arg(long)]
+    pub compare: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t, value_name = "text|json")]
     pub format: output::Format,
@@ -312,17 +326,23 @@ pub fn run_full(cli: &Cli) -> Result<Ran> {
         status,
         warnings: Vec::new(),
     };
-    let (inputs, options) = match &cli.command {
+    let (outcome, warnings, options) = match &cli.command {
         Command::Binary {
             pred,
             labels,
             options,
-        } => (Inputs::read_binary(pred, labels, options)?, options),
+        } => {
+            let (o, w) = loss(Kind::Binary, pred, TruthFiles::Labels(labels), options)?;
+            (o, w, options)
+        }
         Command::Categorical {
             pred,
             targets,
             options,
-        } => (Inputs::read_categorical(pred, targets, options)?, options),
+        } => {
+            let (o, w) = loss(Kind::Categorical, pred, TruthFiles::Targets(targets), options)?;
+            (o, w, options)
+        }
         Command::Verify { format, claims } => return verify(*format, claims).map(plain),
         Command::Check {
             expr,
@@ -348,7 +368,6 @@ pub fn run_full(cli: &Cli) -> Result<Ran> {
             .map(plain);
         }
     };
-    let (outcome, warnings) = loss(&inputs, options)?;
     let rendered = match options.format {
         output::Format::Text => output::text(&outcome, options.layout),
         output::Format::Json => output::json(&outcome, options.layout) + "\n",
@@ -368,7 +387,8 @@ enum Truth {
     Classes(layout::Classes),
 }
 
-/// The inputs of `binary` or `categorical`, read once and placed in the documents' layout.
+/// The inputs of `binary` or `categorical`, read once into memory, read in the documents'
+/// layout without being copied.
 struct Inputs {
     kind: Kind,
     pred: Placed,
@@ -377,31 +397,38 @@ struct Inputs {
 
 impl Inputs {
     fn read_binary(pred: &Path, labels: &Path, options: &Options) -> Result<Self> {
+        let io = xent_io::Options::default();
         Ok(Inputs {
             kind: Kind::Binary,
-            pred: layout::read_matrix(FileRef::new("--pred", pred), options.layout, Role::Binary)?,
+            pred: layout::read_matrix(
+                FileRef::new("--pred", pred),
+                options.layout,
+                Role::Binary,
+                None,
+                &io,
+            )?,
             truth: Truth::Matrix(layout::read_matrix(
                 FileRef::new("--labels", labels),
                 options.layout,
                 Role::Binary,
+                None,
+                &io,
             )?),
         })
     }
 
     fn read_categorical(pred: &Path, targets: &Targets, options: &Options) -> Result<Self> {
-        let q = layout::read_matrix(
-            FileRef::new("--pred", pred),
-            options.layout,
-            Role::Categorical,
-        )?;
+        let io = xent_io::Options::default();
         let truth = match (&targets.target, &targets.classes) {
             (Some(target), _) => Truth::Matrix(layout::read_matrix(
                 FileRef::new("--target", target),
                 options.layout,
                 Role::Categorical,
+                None,
+                &io,
             )?),
             (None, Some(classes)) => {
-                Truth::Classes(layout::read_classes(FileRef::new("--classes", classes))?)
+                Truth::Classes(layout::read_classes(FileRef::new("--classes", classes), &io)?)
             }
             // clap's group makes exactly one of them required.
             (None, None) => {
@@ -410,55 +437,116 @@ impl Inputs {
                 ));
             }
         };
+        let samples = match &truth {
+            Truth::Classes(c) => Some(c.len()),
+            Truth::Matrix(_) => None,
+        };
+        let pred = layout::read_matrix(
+            FileRef::new("--pred", pred),
+            options.layout,
+            Role::Categorical,
+            samples,
+            &io,
+        )?;
         Ok(Inputs {
             kind: Kind::Categorical,
-            pred: q,
+            pred,
             truth,
         })
     }
 
+    fn other(&self) -> Other<'_> {
+        match &self.truth {
+            Truth::Matrix(m) => Other::Matrix(&m.source),
+            Truth::Classes(c) => Other::Classes(&c.source),
+        }
+    }
+
+    fn explain(&self, e: xent_core::Error) -> Error {
+        layout::explain(e, &self.pred.source, self.other())
+    }
+
+    /// The problem with its shapes checked, borrowing the buffers.
+    fn unvalidated(&self, from_logits: bool) -> Result<Unvalidated<'_>> {
+        let pred = self.pred.array();
+        match &self.truth {
+            Truth::Matrix(y) if self.kind == Kind::Binary => {
+                Unvalidated::binary(pred, y.array(), from_logits)
+            }
+            Truth::Matrix(p) => {
+                Unvalidated::categorical(pred, xent_core::Targets::Dense(p.array()), from_logits)
+            }
+            Truth::Classes(c) => {
+                Unvalidated::categorical(pred, xent_core::Targets::Classes(c.array()), from_logits)
+            }
+        }
+        .map_err(|e| self.explain(e))
+    }
+
     /// The problem under `convention`, and what the convention did; errors in the user's
     /// files and coordinates.
-    fn problem(
+    fn conventional(
         &self,
         convention: Convention,
         options: &ConventionOptions,
-    ) -> Result<(Problem, Applied)> {
-        let q = self.pred.matrix.clone();
-        let explain = |e| {
-            let other = match &self.truth {
-                Truth::Matrix(m) => Other::Matrix(&m.source),
-                Truth::Classes(c) => Other::Classes(c),
-            };
-            layout::explain(e, &self.pred.source, other)
-        };
+    ) -> Result<xent_core::Conventional<'_>> {
+        let pred = self.pred.array();
         match (self.kind, &self.truth) {
-            (Kind::Binary, Truth::Matrix(y)) => {
-                let c = convention
-                    .binary(q, y.matrix.clone(), options)
-                    .map_err(explain)?;
-                Ok((Problem::Binary(c.problem.clone()), Applied::of(&c)))
+            (Kind::Binary, Truth::Matrix(y)) => convention.binary(pred, y.array(), options),
+            (Kind::Categorical, Truth::Matrix(p)) => {
+                convention.categorical(pred, xent_core::Targets::Dense(p.array()), options)
             }
-            (Kind::Categorical, truth) => {
-                let targets = match truth {
-                    Truth::Matrix(p) => convention::Targets::Matrix(p.matrix.clone()),
-                    Truth::Classes(c) => convention::Targets::Classes(c.indices.clone()),
-                };
-                let c = convention
-                    .categorical(q, targets, options)
-                    .map_err(explain)?;
-                Ok((Problem::Categorical(c.problem.clone()), Applied::of(&c)))
+            (Kind::Categorical, Truth::Classes(c)) => {
+                convention.categorical(pred, xent_core::Targets::Classes(c.array()), options)
             }
-            (Kind::Binary, Truth::Classes(_)) => Err(Error::Usage(
-                "binary takes --labels FILE, not class indices",
-            )),
+            (Kind::Binary, Truth::Classes(_)) => {
+                return Err(Error::Usage(
+                    "binary takes --labels FILE, not class indices",
+                ));
+            }
         }
+        .map_err(|e| self.explain(e))
+    }
+
+    fn infos(&self) -> Vec<InputInfo> {
+        let mut out = vec![info(&self.pred.source)];
+        match &self.truth {
+            Truth::Matrix(m) => out.push(info(&m.source)),
+            Truth::Classes(c) => out.push(c.source.info()),
+        }
+        out
+    }
+}
+
+fn info(s: &layout::Source) -> InputInfo {
+    InputInfo {
+        flag: s.file.flag,
+        reading: s.describe(),
+        dtype: s.dtype.name(),
     }
 }
 
 /// `binary` and `categorical`: the loss under the convention(s) asked for.
-fn loss(inputs: &Inputs, options: &Options) -> Result<(Outcome, Vec<String>)> {
-    let precision = if inputs.pred.dtype == "float32" {
+fn loss(
+    kind: Kind,
+    pred: &Path,
+    truth: TruthFiles<'_>,
+    options: &Options,
+) -> Result<(Outcome, Vec<String>)> {
+    let selection = Selection::parse(&options.formulation, options.compare)
+        .ok_or(Error::Usage("--formulation names no formulation"))?;
+    let exact = options.convention == "exact";
+    if exact && selection.is_production() {
+        // The front door: streamed in bounded chunks when the files allow it.
+        if let Some(outcome) = stream::try_stream(kind, pred, &truth, options)? {
+            return Ok((outcome, Vec::new()));
+        }
+    }
+    let inputs = match truth {
+        TruthFiles::Labels(labels) => Inputs::read_binary(pred, labels, options)?,
+        TruthFiles::Targets(targets) => Inputs::read_categorical(pred, targets, options)?,
+    };
+    let precision = if inputs.pred.source.dtype == xent_core::Dtype::F32 {
         Precision::F32
     } else {
         Precision::F64
@@ -468,20 +556,47 @@ fn loss(inputs: &Inputs, options: &Options) -> Result<(Outcome, Vec<String>)> {
         precision,
         label_smoothing: options.label_smoothing,
     };
+    if exact {
+        if asked.label_smoothing.is_some() {
+            // The exact convention's own refusal, with its message.
+            inputs.conventional(Convention::Exact, &asked)?;
+        }
+        let unvalidated = inputs.unvalidated(options.from_logits)?;
+        // The production path validates in the same pass: its error is the input's.
+        let production = xent_registry::checked(&unvalidated).map_err(|e| inputs.explain(e))?;
+        let mut outcome = if selection.is_production() {
+            let problem = unvalidated.unchecked();
+            let mut o = Outcome::production(
+                kind,
+                options.from_logits,
+                production,
+                problem.samples(),
+                options.base,
+            );
+            o.outputs = problem.outputs();
+            o
+        } else {
+            let problem = unvalidated.validate().map_err(|e| inputs.explain(e))?;
+            evaluate::compare(
+                &problem,
+                selection,
+                problem.samples(),
+                options.base,
+                Some(production),
+            )
+        };
+        outcome.inputs = inputs.infos();
+        return Ok((outcome, Vec::new()));
+    }
     if options.convention != "all" {
         let convention: Convention = options.convention.parse().map_err(Error::Core)?;
-        let (problem, applied) = inputs.problem(convention, &asked)?;
-        let mut outcome = evaluate::evaluate_divided(
-            &problem,
-            applied.divisor,
-            &options.formulation,
-            options.base,
-        );
-        let warnings = applied.warnings.clone();
-        if convention != Convention::Exact {
-            outcome.convention = Some(applied);
-        }
-        return Ok((outcome, warnings));
+        let c = inputs.conventional(convention, &asked)?;
+        let problem: Problem<'_> = c.problem();
+        let mut outcome =
+            evaluate::compare(&problem, selection, c.divisor, options.base, None);
+        outcome.inputs = inputs.infos();
+        outcome.convention = Some(Applied::of(&c));
+        return Ok((outcome, c.warnings.clone()));
     }
     // `all`: the exact convention is the reference (its errors are the input's errors); it
     // takes no label smoothing, the others each take what they define.
@@ -489,23 +604,21 @@ fn loss(inputs: &Inputs, options: &Options) -> Result<(Outcome, Vec<String>)> {
         label_smoothing: None,
         ..asked
     };
-    let (problem, applied) = inputs.problem(Convention::Exact, &exact_options)?;
-    let mut outcome = evaluate::evaluate(&problem, &options.formulation, options.base);
-    drop(problem);
+    let c = inputs.conventional(Convention::Exact, &exact_options)?;
+    let mut outcome = evaluate::compare(&c.problem(), selection, c.divisor, options.base, None);
+    outcome.inputs = inputs.infos();
     let mut warnings = Vec::new();
     let mut rows = vec![ConventionRow {
         convention: Convention::Exact,
-        result: Ok((outcome.value, applied)),
+        result: Ok((outcome.value, Applied::of(&c))),
     }];
     for convention in &Convention::ALL[1..] {
-        let result = match inputs.problem(*convention, &asked) {
-            Ok((problem, applied)) => {
-                let (_, e) = evaluate::most_accurate(&problem);
-                let value = options
-                    .base
-                    .from_nats(-e.log_likelihood / applied.divisor as f64);
-                warnings.extend(applied.warnings.iter().cloned());
-                Ok((value, applied))
+        let result = match inputs.conventional(*convention, &asked) {
+            Ok(c) => {
+                let e = c.problem().evaluate(xent_registry::production());
+                let value = options.base.from_nats(-e.log_likelihood / c.divisor as f64);
+                warnings.extend(c.warnings.iter().cloned());
+                Ok((value, Applied::of(&c)))
             }
             Err(e) => Err(e.to_string()),
         };
@@ -516,6 +629,15 @@ fn loss(inputs: &Inputs, options: &Options) -> Result<(Outcome, Vec<String>)> {
     }
     outcome.conventions = rows;
     Ok((outcome, warnings))
+}
+
+/// The second input's file(s), as given.
+#[derive(Debug, Clone, Copy)]
+pub enum TruthFiles<'a> {
+    /// `binary --labels`.
+    Labels(&'a Path),
+    /// `categorical --target` or `--classes`.
+    Targets(&'a Targets),
 }
 
 /// `xent verify`: the verifier's report (and any claims files), exit status 1 unless it

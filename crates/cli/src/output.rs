@@ -26,9 +26,15 @@ pub enum Format {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Loss(pub f64);
 
+/// `x` with `−0` as `0`: a perfect prediction costs zero, whatever the sign its sum of
+/// zero terms carries.
+pub fn unsigned_zero(x: f64) -> f64 {
+    x + 0.0
+}
+
 impl Serialize for Loss {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let v = self.0;
+        let v = unsigned_zero(self.0);
         if v.is_finite() {
             s.serialize_f64(v)
         } else if v.is_nan() {
@@ -65,8 +71,12 @@ struct Json<'a> {
     layout: &'static str,
     value: Loss,
     value_from: &'static str,
+    inputs: Ordered<'a, &'a str>,
+    dtypes: Ordered<'a, &'static str>,
+    precision: &'static str,
     formulations: Ordered<'a, Loss>,
     shapes: Ordered<'a, String>,
+    bounds: Ordered<'a, Option<f64>>,
     max_ulps: u64,
     bound: Option<f64>,
     agree: bool,
@@ -113,12 +123,19 @@ impl<'a> ConventionJson<'a> {
     }
 }
 
+/// What every value is computed in: inputs are widened exactly (`float32` and integers are
+/// exact in `float64`), sums are compensated in `float64`.
+pub const PRECISION: &str = "float64";
+
 /// The outcome as one JSON object (one line, no trailing newline).
 ///
-/// Fields: `kind`, `base`, `unit`, `samples`, `outputs`, `from_logits`, `layout`, `value`,
-/// `value_from` (the formulation `value` comes from), `formulations` (name → value),
-/// `shapes` (name → the shape it reduced), `max_ulps`, `bound` (the a priori bound between
-/// two formulations, in the unit; `null` for one formulation) and `agree`. Under a convention
+/// Fields: `kind`, `base`, `unit`, `samples`, `outputs`, `from_logits`, `layout` (as asked),
+/// `value`, `value_from` (the formulation `value` comes from), `inputs` (flag → how the file
+/// was read: shape, dtype, format, reading), `dtypes` (flag → dtype), `precision` (what the
+/// values are computed in), `formulations` (name → value), `shapes` (name → the shape it
+/// reduced), `bounds` (name → its own a priori bound on the loss, in the unit; `null` where
+/// none was computed), `max_ulps`, `bound` (the largest bound a pair was held to, the sum of
+/// the pair's bounds, in the unit; `null` for one formulation) and `agree`. Under a convention
 /// other than exact, `convention` (`name`, `value`, `divisor`, `changes`, `warnings`); under
 /// `--convention all`, `conventions` (name → `value`, `divisor`, `changes`, `warnings`, or
 /// `error` when it does not apply), `value` staying exact's.
@@ -134,7 +151,21 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
         layout: layout.as_str(),
         value: Loss(outcome.value),
         value_from: outcome.value_from,
+        inputs: Ordered(
+            outcome
+                .inputs
+                .iter()
+                .map(|i| (i.flag, i.reading.as_str()))
+                .collect(),
+        ),
+        dtypes: Ordered(outcome.inputs.iter().map(|i| (i.flag, i.dtype)).collect()),
+        precision: PRECISION,
         formulations: Ordered(f.iter().map(|c| (c.name, Loss(c.value))).collect()),
+        bounds: Ordered(
+            f.iter()
+                .map(|c| (c.name, c.bound.is_finite().then_some(c.bound)))
+                .collect(),
+        ),
         shapes: Ordered(
             f.iter()
                 .map(|c| (c.name, c.evaluation.shape.to_string()))
@@ -179,7 +210,10 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
         }
     };
     let mut rows: Vec<(String, String)> = vec![
-        ("loss".into(), format!("{} {unit}", outcome.value)),
+        (
+            "loss".into(),
+            format!("{} {unit}", unsigned_zero(outcome.value)),
+        ),
         (
             "problem".into(),
             format!(
@@ -193,8 +227,23 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
                 layout.as_str()
             ),
         ),
-        ("base".into(), format!("{} ({unit})", outcome.base)),
     ];
+    for (i, input) in outcome.inputs.iter().enumerate() {
+        rows.push((
+            if i == 0 { "inputs".into() } else { String::new() },
+            format!("{} {}", input.flag, input.reading),
+        ));
+    }
+    let widened = outcome.inputs.iter().any(|i| i.dtype == "float32");
+    rows.push((
+        "precision".into(),
+        if widened {
+            format!("{PRECISION} (inputs widened exactly; sums compensated)")
+        } else {
+            format!("{PRECISION} (sums compensated)")
+        },
+    ));
+    rows.push(("base".into(), format!("{} ({unit})", outcome.base)));
     if let Some(a) = &outcome.convention {
         rows.push((
             "convention".into(),
@@ -241,21 +290,28 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
     let values: Vec<String> = outcome
         .formulations
         .iter()
-        .map(|c| c.value.to_string())
+        .map(|c| unsigned_zero(c.value).to_string())
         .collect();
     let width = values.iter().map(String::len).max().unwrap_or(0);
     rows.push(("formulations".into(), String::new()));
     for (c, v) in outcome.formulations.iter().zip(&values) {
+        let bound = if c.bound.is_finite() && outcome.formulations.len() > 1 {
+            format!(", bound {:.1e}", c.bound)
+        } else {
+            String::new()
+        };
         rows.push((
             format!("  {}", c.name),
-            format!("{v:<width$} {unit}   reduced {}", c.evaluation.shape),
+            format!("{v:<width$} {unit}   reduced {}{bound}", c.evaluation.shape),
         ));
     }
     rows.push(("max ulps".into(), outcome.max_ulps.to_string()));
     rows.push((
         "bound".into(),
         match outcome.pair_bound {
-            Some(b) => format!("{b:.3e} {unit} (a priori, between any two formulations)"),
+            Some(b) => format!(
+                "{b:.3e} {unit} (a priori: each pair is held to the sum of its two bounds)"
+            ),
             None => "- (one formulation)".to_owned(),
         },
     ));
