@@ -1,6 +1,6 @@
 //! The fused path (`xent-fused`): its accuracy against the oracle, at 10^7 entries and in the
 //! accuracy traps, and its determinism — the same bits for 1, 2, 3 and 4 threads, on every
-//! FMA dispatch path, and through the validating slice entry points.
+//! FMA dispatch path, and through the validating entry point.
 //!
 //! Large problems draw their entries, in a seeded random order, from a pool of a few thousand
 //! distinct values, which the oracle groups (one exact logarithm per distinct value). No test
@@ -9,11 +9,12 @@
 use nalgebra::DMatrix;
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
 use xent_core::ulp::ulp_distance;
-use xent_core::{BinaryProblem, CategoricalProblem, Evaluation, Formulation};
-use xent_fused::tolerance::{FUSED_MAX_ULPS, LN_MAX_ULPS};
-use xent_fused::{
-    ColumnMajor, Fused, FusedOn, Isa, Targets, binary_from_slices, categorical_from_slices,
+use xent_core::{
+    Array, BinaryProblem, CategoricalProblem, Evaluation, Formulation, ProblemData, Targets,
+    Unvalidated, View,
 };
+use xent_fused::tolerance::{FUSED_MAX_ULPS, LN_MAX_ULPS};
+use xent_fused::{Fused, FusedOn, Isa, checked};
 use xent_verify::oracle::{self, Oracle};
 
 /// Entries of the large problems: the size the issue asks accuracy and determinism at.
@@ -88,7 +89,7 @@ fn ulps(e: &Evaluation, o: &Oracle) -> u64 {
 
 /// Asserts the fused path within [`FUSED_MAX_ULPS`] of the oracle and the same bits on 1, 2,
 /// 3 and 4 threads and on every FMA path; returns the observed distance.
-fn check_binary(name: &str, problem: &BinaryProblem) -> u64 {
+fn check_binary(name: &str, problem: &BinaryProblem<'_>) -> u64 {
     let o = oracle::binary(problem);
     let e = Fused.binary(problem);
     let d = ulps(&e, &o);
@@ -101,7 +102,7 @@ fn check_binary(name: &str, problem: &BinaryProblem) -> u64 {
     d
 }
 
-fn check_categorical(name: &str, problem: &CategoricalProblem) -> u64 {
+fn check_categorical(name: &str, problem: &CategoricalProblem<'_>) -> u64 {
     let o = oracle::categorical(problem);
     let e = Fused.categorical(problem);
     let d = ulps(&e, &o);
@@ -160,10 +161,12 @@ fn binary_hard_labels_at_ten_million_entries() -> xent_core::Result<()> {
     let pool = probability_pool(&mut rng, 3000);
     let a: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
     let y: Vec<f64> = (0..LARGE).map(|_| rng.below(2) as f64).collect();
-    let problem = BinaryProblem::new(
+    let data = ProblemData::binary(
         DMatrix::from_vec(1, LARGE, a),
         DMatrix::from_vec(1, LARGE, y),
-    )?;
+        false,
+    );
+    let problem = data.binary_problem()?;
     check_binary("binary, hard labels, m = 10^7", &problem);
     Ok(())
 }
@@ -176,10 +179,12 @@ fn binary_soft_labels_at_ten_million_entries() -> xent_core::Result<()> {
     let a: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
     let y: Vec<f64> = (0..LARGE).map(|_| rng.pick(&labels)).collect();
     // n_y = 4 outputs: the fused path reduces every entry, whatever the shape.
-    let problem = BinaryProblem::new(
+    let data = ProblemData::binary(
         DMatrix::from_vec(4, LARGE / 4, a),
         DMatrix::from_vec(4, LARGE / 4, y),
-    )?;
+        false,
+    );
+    let problem = data.binary_problem()?;
     check_binary("binary, soft labels, (4, 2.5·10^6)", &problem);
     Ok(())
 }
@@ -198,10 +203,12 @@ fn binary_logits_at_ten_million_entries() -> xent_core::Result<()> {
     let labels = [0.0, 1.0, 0.25, 0.5, 1.0 / 3.0];
     let z: Vec<f64> = (0..LARGE).map(|_| rng.pick(&pool)).collect();
     let y: Vec<f64> = (0..LARGE).map(|_| rng.pick(&labels)).collect();
-    let problem = BinaryProblem::from_logits(
+    let data = ProblemData::binary(
         DMatrix::from_vec(1, LARGE, z),
         DMatrix::from_vec(1, LARGE, y),
-    )?;
+        true,
+    );
+    let problem = data.binary_problem()?;
     check_binary("binary, logits in [−800, 800], m = 10^7", &problem);
     Ok(())
 }
@@ -215,8 +222,9 @@ fn categorical_class_indices_at_ten_million_entries() -> xent_core::Result<()> {
     for _ in 0..m {
         q.extend_from_slice(&pool[rng.below(pool.len())]);
     }
-    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
-    let problem = CategoricalProblem::with_classes(DMatrix::from_vec(k, m, q), &classes)?;
+    let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
+    let data = ProblemData::with_classes(DMatrix::from_vec(k, m, q), classes.clone(), false);
+    let problem = data.categorical_problem()?;
     check_categorical("categorical, class indices, (10, 10^6)", &problem);
     Ok(())
 }
@@ -232,7 +240,12 @@ fn categorical_soft_targets_at_ten_million_entries() -> xent_core::Result<()> {
         q.extend_from_slice(&q_pool[rng.below(q_pool.len())]);
         p.extend_from_slice(&p_pool[rng.below(p_pool.len())]);
     }
-    let problem = CategoricalProblem::new(DMatrix::from_vec(k, m, q), DMatrix::from_vec(k, m, p))?;
+    let data = ProblemData::categorical(
+        DMatrix::from_vec(k, m, q),
+        DMatrix::from_vec(k, m, p),
+        false,
+    );
+    let problem = data.categorical_problem()?;
     check_categorical("categorical, soft targets, (10, 10^6)", &problem);
     Ok(())
 }
@@ -263,9 +276,9 @@ fn categorical_logits_with_class_indices() -> xent_core::Result<()> {
     for _ in 0..m {
         z.extend_from_slice(&pool[rng.below(pool.len())]);
     }
-    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
-    let problem =
-        CategoricalProblem::from_logits_with_classes(DMatrix::from_vec(k, m, z.clone()), &classes)?;
+    let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
+    let data = ProblemData::with_classes(DMatrix::from_vec(k, m, z.clone()), classes.clone(), true);
+    let problem = data.categorical_problem()?;
     check_categorical("categorical logits, class indices, (10, 10^6)", &problem);
     // The same logits with soft targets.
     let p_pool = distribution_pool(&mut rng, 20, k, true);
@@ -273,8 +286,9 @@ fn categorical_logits_with_class_indices() -> xent_core::Result<()> {
     for _ in 0..m {
         p.extend_from_slice(&p_pool[rng.below(p_pool.len())]);
     }
-    let problem =
-        CategoricalProblem::from_logits(DMatrix::from_vec(k, m, z), DMatrix::from_vec(k, m, p))?;
+    let data =
+        ProblemData::categorical(DMatrix::from_vec(k, m, z), DMatrix::from_vec(k, m, p), true);
+    let problem = data.categorical_problem()?;
     check_categorical("categorical logits, soft targets, (10, 10^6)", &problem);
     Ok(())
 }
@@ -315,10 +329,12 @@ fn accuracy_traps() -> xent_core::Result<()> {
         ),
     ];
     for (name, a, y, m) in rows {
-        let problem = BinaryProblem::new(
+        let data = ProblemData::binary(
             DMatrix::from_element(1, m, a),
             DMatrix::from_element(1, m, y),
-        )?;
+            false,
+        );
+        let problem = data.binary_problem()?;
         check_binary(name, &problem);
     }
     // Mixed: traps scattered among ordinary entries, 10^7 of them.
@@ -334,10 +350,12 @@ fn accuracy_traps() -> xent_core::Result<()> {
             _ => rng.below(2) as f64,
         })
         .collect();
-    let problem = BinaryProblem::new(
+    let data = ProblemData::binary(
         DMatrix::from_vec(1, LARGE, a),
         DMatrix::from_vec(1, LARGE, y),
-    )?;
+        false,
+    );
+    let problem = data.binary_problem()?;
     check_binary("traps mixed in, m = 10^7", &problem);
     Ok(())
 }
@@ -347,28 +365,33 @@ fn confident_wrong_predictions_are_infinite() -> xent_core::Result<()> {
     let mut a = vec![0.5; 100_000];
     let y = vec![1.0; 100_000];
     a[77_777] = 0.0;
-    let problem = BinaryProblem::new(
+    let data = ProblemData::binary(
         DMatrix::from_vec(1, a.len(), a),
         DMatrix::from_vec(1, 100_000, y),
-    )?;
+        false,
+    );
+    let problem = data.binary_problem()?;
     let e = Fused.binary(&problem);
     assert_eq!(e.log_likelihood, f64::NEG_INFINITY);
     assert_eq!(e.nats(), f64::INFINITY);
     assert_eq!(oracle::binary(&problem).loss, f64::INFINITY);
     let q = DMatrix::from_column_slice(3, 2, &[0.5, 0.5, 0.0, 0.2, 0.3, 0.5]);
-    let problem = CategoricalProblem::with_classes(q, &[2, 0])?;
+    let data = ProblemData::with_classes(q, vec![2, 0], false);
+    let problem = data.categorical_problem()?;
     assert_eq!(Fused.categorical(&problem).nats(), f64::INFINITY);
     Ok(())
 }
 
-fn view(data: &[f64], rows: usize, cols: usize) -> ColumnMajor<'_> {
-    ColumnMajor::new(data, rows, cols).expect("a consistent shape")
+fn cols(data: &[f64], rows: usize, cols: usize) -> Array<'_> {
+    View::col_major(data, rows, cols)
+        .expect("a consistent shape")
+        .array()
 }
 
-/// The validating entry points compute in the same pass and return the very same bits as
-/// [`Fused`] on the validated problem.
+/// The validating entry point computes in the same pass and returns the very same bits as
+/// [`Fused`] on the validated problem (its errors: the crate's own tests).
 #[test]
-fn slice_entry_points_give_the_formulation_bits() -> xent_core::Result<()> {
+fn checked_gives_the_formulation_bits() -> xent_core::Result<()> {
     let mut rng = Rng::new(8);
     let pool = probability_pool(&mut rng, 500);
     let n = 300_001;
@@ -382,16 +405,10 @@ fn slice_entry_points_give_the_formulation_bits() -> xent_core::Result<()> {
             }
         })
         .collect();
-    let from_slices = binary_from_slices(view(&a, 1, n), view(&y, 1, n), false)?;
-    let problem = BinaryProblem::new(
-        DMatrix::from_vec(1, n, a.clone()),
-        DMatrix::from_vec(1, n, y.clone()),
-    )?;
-    assert_eq!(from_slices, Fused.binary(&problem));
-    let from_slices = binary_from_slices(view(&a, 1, n), view(&y, 1, n), true)?;
-    let problem =
-        BinaryProblem::from_logits(DMatrix::from_vec(1, n, a), DMatrix::from_vec(1, n, y))?;
-    assert_eq!(from_slices, Fused.binary(&problem));
+    for logits in [false, true] {
+        let u = Unvalidated::binary(cols(&a, 1, n), cols(&y, 1, n), logits)?;
+        assert_eq!(checked(&u)?, u.validate()?.evaluate(&Fused));
+    }
 
     let (k, m) = (7, 50_001);
     let q_pool = distribution_pool(&mut rng, 100, k, true);
@@ -401,26 +418,12 @@ fn slice_entry_points_give_the_formulation_bits() -> xent_core::Result<()> {
         q.extend_from_slice(&q_pool[rng.below(q_pool.len())]);
         p.extend_from_slice(&p_pool[rng.below(p_pool.len())]);
     }
-    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
-    let qm = DMatrix::from_vec(k, m, q.clone());
-    let pm = DMatrix::from_vec(k, m, p.clone());
+    let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
     for logits in [false, true] {
-        let dense =
-            categorical_from_slices(view(&q, k, m), Targets::Dense(view(&p, k, m)), logits)?;
-        let by_class = categorical_from_slices(view(&q, k, m), Targets::Classes(&classes), logits)?;
-        let (dense_problem, class_problem) = if logits {
-            (
-                CategoricalProblem::from_logits(qm.clone(), pm.clone())?,
-                CategoricalProblem::from_logits_with_classes(qm.clone(), &classes)?,
-            )
-        } else {
-            (
-                CategoricalProblem::new(qm.clone(), pm.clone())?,
-                CategoricalProblem::with_classes(qm.clone(), &classes)?,
-            )
-        };
-        assert_eq!(dense, Fused.categorical(&dense_problem));
-        assert_eq!(by_class, Fused.categorical(&class_problem));
+        for targets in [Targets::Dense(cols(&p, k, m)), Targets::classes(&classes)] {
+            let u = Unvalidated::categorical(cols(&q, k, m), targets, logits)?;
+            assert_eq!(checked(&u)?, u.validate()?.evaluate(&Fused));
+        }
     }
     Ok(())
 }
@@ -439,31 +442,17 @@ fn every_dispatch_path_on_every_kind_of_problem() -> xent_core::Result<()> {
     let z: Vec<f64> = a.iter().map(|a| (a - 0.5) * 1700.0).collect();
     let (k, m) = (5, n / 5);
     let q: Vec<f64> = distribution_pool(&mut rng, m, k, true).concat();
-    let classes: Vec<usize> = (0..m).map(|_| rng.below(k)).collect();
+    let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
+    let rev: Vec<f64> = q.iter().rev().copied().collect();
     let binary = [
-        BinaryProblem::new(
-            DMatrix::from_vec(1, n, a.clone()),
-            DMatrix::from_vec(1, n, hard.clone()),
-        )?,
-        BinaryProblem::new(
-            DMatrix::from_vec(1, n, a),
-            DMatrix::from_vec(1, n, soft.clone()),
-        )?,
-        BinaryProblem::from_logits(
-            DMatrix::from_vec(1, n, z.clone()),
-            DMatrix::from_vec(1, n, soft),
-        )?,
+        BinaryProblem::new(View::vector(&a), View::vector(&hard))?,
+        BinaryProblem::new(View::vector(&a), View::vector(&soft))?,
+        BinaryProblem::from_logits(View::vector(&z), View::vector(&soft))?,
     ];
     let categorical = [
-        CategoricalProblem::with_classes(DMatrix::from_vec(k, m, q.clone()), &classes)?,
-        CategoricalProblem::new(
-            DMatrix::from_vec(k, m, q.clone()),
-            DMatrix::from_vec(k, m, q.iter().rev().copied().collect()),
-        )?,
-        CategoricalProblem::from_logits_with_classes(
-            DMatrix::from_vec(k, m, z[..k * m].to_vec()),
-            &classes,
-        )?,
+        CategoricalProblem::with_classes(cols(&q, k, m), &classes)?,
+        CategoricalProblem::new(cols(&q, k, m), cols(&rev, k, m))?,
+        CategoricalProblem::from_logits_with_classes(cols(&z[..k * m], k, m), &classes)?,
     ];
     for problem in &binary {
         let o = oracle::binary(problem);
