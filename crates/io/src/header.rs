@@ -1,7 +1,7 @@
 //! The `.npy` header: magic string, version, and the Python dictionary literal numpy writes
 //! (`{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`), parsed by hand: a small
 //! subset of Python literals (strings, whole numbers, `True`/`False`/`None`, tuples, lists
-//! and dictionaries, nested at most [`MAX_DEPTH`] deep), and every dtype descriptor numpy's
+//! and dictionaries, nested at most 16 deep), and every dtype descriptor numpy's
 //! `np.dtype` accepts for the element types of [`Dtype`].
 
 use xent_core::Dtype;
