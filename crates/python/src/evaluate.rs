@@ -1,0 +1,496 @@
+//! `binary` and `categorical`: the production path of the registry on borrowed arrays,
+//! every formulation on request (`compare`), the conventions of `xent-core`.
+//!
+//! Everything between validation and the last evaluation runs without the GIL.
+
+use std::time::Instant;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use xent_core::ulp::ulp_distance;
+use xent_core::{
+    Array, Convention, ConventionOptions, Conventional, Error, Evaluation, Kind, LogBase,
+    Precision, Problem, Targets, Unvalidated,
+};
+
+use crate::arrays::{self, OneD, Placement, Places};
+
+/// The caller's arrays, borrowed, before any check of their entries.
+#[derive(Debug, Clone, Copy)]
+enum Raw<'a> {
+    Binary {
+        pred: Array<'a>,
+        labels: Array<'a>,
+    },
+    Categorical {
+        pred: Array<'a>,
+        targets: Targets<'a>,
+    },
+}
+
+impl<'a> Raw<'a> {
+    fn kind(&self) -> Kind {
+        match self {
+            Raw::Binary { .. } => Kind::Binary,
+            Raw::Categorical { .. } => Kind::Categorical,
+        }
+    }
+
+    fn unvalidated(&self, logits: bool) -> Result<Unvalidated<'a>, Error> {
+        match *self {
+            Raw::Binary { pred, labels } => Unvalidated::binary(pred, labels, logits),
+            Raw::Categorical { pred, targets } => Unvalidated::categorical(pred, targets, logits),
+        }
+    }
+
+    fn conventional(
+        &self,
+        convention: Convention,
+        options: &ConventionOptions,
+    ) -> Result<Conventional<'a>, Error> {
+        match *self {
+            Raw::Binary { pred, labels } => convention.binary(pred, labels, options),
+            Raw::Categorical { pred, targets } => convention.categorical(pred, targets, options),
+        }
+    }
+}
+
+/// What the caller asked for.
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    base: LogBase,
+    /// `None`: every convention (`convention="all"`).
+    convention: Option<Convention>,
+    options: ConventionOptions,
+    compare: bool,
+}
+
+/// One formulation's result.
+struct Row {
+    name: &'static str,
+    style: xent_core::Style,
+    evaluation: Evaluation,
+    value: f64,
+    bound: f64,
+}
+
+/// One convention's result under `convention="all"`.
+struct ConventionRow {
+    convention: Convention,
+    result: Result<(f64, Applied), Error>,
+}
+
+/// What a convention did, without its problem.
+struct Applied {
+    divisor: usize,
+    divisor_reason: String,
+    changes: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Applied {
+    fn of(c: &Conventional<'_>) -> Self {
+        Applied {
+            divisor: c.divisor,
+            divisor_reason: c.divisor_reason.clone(),
+            changes: c.changes.clone(),
+            warnings: c.warnings.clone(),
+        }
+    }
+
+    fn exact(m: usize) -> Self {
+        Applied {
+            divisor: m,
+            divisor_reason: format!("mean over {m} samples"),
+            changes: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+struct Computed {
+    samples: usize,
+    outputs: usize,
+    value: f64,
+    value_from: &'static str,
+    applied: Applied,
+    rows: Vec<Row>,
+    agree: Option<bool>,
+    max_ulps: Option<u64>,
+    conventions: Vec<ConventionRow>,
+    validate_seconds: f64,
+    evaluate_seconds: f64,
+}
+
+/// The production formulation's value, the others' on request, and the conventions'.
+fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
+    let base = request.base;
+    let production = xent_registry::production();
+    let start = Instant::now();
+    let exact_fast = request.convention.is_none_or(|c| c == Convention::Exact)
+        && (request.convention.is_none() || request.options.label_smoothing.is_none());
+    // The exact convention reads the caller's arrays as they are; another one may have
+    // transformed copies (a clip, label smoothing), which `conventional` owns.
+    let conventional;
+    let (problem, applied): (Problem<'_>, Applied) = if exact_fast {
+        let problem = raw.unvalidated(request.options.from_logits)?.validate()?;
+        (problem, Applied::exact(problem.samples()))
+    } else {
+        let c = request.convention.unwrap_or(Convention::Exact);
+        conventional = raw.conventional(c, &request.options)?;
+        (conventional.problem(), Applied::of(&conventional))
+    };
+    let validated = Instant::now();
+    let divisor = applied.divisor;
+    let loss = |e: &Evaluation| base.from_nats(-e.log_likelihood / divisor as f64);
+    let evaluation = problem.evaluate(production);
+    let evaluated = Instant::now();
+    let value = loss(&evaluation);
+
+    let mut rows = Vec::new();
+    let (mut agree, mut max_ulps) = (None, None);
+    if request.compare {
+        let scale = problem.samples() as f64 / divisor as f64;
+        let mut bounds = Vec::new();
+        for f in xent_registry::all() {
+            let e = problem.evaluate(*f);
+            let bound = f.bound(&problem, &e);
+            bounds.push(bound);
+            rows.push(Row {
+                name: f.name(),
+                style: f.style(),
+                evaluation: e,
+                value: loss(&e),
+                bound: base.from_nats(bound.absolute * scale).abs(),
+            });
+        }
+        let mut all_agree = true;
+        let mut ulps = 0;
+        for i in 0..rows.len() {
+            for j in i + 1..rows.len() {
+                let (a, b) = (&rows[i].evaluation, &rows[j].evaluation);
+                all_agree &= (bounds[i] + bounds[j]).admits_difference(a.nats(), b.nats());
+                ulps = ulps.max(ulp_distance(rows[i].value, rows[j].value));
+            }
+        }
+        agree = Some(all_agree);
+        max_ulps = Some(ulps);
+    }
+
+    let mut conventions = Vec::new();
+    if request.convention.is_none() {
+        for c in Convention::ALL {
+            let result = raw.conventional(c, &request.options).map(|conv| {
+                let e = conv.problem().evaluate(production);
+                (conv.in_base(&e, base), Applied::of(&conv))
+            });
+            conventions.push(ConventionRow {
+                convention: c,
+                result,
+            });
+        }
+    }
+    Ok(Computed {
+        samples: problem.samples(),
+        outputs: problem.outputs(),
+        value,
+        value_from: production.name(),
+        applied,
+        rows,
+        agree,
+        max_ulps,
+        conventions,
+        validate_seconds: (validated - start).as_secs_f64(),
+        evaluate_seconds: (evaluated - validated).as_secs_f64(),
+    })
+}
+
+fn layout_is_rows(layout: &str) -> PyResult<bool> {
+    match layout {
+        "cols" => Ok(false),
+        "rows" => Ok(true),
+        other => Err(PyValueError::new_err(format!(
+            "layout {other:?} is not \"cols\" (each column is a sample, the documents' \
+             (n_y, m)) or \"rows\" (each row is a sample, as PyTorch holds a batch)"
+        ))),
+    }
+}
+
+fn request(
+    py: Python<'_>,
+    base: &str,
+    convention: &str,
+    from_logits: bool,
+    f32: bool,
+    label_smoothing: Option<f64>,
+    compare: bool,
+) -> PyResult<Request> {
+    let none = Places::default();
+    let base = base.parse::<LogBase>().map_err(|e| none.error(py, &e))?;
+    let convention = match convention {
+        "all" => None,
+        name => Some(name.parse::<Convention>().map_err(|e| none.error(py, &e))?),
+    };
+    Ok(Request {
+        base,
+        convention,
+        options: ConventionOptions {
+            from_logits,
+            precision: if f32 { Precision::F32 } else { Precision::F64 },
+            label_smoothing,
+        },
+        compare,
+    })
+}
+
+fn check_dims(shape: &[usize], name: &str, allowed: &[usize]) -> PyResult<()> {
+    if allowed.contains(&shape.len()) {
+        return Ok(());
+    }
+    let what = if allowed.contains(&0) {
+        "0-D, 1-D or 2-D"
+    } else {
+        "1-D or 2-D"
+    };
+    Err(PyValueError::new_err(format!(
+        "{name} has {} dimensions: it must be {what}",
+        shape.len()
+    )))
+}
+
+/// Binary cross-entropy of numpy arrays (see `xent.binary`).
+#[pyfunction]
+#[pyo3(signature = (pred, labels, from_logits=false, layout="cols", base="e", convention="exact", label_smoothing=None, compare=false))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn binary<'py>(
+    py: Python<'py>,
+    pred: &Bound<'py, PyAny>,
+    labels: &Bound<'py, PyAny>,
+    from_logits: bool,
+    layout: &str,
+    base: &str,
+    convention: &str,
+    label_smoothing: Option<f64>,
+    compare: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let rows = layout_is_rows(layout)?;
+    let (hp, hl) = (arrays::hold(pred, "pred")?, arrays::hold(labels, "labels")?);
+    check_dims(&hp.shape(), "pred", &[1, 2])?;
+    check_dims(&hl.shape(), "labels", &[1, 2])?;
+    let request = request(
+        py,
+        base,
+        convention,
+        from_logits,
+        hp.is_f32(),
+        label_smoothing,
+        compare,
+    )?;
+    let place = |h: &arrays::Held<'_>| Placement {
+        shape: h.shape(),
+        rows,
+        one_d: OneD::Samples,
+    };
+    let places = Places {
+        pred: Some(place(&hp)),
+        truth: Some(place(&hl)),
+        classes: None,
+    };
+    let raw = Raw::Binary {
+        pred: arrays::array(&hp, places.pred.as_ref().expect("placed"), "pred")?,
+        labels: arrays::array(&hl, places.truth.as_ref().expect("placed"), "labels")?,
+    };
+    let addresses = [("pred", hp.address()), ("labels", hl.address())];
+    run(py, raw, request, &places, layout, &addresses)
+}
+
+/// Categorical cross-entropy of numpy arrays (see `xent.categorical`).
+#[pyfunction]
+#[pyo3(signature = (pred, target=None, classes=None, from_logits=false, layout="cols", base="e", convention="exact", label_smoothing=None, compare=false))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn categorical<'py>(
+    py: Python<'py>,
+    pred: &Bound<'py, PyAny>,
+    target: Option<&Bound<'py, PyAny>>,
+    classes: Option<&Bound<'py, PyAny>>,
+    from_logits: bool,
+    layout: &str,
+    base: &str,
+    convention: &str,
+    label_smoothing: Option<f64>,
+    compare: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let rows = layout_is_rows(layout)?;
+    let hp = arrays::hold(pred, "pred")?;
+    check_dims(&hp.shape(), "pred", &[1, 2])?;
+    let (ht, hc) = match (target, classes) {
+        (Some(t), None) => (Some(arrays::hold(t, "target")?), None),
+        (None, Some(c)) => (None, Some(arrays::hold(c, "classes")?)),
+        _ => {
+            return Err(PyValueError::new_err(
+                "give exactly one of target= (distributions, the shape of pred) and \
+                 classes= (one class index per sample)",
+            ));
+        }
+    };
+    let request = request(
+        py,
+        base,
+        convention,
+        from_logits,
+        hp.is_f32(),
+        label_smoothing,
+        compare,
+    )?;
+    let place = |shape: Vec<usize>, one_d| Placement { shape, rows, one_d };
+    let mut places = Places {
+        pred: Some(place(hp.shape(), OneD::Sample)),
+        ..Places::default()
+    };
+    if let Some(t) = &ht {
+        check_dims(&t.shape(), "target", &[1, 2])?;
+        places.truth = Some(place(t.shape(), OneD::Sample));
+    }
+    if let Some(c) = &hc {
+        let shape = c.shape();
+        check_dims(&shape, "classes", &[0, 1, 2])?;
+        if shape.len() == 2 && shape[0] != 1 && shape[1] != 1 {
+            return Err(PyValueError::new_err(format!(
+                "classes has shape {}: give one class index per sample, as a 1-D array",
+                place(shape, OneD::Samples).shape_text()
+            )));
+        }
+        // A (1, m) or (m, 1) array of indices is its m entries, in order.
+        let one: usize = shape.iter().product();
+        places.classes = Some(place(
+            if shape.is_empty() { vec![] } else { vec![one] },
+            OneD::Samples,
+        ));
+    }
+    let pred_array = arrays::array(&hp, places.pred.as_ref().expect("placed"), "pred")?;
+    let targets = match (&ht, &hc) {
+        (Some(t), _) => Targets::Dense(arrays::array(
+            t,
+            places.truth.as_ref().expect("placed"),
+            "target",
+        )?),
+        (_, Some(c)) => Targets::Classes(arrays::array(
+            c,
+            places.classes.as_ref().expect("placed"),
+            "classes",
+        )?),
+        _ => unreachable!("one of target and classes was given"),
+    };
+    let raw = Raw::Categorical {
+        pred: pred_array,
+        targets,
+    };
+    let mut addresses = vec![("pred", hp.address())];
+    if let Some(t) = &ht {
+        addresses.push(("target", t.address()));
+    }
+    if let Some(c) = &hc {
+        addresses.push(("classes", c.address()));
+    }
+    run(py, raw, request, &places, layout, &addresses)
+}
+
+/// Runs [`compute`] without the GIL and returns its result as a dict.
+fn run<'py>(
+    py: Python<'py>,
+    raw: Raw<'_>,
+    request: Request,
+    places: &Places,
+    layout: &str,
+    addresses: &[(&str, usize)],
+) -> PyResult<Bound<'py, PyDict>> {
+    let kind = raw.kind();
+    let computed = py
+        .detach(|| compute(raw, request))
+        .map_err(|e| places.error(py, &e))?;
+    let base = request.base;
+    let d = PyDict::new(py);
+    d.set_item("value", computed.value)?;
+    d.set_item("unit", base.unit())?;
+    d.set_item("base", base.to_string())?;
+    d.set_item("kind", kind.as_str())?;
+    d.set_item("samples", computed.samples)?;
+    d.set_item("outputs", computed.outputs)?;
+    d.set_item("from_logits", request.options.from_logits)?;
+    d.set_item("layout", layout)?;
+    d.set_item(
+        "convention",
+        request.convention.map_or("all", Convention::name),
+    )?;
+    d.set_item("value_from", computed.value_from)?;
+    d.set_item("divisor", computed.applied.divisor)?;
+    d.set_item("divisor_reason", &computed.applied.divisor_reason)?;
+    d.set_item("changes", &computed.applied.changes)?;
+    d.set_item("warnings", &computed.applied.warnings)?;
+    d.set_item("agree", computed.agree)?;
+    d.set_item("max_ulps", computed.max_ulps)?;
+    let formulations = PyList::empty(py);
+    for r in &computed.rows {
+        let f = PyDict::new(py);
+        f.set_item("name", r.name)?;
+        f.set_item("value", r.value)?;
+        f.set_item("bound", r.bound)?;
+        f.set_item("ulps", ulp_distance(r.value, computed.value))?;
+        f.set_item(
+            "numpy",
+            r.style.numpy.map(|n| match n {
+                xent_core::Numpy::Sum => "np.sum",
+                xent_core::Numpy::Dot => "np.dot",
+                xent_core::Numpy::Matmul => "np.matmul",
+            }),
+        )?;
+        f.set_item(
+            "expression",
+            match kind {
+                Kind::Binary => r.style.binary,
+                Kind::Categorical => r.style.categorical,
+            },
+        )?;
+        f.set_item("summary", r.style.summary)?;
+        f.set_item("reduced", r.evaluation.shape.to_string())?;
+        f.set_item("shape", r.evaluation.shape.numpy_dims())?;
+        formulations.append(f)?;
+    }
+    d.set_item("formulations", formulations)?;
+    let conventions = PyList::empty(py);
+    for c in &computed.conventions {
+        let row = PyDict::new(py);
+        row.set_item("name", c.convention.name())?;
+        match &c.result {
+            Ok((value, applied)) => {
+                row.set_item("value", *value)?;
+                row.set_item("divisor", applied.divisor)?;
+                row.set_item("divisor_reason", &applied.divisor_reason)?;
+                row.set_item("changes", &applied.changes)?;
+                row.set_item("warnings", &applied.warnings)?;
+                row.set_item("error", py.None())?;
+            }
+            Err(e) => {
+                row.set_item("value", py.None())?;
+                row.set_item("divisor", py.None())?;
+                row.set_item("divisor_reason", py.None())?;
+                row.set_item("changes", Vec::<String>::new())?;
+                row.set_item("warnings", Vec::<String>::new())?;
+                row.set_item("error", places.message(e).0)?;
+            }
+        }
+        conventions.append(row)?;
+    }
+    d.set_item("conventions", conventions)?;
+    let timings = PyDict::new(py);
+    timings.set_item("validate", computed.validate_seconds)?;
+    timings.set_item("evaluate", computed.evaluate_seconds)?;
+    d.set_item("timings", timings)?;
+    let addr = PyDict::new(py);
+    for (name, a) in addresses {
+        addr.set_item(*name, *a)?;
+    }
+    d.set_item("addresses", addr)?;
+    Ok(d)
+}
