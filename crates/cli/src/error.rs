@@ -6,7 +6,6 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-
 /// A file given on the command line, named as the user named it: `--pred A.npy`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRef {
@@ -217,7 +216,10 @@ impl fmt::Display for Mismatch {
         )?;
         let (l, r) = (self.left_internal, self.right_internal);
         if l.rows == r.cols && l.cols == r.rows && l.rows != l.cols {
-            write!(f, "; one of them is the other's transpose: give --layout for both")?;
+            write!(
+                f,
+                "; they are each other's transpose: is one of them one row per sample?"
+            )?;
         }
         Ok(())
     }
@@ -233,7 +235,13 @@ impl Error {
     }
 }
 
-fn ambiguous(file: &FileRef, shape: &str, rows: usize, cols: usize, role: crate::layout::Role) -> String {
+fn ambiguous(
+    file: &FileRef,
+    shape: &str,
+    rows: usize,
+    cols: usize,
+    role: crate::layout::Role,
+) -> String {
     let (what, kind) = match role {
         crate::layout::Role::Binary => ("outputs", "(n_y, m)"),
         crate::layout::Role::Categorical => ("classes", "(k, m)"),

@@ -12,7 +12,9 @@
 //! formulation's bound beside its value.
 
 use xent_core::ulp::ulp_distance;
-use xent_core::{Convention, Conventional, ErrorBound, Evaluation, Formulation, Kind, LogBase, Problem};
+use xent_core::{
+    Convention, Conventional, ErrorBound, Evaluation, Formulation, Kind, LogBase, Problem,
+};
 
 /// Which formulations a run evaluates.
 #[derive(Clone, Copy)]
@@ -65,7 +67,9 @@ impl Selection {
 
 /// The values `--formulation` accepts: `all`, then every formulation's name.
 pub fn formulation_choices() -> Vec<&'static str> {
-    std::iter::once("all").chain(xent_registry::names()).collect()
+    std::iter::once("all")
+        .chain(xent_registry::names())
+        .collect()
 }
 
 /// What a convention did to a problem: [`xent_core::Conventional`] without the problem.
@@ -234,7 +238,11 @@ pub fn compare(
             _ => problem.evaluate(f),
         };
         let bound = f.bound(problem, &evaluation);
-        tracing::info!(formulation = f.name(), nats = evaluation.nats(), "evaluated");
+        tracing::info!(
+            formulation = f.name(),
+            nats = evaluation.nats(),
+            "evaluated"
+        );
         computed.push(Computed {
             name: f.name(),
             value: loss(&evaluation),
@@ -333,7 +341,13 @@ mod tests {
     -> xent_core::Result<()> {
         let problem = Problem::Binary(published::binary_example()?);
         let dot = xent_registry::by_name("dot").map(Selection::One);
-        let out = compare(&problem, dot.unwrap_or(Selection::All), 8, LogBase::TWO, None);
+        let out = compare(
+            &problem,
+            dot.unwrap_or(Selection::All),
+            8,
+            LogBase::TWO,
+            None,
+        );
         assert_eq!(out.formulations.len(), 1);
         assert_eq!((out.max_ulps, out.pair_bound, out.agree), (0, None, true));
         let best = problem.evaluate(xent_registry::production());

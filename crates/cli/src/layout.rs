@@ -113,6 +113,8 @@ impl Source {
             ([_], _) => Reading::Vector,
             (_, Layout::Cols) => Reading::Cols,
             (_, Layout::Rows) => Reading::Rows,
+            // An empty array reads either way: its emptiness is the error to report.
+            (&[r, c], Layout::Auto) if r == 0 || c == 0 => Reading::Cols,
             (&[r, c], Layout::Auto) => match (role, samples) {
                 (Role::Binary, _) if r == 1 => Reading::Cols,
                 (Role::Binary, _) if c == 1 => Reading::Rows,
@@ -227,11 +229,11 @@ impl Source {
         match self.reading {
             Reading::Vector => "a 1-D array is one distribution over the classes and must sum to 1",
             Reading::Cols => {
-                "read with each column a sample, each column must be a probability \
-                 distribution (use --layout rows if each row is a sample)"
+                "each column is a sample (as read) and must be a probability distribution \
+                 (use --layout rows if each row is a sample)"
             }
             Reading::Rows => {
-                "read with each row a sample, each row must be a probability distribution \
+                "each row is a sample (as read) and must be a probability distribution \
                  (use --layout cols if each column is a sample)"
             }
         }
@@ -272,7 +274,7 @@ pub fn read_matrix(
     samples: Option<usize>,
     options: &xent_io::Options,
 ) -> Result<Placed> {
-    let loaded = xent_io::read_with(&file.path, options).map_err(|e| Error::read(&file, e))?;
+    let loaded = read(&file, options)?;
     let source = Source::resolve(
         file,
         loaded.format,
@@ -361,7 +363,7 @@ impl Classes {
 /// Reads `file` as one class index per sample: a 1-D array, or a 2-D one with a dimension
 /// of 1. Whether each is a class index is `xent-core`'s to check, against `k`.
 pub fn read_classes(file: FileRef, options: &xent_io::Options) -> Result<Classes> {
-    let loaded = xent_io::read_with(&file.path, options).map_err(|e| Error::read(&file, e))?;
+    let loaded = read(&file, options)?;
     if loaded.vector().is_none() {
         return Err(Error::ClassesShape {
             shape: loaded.shape_string(),
@@ -375,6 +377,21 @@ pub fn read_classes(file: FileRef, options: &xent_io::Options) -> Result<Classes
         dtype: loaded.dtype,
     };
     Ok(Classes { loaded, source })
+}
+
+/// Reads a whole file, in one span, with one event saying what was read.
+fn read(file: &FileRef, options: &xent_io::Options) -> Result<Loaded> {
+    let _span = tracing::debug_span!("read", file = %file.path.display()).entered();
+    let start = std::time::Instant::now();
+    let loaded = xent_io::read_with(&file.path, options).map_err(|e| Error::read(file, e))?;
+    tracing::info!(
+        file = %file.path.display(),
+        dtype = %loaded.dtype,
+        shape = %loaded.shape_string(),
+        elapsed_ms = start.elapsed().as_millis() as u64,
+        "read"
+    );
+    Ok(loaded)
 }
 
 /// `.npy` or `.csv`.
@@ -539,11 +556,46 @@ mod tests {
     fn positions_are_the_users() -> Result<()> {
         // (reading's row, reading's col) -> what the user reads.
         let cases: [(&[usize], Format, Layout, Role, (usize, usize), &str); 5] = [
-            (&[3, 8], Format::Npy, Layout::Cols, Role::Binary, (1, 7), "index [1, 7] (row 1, column 7)"),
-            (&[8, 3], Format::Npy, Layout::Rows, Role::Binary, (1, 7), "index [7, 1] (row 7, column 1)"),
-            (&[8, 3], Format::Csv, Layout::Rows, Role::Categorical, (1, 7), "line 8, column 2"),
-            (&[8], Format::Npy, Layout::Rows, Role::Binary, (0, 5), "index [5]"),
-            (&[3], Format::Npy, Layout::Cols, Role::Categorical, (2, 0), "index [2]"),
+            (
+                &[3, 8],
+                Format::Npy,
+                Layout::Cols,
+                Role::Binary,
+                (1, 7),
+                "index [1, 7] (row 1, column 7)",
+            ),
+            (
+                &[8, 3],
+                Format::Npy,
+                Layout::Rows,
+                Role::Binary,
+                (1, 7),
+                "index [7, 1] (row 7, column 1)",
+            ),
+            (
+                &[8, 3],
+                Format::Csv,
+                Layout::Rows,
+                Role::Categorical,
+                (1, 7),
+                "line 8, column 2",
+            ),
+            (
+                &[8],
+                Format::Npy,
+                Layout::Rows,
+                Role::Binary,
+                (0, 5),
+                "index [5]",
+            ),
+            (
+                &[3],
+                Format::Npy,
+                Layout::Cols,
+                Role::Categorical,
+                (2, 0),
+                "index [2]",
+            ),
         ];
         for (shape, format, layout, role, (r, c), want) in cases {
             let s = source(shape, format, layout, role)?;
@@ -573,7 +625,9 @@ mod tests {
         assert_eq!(read(&[1, 3], Role::Categorical, None)?, (3, 1));
         assert_eq!(read(&[10, 4], Role::Categorical, Some(10))?, (4, 10));
         assert_eq!(read(&[4, 10], Role::Categorical, Some(10))?, (4, 10));
-        let err = read(&[1000, 3], Role::Binary, None).map(|_| ()).unwrap_err();
+        let err = read(&[1000, 3], Role::Binary, None)
+            .map(|_| ())
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("1000 outputs × 3 samples"), "{msg}");
         assert!(msg.contains("1000 samples × 3 outputs"), "{msg}");

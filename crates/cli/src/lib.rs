@@ -173,8 +173,14 @@ pub enum Command {
         /// Targets (P, p), the same shape as --pred
         #[arg(long, value_name = "FILE", group = "truth", requires = "pred")]
         target: Option<PathBuf>,
-        /// auto, cols (each column is a sample) or rows (each row is a sample)
-        #[arg(long, value_enum, default_value_t, value_name = "auto|cols|rows")]
+        /// cols (each column is a sample, the documents' layout, the default here), rows
+        /// (each row is a sample) or auto
+        #[arg(
+            long,
+            value_enum,
+            default_value = "cols",
+            value_name = "cols|rows|auto"
+        )]
         layout: Layout,
         /// Output format
         #[arg(long, value_enum, default_value_t, value_name = "text|json")]
@@ -340,7 +346,12 @@ pub fn run_full(cli: &Cli) -> Result<Ran> {
             targets,
             options,
         } => {
-            let (o, w) = loss(Kind::Categorical, pred, TruthFiles::Targets(targets), options)?;
+            let (o, w) = loss(
+                Kind::Categorical,
+                pred,
+                TruthFiles::Targets(targets),
+                options,
+            )?;
             (o, w, options)
         }
         Command::Verify { format, claims } => return verify(*format, claims).map(plain),
@@ -427,9 +438,10 @@ impl Inputs {
                 None,
                 &io,
             )?),
-            (None, Some(classes)) => {
-                Truth::Classes(layout::read_classes(FileRef::new("--classes", classes), &io)?)
-            }
+            (None, Some(classes)) => Truth::Classes(layout::read_classes(
+                FileRef::new("--classes", classes),
+                &io,
+            )?),
             // clap's group makes exactly one of them required.
             (None, None) => {
                 return Err(Error::Usage(
@@ -536,6 +548,12 @@ fn loss(
     let selection = Selection::parse(&options.formulation, options.compare)
         .ok_or(Error::Usage("--formulation names no formulation"))?;
     let exact = options.convention == "exact";
+    if exact && options.label_smoothing.is_some() {
+        return Err(Error::Core(xent_core::Error::NoLabelSmoothing {
+            convention: Convention::Exact.name(),
+            kind: kind.as_str(),
+        }));
+    }
     if exact && selection.is_production() {
         // The front door: streamed in bounded chunks when the files allow it.
         if let Some(outcome) = stream::try_stream(kind, pred, &truth, options)? {
@@ -557,10 +575,6 @@ fn loss(
         label_smoothing: options.label_smoothing,
     };
     if exact {
-        if asked.label_smoothing.is_some() {
-            // The exact convention's own refusal, with its message.
-            inputs.conventional(Convention::Exact, &asked)?;
-        }
         let unvalidated = inputs.unvalidated(options.from_logits)?;
         // The production path validates in the same pass: its error is the input's.
         let production = xent_registry::checked(&unvalidated).map_err(|e| inputs.explain(e))?;
@@ -592,8 +606,7 @@ fn loss(
         let convention: Convention = options.convention.parse().map_err(Error::Core)?;
         let c = inputs.conventional(convention, &asked)?;
         let problem: Problem<'_> = c.problem();
-        let mut outcome =
-            evaluate::compare(&problem, selection, c.divisor, options.base, None);
+        let mut outcome = evaluate::compare(&problem, selection, c.divisor, options.base, None);
         outcome.inputs = inputs.infos();
         outcome.convention = Some(Applied::of(&c));
         return Ok((outcome, c.warnings.clone()));

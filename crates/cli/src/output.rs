@@ -230,7 +230,11 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
     ];
     for (i, input) in outcome.inputs.iter().enumerate() {
         rows.push((
-            if i == 0 { "inputs".into() } else { String::new() },
+            if i == 0 {
+                "inputs".into()
+            } else {
+                String::new()
+            },
             format!("{} {}", input.flag, input.reading),
         ));
     }
@@ -309,9 +313,9 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
     rows.push((
         "bound".into(),
         match outcome.pair_bound {
-            Some(b) => format!(
-                "{b:.3e} {unit} (a priori: each pair is held to the sum of its two bounds)"
-            ),
+            Some(b) => {
+                format!("{b:.3e} {unit} (a priori: each pair is held to the sum of its two bounds)")
+            }
             None => "- (one formulation)".to_owned(),
         },
     ));

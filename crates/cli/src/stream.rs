@@ -130,14 +130,25 @@ pub(crate) fn try_stream(
     if rows == 0 || cols == 0 || !fits || !contiguous(&pred) {
         return Ok(None);
     }
-    let evaluation = run(kind, &pred, &second, Shape { rows, cols }, options.from_logits)?;
-    let mut outcome = Outcome::production(
+    let _span = tracing::debug_span!("stream", rows, cols).entered();
+    let start = std::time::Instant::now();
+    let evaluation = run(
         kind,
+        &pred,
+        &second,
+        Shape { rows, cols },
         options.from_logits,
-        evaluation,
+    )?;
+    tracing::info!(
+        pred = %pred.source.file.path.display(),
+        dtype = %pred.source.dtype,
+        rows,
         cols,
-        options.base,
+        elapsed_ms = start.elapsed().as_millis() as u64,
+        "read and reduced in blocks"
     );
+    let mut outcome =
+        Outcome::production(kind, options.from_logits, evaluation, cols, options.base);
     outcome.outputs = rows;
     outcome.inputs = vec![info(&pred.source), second_info(&second)];
     Ok(Some(outcome))

@@ -11,9 +11,10 @@ use std::process::Output;
 
 use nalgebra::DMatrix;
 use serde_json::Value;
-use xent_cli::evaluate::Problem;
 use xent_core::tolerance::{matches_library, matches_printed};
-use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, LogBase, Precision, published};
+use xent_core::{
+    BinaryProblem, CategoricalProblem, ErrorBound, LogBase, Precision, Problem, published,
+};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -129,22 +130,30 @@ fn fails(args: &[&str], needles: &[&str]) -> String {
     stderr
 }
 
+/// [`json`] without the fields that describe the input files (their shapes, dtypes and
+/// formats), for comparing the results of the same numbers read from different files.
+fn result(args: &[&str]) -> Value {
+    let mut j = json(args);
+    if let Some(o) = j.as_object_mut() {
+        o.remove("inputs");
+        o.remove("dtypes");
+    }
+    j
+}
+
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
 }
 
 /// The names of every formulation the command runs, in order.
 fn names() -> Vec<&'static str> {
-    xent_cli::evaluate::formulations()
-        .iter()
-        .map(|f| f.name())
-        .collect()
+    xent_registry::names().collect()
 }
 
 /// The formulation the reported value comes from, and its loss in nats, computed in-process.
-fn best(problem: &(impl Clone + Into<Problem>)) -> (&'static str, f64) {
-    let (name, e) = xent_cli::evaluate::most_accurate(&problem.clone().into());
-    (name, e.nats())
+fn best<'a>(problem: impl Into<Problem<'a>>) -> (&'static str, f64) {
+    let f = xent_registry::production();
+    (f.name(), problem.into().evaluate(f).nats())
 }
 
 /// The documents' binary example, written as A.npy and Y.npy (shape (1, 8)).
@@ -178,7 +187,7 @@ const P3: [f64; 12] = [
 fn the_documents_binary_example_gives_the_published_cost_with_every_field() {
     let files = Files::new();
     let (a, y) = binary_example(&files);
-    let j = json(&["binary", "--pred", &a, "--labels", &y]);
+    let j = json(&["binary", "--pred", &a, "--labels", &y, "--compare"]);
 
     assert_eq!(j["kind"], "binary");
     assert_eq!(j["base"], "e");
@@ -186,18 +195,27 @@ fn the_documents_binary_example_gives_the_published_cost_with_every_field() {
     assert_eq!(j["samples"], 8);
     assert_eq!(j["outputs"], 1);
     assert_eq!(j["from_logits"], false);
-    assert_eq!(j["layout"], "cols");
+    assert_eq!(j["layout"], "auto");
     let value = num(&j["value"]);
     assert_eq!(matches_printed(value, published::BINARY_COST), Some(true));
     // The value is the most accurate formulation's, computed in-process the same way.
     let problem = published::binary_example().expect("the example is valid");
-    assert_eq!(j["value_from"], best(&problem).0);
-    assert_eq!(value, best(&problem).1);
+    assert_eq!(j["value_from"], best(problem).0);
+    assert_eq!(value, best(problem).1);
 
     let f = j["formulations"].as_object().expect("an object");
     assert_eq!(f.len(), names().len());
     // In the registry's order (serde_json's map sorts, so look at the text itself).
-    let raw = xent(&["binary", "--pred", &a, "--labels", &y, "--format", "json"]);
+    let raw = xent(&[
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--format",
+        "json",
+        "--compare",
+    ]);
     let raw = String::from_utf8_lossy(&raw.stdout);
     let at = |k: &str| raw.find(&format!("\"{k}\":")).unwrap_or(usize::MAX);
     assert!(at("kind") < at("base") && at("base") < at("value"), "{raw}");
@@ -231,7 +249,7 @@ fn the_numpy_users_example_in_bits() {
     // np.save("A.npy", A); np.save("Y.npy", Y); xent binary --pred A.npy --labels Y.npy --base 2
     let files = Files::new();
     let (a, y) = binary_example(&files);
-    let nats = json(&["binary", "--pred", &a, "--labels", &y]);
+    let nats = json(&["binary", "--pred", &a, "--labels", &y, "--compare"]);
     for (base, unit, b) in [
         ("2", "bits", LogBase::TWO),
         ("10", "bans", LogBase::TEN),
@@ -239,7 +257,16 @@ fn the_numpy_users_example_in_bits() {
         ("3.5", "base-b units", LogBase::new(3.5).expect("a base")),
         ("0.5", "base-b units", LogBase::new(0.5).expect("a base")),
     ] {
-        let j = json(&["binary", "--pred", &a, "--labels", &y, "--base", base]);
+        let j = json(&[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &y,
+            "--base",
+            base,
+            "--compare",
+        ]);
         assert_eq!(j["unit"], unit);
         assert_eq!(j["base"], b.to_string());
         // The same evaluation, converted: exact.
@@ -252,7 +279,16 @@ fn the_numpy_users_example_in_bits() {
         }
     }
 
-    let out = xent(&["binary", "--pred", &a, "--labels", &y, "--base", "2"]);
+    let out = xent(&[
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--base",
+        "2",
+        "--compare",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next().expect("a first line");
@@ -292,7 +328,7 @@ fn the_documents_categorical_examples_by_target_and_by_class() {
             &format!("c{i}.npy"),
             &npy_bytes("<i8", false, &[1], &1i64.to_le_bytes()),
         );
-        let by_target = json(&["categorical", "--pred", &q, "--target", &p]);
+        let by_target = json(&["categorical", "--pred", &q, "--target", &p, "--compare"]);
         let by_class = json(&["categorical", "--pred", &q, "--classes", &c]);
         assert_eq!(by_target["kind"], "categorical");
         assert_eq!(
@@ -301,7 +337,7 @@ fn the_documents_categorical_examples_by_target_and_by_class() {
         );
         let problem = published::categorical_example(e).expect("valid");
         let value = num(&by_target["value"]);
-        assert_eq!(value, best(&problem).1);
+        assert_eq!(value, best(problem).1);
         assert_eq!(num(&by_class["value"]), value);
         let published: f64 = e.nats.parse().expect("a number");
         assert!(
@@ -323,7 +359,7 @@ fn a_confident_wrong_prediction_is_infinite_and_not_an_error() {
     let files = Files::new();
     let a = files.f64("A.npy", &[4], &[0.0, 0.5, 0.9, 1.0]);
     let y = files.f64("Y.npy", &[4], &[1.0, 0.0, 1.0, 1.0]);
-    let j = json(&["binary", "--pred", &a, "--labels", &y]);
+    let j = json(&["binary", "--pred", &a, "--labels", &y, "--compare"]);
     assert_eq!(j["value"], "inf");
     for name in names() {
         assert_eq!(j["formulations"][name], "inf");
@@ -344,7 +380,7 @@ fn a_confident_wrong_prediction_is_infinite_and_not_an_error() {
 fn one_formulation_is_compared_with_nothing_and_the_value_is_still_the_best() {
     let files = Files::new();
     let (a, y) = binary_example(&files);
-    let all = json(&["binary", "--pred", &a, "--labels", &y]);
+    let all = json(&["binary", "--pred", &a, "--labels", &y, "--compare"]);
     for name in names() {
         let j = json(&[
             "binary",
@@ -379,12 +415,12 @@ fn logits_are_evaluated_stably() {
     let yf = files.f64("y.npy", &[6], &y);
     let j = json(&["binary", "--pred", &zf, "--labels", &yf, "--from-logits"]);
     assert_eq!(j["from_logits"], true);
-    let problem = BinaryProblem::from_logits(
+    let (zm, ym) = (
         DMatrix::from_row_slice(1, 6, &z),
         DMatrix::from_row_slice(1, 6, &y),
-    )
-    .expect("finite logits");
-    assert_eq!(num(&j["value"]), best(&problem).1);
+    );
+    let problem = BinaryProblem::from_logits(&zm, &ym).expect("finite logits");
+    assert_eq!(num(&j["value"]), best(problem).1);
     assert_eq!(j["agree"], true);
 
     // Categorical: one column of logits per sample.
@@ -399,10 +435,10 @@ fn logits_are_evaluated_stably() {
         &cf,
         "--from-logits",
     ]);
+    let zcm = DMatrix::from_row_slice(3, 2, &zc);
     let problem =
-        CategoricalProblem::from_logits_with_classes(DMatrix::from_row_slice(3, 2, &zc), &[0, 2])
-            .expect("finite logits");
-    assert_eq!(num(&j["value"]), best(&problem).1);
+        CategoricalProblem::from_logits_with_classes(&zcm, &[0u64, 2]).expect("finite logits");
+    assert_eq!(num(&j["value"]), best(problem).1);
 }
 
 #[test]
@@ -430,8 +466,8 @@ fn rows_layout_reads_the_transpose_of_cols() {
     let y = files.f64("Y.npy", &[2, 5], &Y2);
     let at = files.f64("At.npy", &[5, 2], &transposed(&A2, 2, 5));
     let yt = files.f64("Yt.npy", &[5, 2], &transposed(&Y2, 2, 5));
-    let mut cols = json(&["binary", "--pred", &a, "--labels", &y]);
-    let mut rows = json(&["binary", "--pred", &at, "--labels", &yt, "--layout", "rows"]);
+    let mut cols = result(&["binary", "--pred", &a, "--labels", &y, "--layout", "cols"]);
+    let mut rows = result(&["binary", "--pred", &at, "--labels", &yt, "--layout", "rows"]);
     assert_eq!(
         (cols["outputs"].clone(), cols["samples"].clone()),
         (2.into(), 5.into())
@@ -452,8 +488,16 @@ fn rows_layout_reads_the_transpose_of_cols() {
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    let mut cols = json(&["categorical", "--pred", &q, "--target", &p]);
-    let mut rows = json(&[
+    let mut cols = result(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--target",
+        &p,
+        "--layout",
+        "cols",
+    ]);
+    let mut rows = result(&[
         "categorical",
         "--pred",
         &qt,
@@ -526,9 +570,14 @@ fn float32_reads_as_the_same_numbers_in_float64() {
     let f32_be = files.bytes("A32be.npy", &npy_bytes(">f4", false, &[1, 8], &be_bytes));
     let f64_file = files.f64("A64.npy", &[1, 8], &a64);
     let y = files.f64("Y.npy", &[1, 8], &published::BINARY_Y);
-    let x = json(&["binary", "--pred", &f32_file, "--labels", &y]);
-    assert_eq!(x, json(&["binary", "--pred", &f64_file, "--labels", &y]));
-    assert_eq!(x, json(&["binary", "--pred", &f32_be, "--labels", &y]));
+    let x = result(&["binary", "--pred", &f32_file, "--labels", &y]);
+    // The same bits on the fused path: float32 values widened exactly are the same numbers.
+    assert_eq!(x, result(&["binary", "--pred", &f64_file, "--labels", &y]));
+    assert_eq!(x, result(&["binary", "--pred", &f32_be, "--labels", &y]));
+    assert_eq!(
+        json(&["binary", "--pred", &f32_file, "--labels", &y])["dtypes"]["--pred"],
+        "float32"
+    );
     // float32's 0.8 is not float64's: the values differ, within what the documents print.
     assert_eq!(matches_printed(num(&x["value"]), "0.098643"), Some(true));
 }
@@ -537,7 +586,7 @@ fn float32_reads_as_the_same_numbers_in_float64() {
 fn integer_and_bool_labels_are_the_same_labels() {
     let files = Files::new();
     let (a, y) = binary_example(&files);
-    let reference = json(&["binary", "--pred", &a, "--labels", &y]);
+    let reference = result(&["binary", "--pred", &a, "--labels", &y]);
     let y_bool: Vec<u8> = published::BINARY_Y.iter().map(|&v| v as u8).collect();
     let y_i64: Vec<u8> = published::BINARY_Y
         .iter()
@@ -561,7 +610,7 @@ fn integer_and_bool_labels_are_the_same_labels() {
     ] {
         let f = files.bytes(name, &npy_bytes(descr, false, &[1, 8], &data));
         assert_eq!(
-            json(&["binary", "--pred", &a, "--labels", &f]),
+            result(&["binary", "--pred", &a, "--labels", &f]),
             reference,
             "{descr}"
         );
@@ -575,13 +624,25 @@ fn fortran_order_reads_as_c_order() {
     let c_y = files.f64("Y.npy", &[2, 5], &Y2);
     let f_a = files.f64_fortran("Af.npy", 2, 5, &A2);
     let f_y = files.f64_fortran("Yf.npy", 2, 5, &Y2);
-    let c = json(&["binary", "--pred", &c_a, "--labels", &c_y]);
-    assert_eq!(c, json(&["binary", "--pred", &f_a, "--labels", &f_y]));
-    assert_eq!(c, json(&["binary", "--pred", &f_a, "--labels", &c_y]));
+    let c = result(&[
+        "binary", "--pred", &c_a, "--labels", &c_y, "--layout", "cols",
+    ]);
+    assert_eq!(
+        c,
+        result(&[
+            "binary", "--pred", &f_a, "--labels", &f_y, "--layout", "cols"
+        ])
+    );
+    assert_eq!(
+        c,
+        result(&[
+            "binary", "--pred", &f_a, "--labels", &c_y, "--layout", "cols"
+        ])
+    );
     // And under --layout rows, the transposes.
     let ft_a = files.f64_fortran("Aft.npy", 5, 2, &transposed(&A2, 2, 5));
     let ct_y = files.f64("Yct.npy", &[5, 2], &transposed(&Y2, 2, 5));
-    let mut r = json(&[
+    let mut r = result(&[
         "binary", "--pred", &ft_a, "--labels", &ct_y, "--layout", "rows",
     ]);
     r["layout"] = "cols".into();
@@ -604,9 +665,16 @@ fn csv_reads_as_npy() {
         &format!("{}\r\n {}\n\n", line(&A2[..5]), line(&A2[5..])),
     );
     let y_csv = files.csv("Y.CSV", &format!("{}\n{}", line(&Y2[..5]), line(&Y2[5..])));
-    let npy = json(&["binary", "--pred", &a, "--labels", &y]);
-    assert_eq!(npy, json(&["binary", "--pred", &a_csv, "--labels", &y_csv]));
-    assert_eq!(npy, json(&["binary", "--pred", &a_csv, "--labels", &y]));
+    let cols = ["--layout", "cols"];
+    let npy = result(&[&["binary", "--pred", &a, "--labels", &y][..], &cols].concat());
+    assert_eq!(
+        npy,
+        result(&[&["binary", "--pred", &a_csv, "--labels", &y_csv][..], &cols].concat())
+    );
+    assert_eq!(
+        npy,
+        result(&[&["binary", "--pred", &a_csv, "--labels", &y][..], &cols].concat())
+    );
     let q = files.f64("Q.npy", &[3, 4], &Q3);
     let q_csv = files.csv(
         "Q.csv",
@@ -626,14 +694,14 @@ fn csv_reads_as_npy() {
                 .collect::<Vec<_>>(),
         ),
     );
-    let by_npy = json(&["categorical", "--pred", &q, "--classes", &c_npy]);
+    let by_npy = result(&["categorical", "--pred", &q, "--classes", &c_npy]);
     assert_eq!(
         by_npy,
-        json(&["categorical", "--pred", &q_csv, "--classes", &c])
+        result(&["categorical", "--pred", &q_csv, "--classes", &c])
     );
     assert_eq!(
         by_npy,
-        json(&["categorical", "--pred", &q_csv, "--classes", &c_row])
+        result(&["categorical", "--pred", &q_csv, "--classes", &c_row])
     );
 }
 
@@ -716,7 +784,7 @@ fn malformed_npy_files() {
     let garbage = files.bytes("garbage.npy", &garbage);
     fails(
         &["binary", "--pred", &garbage, "--labels", &y],
-        &["garbage.npy", "malformed header"],
+        &["garbage.npy", "malformed .npy header"],
     );
     let _ = a;
 }
@@ -774,7 +842,11 @@ fn csv_tokens_rows_and_blank_lines() {
     let empty_field = files.csv("E.csv", "1, 0, 1, 1, 0, 1, 0,\n");
     fails(
         &["binary", "--pred", &a, "--labels", &empty_field],
-        &["line 1, column 8", "\"\" is not a number"],
+        &[
+            "line 1, column 8",
+            "an empty field",
+            "the line ends with a comma",
+        ],
     );
     let header = files.csv("H.csv", "a, b\n1, 0\n");
     fails(
@@ -804,7 +876,9 @@ fn csv_tokens_rows_and_blank_lines() {
     );
     let trailing = files.csv("T.csv", "1, 0\n0, 1\n\n  \n");
     fails(
-        &["binary", "--pred", &a, "--labels", &trailing],
+        &[
+            "binary", "--pred", &a, "--labels", &trailing, "--layout", "cols",
+        ],
         &["shapes differ", "T.csv has shape (2, 2)"],
     );
     let spaces = files.csv("S.csv", "1 0 1 1 0 1 0 0\n");
@@ -857,15 +931,36 @@ fn shapes_that_differ_name_both() {
             "(1, 7)",
         ],
     );
+    // Read with the same layout, a (1, 8) and an (8, 1) array are each other's transpose;
+    // without a layout each is read the only sensible way, one output per sample.
     let yt = files.f64("Yt.npy", &[8, 1], &published::BINARY_Y);
     fails(
-        &["binary", "--pred", &a, "--labels", &yt],
-        &["(1, 8)", "(8, 1)", "--layout cols"],
+        &["binary", "--pred", &a, "--labels", &yt, "--layout", "cols"],
+        &["(1, 8)", "(8, 1)", "each other's transpose"],
+    );
+    let auto = result(&["binary", "--pred", &a, "--labels", &yt]);
+    assert_eq!(
+        auto["value"],
+        result(&[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &a.replace("A.npy", "Y.npy")
+        ])["value"]
     );
     let q = files.f64("Q.npy", &[3, 4], &Q3);
     let p = files.f64("P.npy", &[4, 3], &transposed(&P3, 3, 4));
     fails(
-        &["categorical", "--pred", &q, "--target", &p],
+        &[
+            "categorical",
+            "--pred",
+            &q,
+            "--target",
+            &p,
+            "--layout",
+            "cols",
+        ],
         &["--pred", "Q.npy", "(3, 4)", "--target", "P.npy", "(4, 3)"],
     );
 }
@@ -896,7 +991,9 @@ fn non_finite_entries_with_their_position() {
         &[published::BINARY_A, published::BINARY_A].concat(),
     );
     fails(
-        &["binary", "--pred", &a2, "--labels", &inf],
+        &[
+            "binary", "--pred", &a2, "--labels", &inf, "--layout", "cols",
+        ],
         &["--labels", "I.csv", "line 2, column 6", "inf is not finite"],
     );
     // Infinite logits are rejected too (documented in --help).
@@ -976,7 +1073,15 @@ fn samples_that_do_not_sum_to_one_are_named_in_the_users_layout() {
     let qf = files.f64("Q.npy", &[3, 4], &q);
     let p = files.f64("P.npy", &[3, 4], &P3);
     fails(
-        &["categorical", "--pred", &qf, "--target", &p],
+        &[
+            "categorical",
+            "--pred",
+            &qf,
+            "--target",
+            &p,
+            "--layout",
+            "cols",
+        ],
         &[
             "--pred",
             "Q.npy",
@@ -1049,10 +1154,10 @@ fn class_indices_out_of_range_negative_or_not_whole() {
             "--classes",
             "high.npy",
             "index [2]",
-            "class 3 is out of range",
+            "3 is not a class index",
             "--pred",
             "Q.npy",
-            "3 classes",
+            "3 classes, numbered 0 to 2",
         ],
     );
     let neg = files.bytes(
@@ -1065,7 +1170,7 @@ fn class_indices_out_of_range_negative_or_not_whole() {
             "--classes",
             "neg.npy",
             "index [3]",
-            "class index -1 is negative",
+            "-1 is not a class index",
         ],
     );
     let frac = files.f64("frac.npy", &[4], &[1.0, 0.5, 2.0, 2.0]);
@@ -1076,11 +1181,19 @@ fn class_indices_out_of_range_negative_or_not_whole() {
     let csv = files.csv("c.csv", "1\n0\n7\n2\n");
     fails(
         &["categorical", "--pred", &q, "--classes", &csv],
-        &["c.csv", "line 3, column 1", "class 7 is out of range"],
+        &["c.csv", "line 3, column 1", "7 is not a class index"],
     );
     let short = files.csv("short.csv", "1, 0, 2\n");
     fails(
-        &["categorical", "--pred", &q, "--classes", &short],
+        &[
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &short,
+            "--layout",
+            "cols",
+        ],
         &[
             "--classes",
             "short.csv",
@@ -1384,12 +1497,12 @@ fn check_categorical_with_targets() {
     let (status, report) =
         check_json(&[expr, "--kind", "categorical", "--pred", &q, "--target", &p]);
     assert_eq!(status, Some(0), "{report}");
-    let problem = CategoricalProblem::new(
+    let (qm, pm) = (
         DMatrix::from_row_slice(3, 4, &Q3),
         DMatrix::from_row_slice(3, 4, &P3),
-    )
-    .expect("a valid problem");
-    let (_, loss) = best(&problem);
+    );
+    let problem = CategoricalProblem::new(&qm, &pm).expect("a valid problem");
+    let (_, loss) = best(problem);
     let bound = ErrorBound::categorical(&problem);
     assert!(bound.admits(num(&report["value"]), loss), "{report}");
     // np.mean over k·m entries is the loss divided by k.
@@ -1678,6 +1791,7 @@ fn pytorch_makes_a_confident_wrong_prediction_cost_exactly_100() {
         &yes,
         "--convention",
         "pytorch",
+        "--compare",
     ]);
     assert_eq!(num(&torch["value"]), 100.0);
     for name in names() {
@@ -1694,9 +1808,19 @@ fn elementwise_means_divide_by_outputs_times_samples() {
     let files = Files::new();
     let a = files.f64("A2.npy", &[2, 5], &A2);
     let y = files.f64("Y2.npy", &[2, 5], &Y2);
-    let exact = json(&["binary", "--pred", &a, "--labels", &y]);
+    let exact = json(&["binary", "--pred", &a, "--labels", &y, "--layout", "cols"]);
     for name in ["pytorch", "keras"] {
-        let j = json(&["binary", "--pred", &a, "--labels", &y, "--convention", name]);
+        let j = json(&[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &y,
+            "--convention",
+            name,
+            "--layout",
+            "cols",
+        ]);
         assert_eq!(j["convention"]["divisor"], 10);
         assert_eq!(
             j["convention"]["changes"],
@@ -1719,6 +1843,8 @@ fn elementwise_means_divide_by_outputs_times_samples() {
         &p,
         "--convention",
         "all",
+        "--layout",
+        "cols",
     ]);
     for name in ["exact", "pytorch", "keras", "sklearn", "scipy"] {
         assert_eq!(j["conventions"][name]["divisor"], 4, "{name}");

@@ -160,7 +160,7 @@ impl Element for bool {
 const WHOLE_LIMIT: f64 = 9_007_199_254_740_992.0;
 
 fn float_index(x: f64) -> Option<u64> {
-    (x >= 0.0 && x < WHOLE_LIMIT && x.fract() == 0.0).then_some(x as u64)
+    ((0.0..WHOLE_LIMIT).contains(&x) && x.fract() == 0.0).then_some(x as u64)
 }
 
 impl sealed::Sealed for f32 {}
@@ -485,6 +485,13 @@ impl<'a> Array<'a> {
     /// formulations, which materialise what numpy materialises).
     pub fn to_f64_matrix(&self) -> DMatrix<f64> {
         with_view!(self, v => v.to_f64_matrix())
+    }
+
+    /// The same entries as a `1 × len` vector in memory order, when the array has one row
+    /// or one column (class indices given as an `(m, 1)` column).
+    pub fn as_vector(&self) -> Option<Array<'a>> {
+        (self.rows() <= 1 || self.cols() <= 1)
+            .then(|| with_view!(*self, v => View::vector(v.data()).array()))
     }
 
     /// The sub-array of samples `cols`, when samples are contiguous (see [`View::samples`]).

@@ -526,6 +526,14 @@ impl<'a> Unvalidated<'a> {
     pub fn categorical(predictions: Array<'a>, targets: Targets<'a>, logits: bool) -> Result<Self> {
         let predictions = Predictions::new(predictions, logits);
         let pred = predictions.array();
+        // Class indices are one per sample: a row or a column of them reads as the row.
+        let targets = match targets {
+            Targets::Classes(c) => Targets::Classes(c.as_vector().ok_or(Error::ClassCount {
+                classes: c.len(),
+                samples: pred.cols(),
+            })?),
+            dense => dense,
+        };
         match targets {
             Targets::Classes(c) => {
                 if c.len() != pred.cols() {

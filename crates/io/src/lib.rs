@@ -160,6 +160,9 @@ pub fn read_with(path: impl AsRef<Path>, options: &Options) -> Result<Loaded> {
     if name.is_stdin() {
         return read_from(io::stdin(), name, options);
     }
+    if path.is_dir() {
+        return Err(Error::Directory { file: name });
+    }
     let format = match options.format {
         Some(f) => f,
         None => Format::of_path(path)?.unwrap_or(Format::Csv),

@@ -11,8 +11,8 @@ use xent_core::published::{self, CATEGORICAL, FORMULA, GIST, QUESTION};
 use xent_core::tolerance::matches_printed;
 use xent_core::ulp::ulp_distance;
 use xent_core::{
-    Array, BinaryProblem, ErrorBound, Formulation, LogBase, Numpy, Predictions, Problem,
-    ReducedShape, View,
+    Array, BinaryProblem, CategoricalProblem, ErrorBound, Formulation, LogBase, Numpy, Predictions,
+    Problem, ReducedShape, View,
 };
 
 use crate::error::{Error, Result};
@@ -441,7 +441,7 @@ fn dot_matrix(p: &BinaryProblem<'_>) -> Result<DotMatrix> {
     });
     let mut exact = DMatrix::zeros(n, n);
     let mut bounds = DMatrix::zeros(n, n);
-    let (mut all_a, mut all_y) = (Vec::new(), Vec::new());
+    let (mut all_a, mut all_y): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
     for i in 0..n {
         for j in 0..n {
             let (ai, yj) = (a.rows(i, 1).clone_owned(), y.rows(j, 1).clone_owned());
@@ -923,7 +923,7 @@ fn question_second_is_ln2(e: &mut Env<'_>) -> Result<Draft> {
     Ok(d)
 }
 
-fn categorical_problem(i: usize) -> Result<CategoricalProblem> {
+fn categorical_problem(i: usize) -> Result<CategoricalProblem<'static>> {
     Ok(published::categorical_example(&CATEGORICAL[i])?)
 }
 
@@ -1014,11 +1014,12 @@ fn formula_nats(e: &mut Env<'_>) -> Result<Draft> {
 /// `−Σ p log_b q` of a one-sample categorical problem with probabilities, with `log_b`
 /// evaluated directly (`log2`, `log10`, `ln`), correctly rounded: independent of the
 /// oracle's `J / ln b`.
-fn direct_in_base(p: &CategoricalProblem, base: LogBase) -> Result<f64> {
-    let q = p.predictions().matrix();
+fn direct_in_base(p: &CategoricalProblem<'_>, base: LogBase) -> Result<f64> {
+    let q = p.predictions().array();
     let mut ctx = Ctx::new(ORACLE_PRECISION * 2)?;
     let mut sum = ctx.zero();
-    for (&w, &qi) in p.targets().iter().zip(q.iter()) {
+    let entries = (0..p.samples()).flat_map(|c| (0..p.classes_count()).map(move |r| (r, c)));
+    for (w, qi) in entries.map(|(r, c)| (p.target(r, c), q.get_f64(r, c))) {
         if w == 0.0 {
             continue;
         }
@@ -1078,7 +1079,7 @@ fn formula_base_consistency(e: &mut Env<'_>) -> Result<Draft> {
     );
     d.input("the four examples of the document, p = [0, 1, 0]; bases e, 2, 10");
     let bases = [LogBase::E, LogBase::TWO, LogBase::TEN];
-    let problems: Vec<CategoricalProblem> =
+    let problems: Vec<CategoricalProblem<'static>> =
         (0..4).map(categorical_problem).collect::<Result<_>>()?;
     let mut by_base: Vec<Vec<f64>> = Vec::new();
     let mut exact_match = true;
@@ -1089,7 +1090,7 @@ fn formula_base_consistency(e: &mut Env<'_>) -> Result<Draft> {
         for (i, p) in problems.iter().enumerate() {
             let (j, agreements) = e.agree(
                 &format!("J in {}, q = {:?}", base.unit(), CATEGORICAL[i].prediction),
-                Problem::Categorical(p),
+                Problem::Categorical(*p),
                 Quantity::Loss(base),
             )?;
             exact_match &= direct_in_base(p, base)? == j;
@@ -1179,10 +1180,7 @@ fn formula_optimiser(e: &mut Env<'_>) -> Result<Draft> {
             .zip(&target)
             .map(|(s, p)| (1.0 - t) * s + t * p)
             .collect();
-        let p = CategoricalProblem::new(
-            DMatrix::from_column_slice(3, 1, &q),
-            DMatrix::from_column_slice(3, 1, &target),
-        )?;
+        let p = CategoricalProblem::new(View::column(&q), View::column(&target))?;
         let (j, agreements) = e.agree(
             &format!("J, t = {t}"),
             Problem::Categorical(p),
