@@ -2,10 +2,10 @@
 //! message a person reads.
 
 use nalgebra::DMatrix;
-use xent_core::{BinaryProblem, CategoricalProblem, Error, LogBase, Operand, Shape};
+use xent_core::{Array, BinaryProblem, CategoricalProblem, Error, LogBase, Operand, Shape, View};
 
-fn row(v: &[f64]) -> DMatrix<f64> {
-    DMatrix::from_row_slice(1, v.len(), v)
+fn row(v: &[f64]) -> Array<'_> {
+    View::vector(v).array()
 }
 
 fn check(result: Result<impl std::fmt::Debug, Error>, expected: Error, message: &str) {
@@ -22,7 +22,7 @@ fn check(result: Result<impl std::fmt::Debug, Error>, expected: Error, message: 
 #[test]
 fn empty_input() {
     check(
-        BinaryProblem::new(DMatrix::zeros(1, 0), DMatrix::zeros(1, 0)),
+        BinaryProblem::new(&DMatrix::<f64>::zeros(1, 0), &DMatrix::<f64>::zeros(1, 0)),
         Error::Empty {
             which: Operand::Predictions,
             shape: Shape { rows: 1, cols: 0 },
@@ -30,7 +30,7 @@ fn empty_input() {
         "pred is empty: shape (1, 0)",
     );
     check(
-        CategoricalProblem::new(DMatrix::from_element(1, 1, 1.0), DMatrix::zeros(0, 1)),
+        CategoricalProblem::new(View::column(&[1.0]), &DMatrix::<f64>::zeros(0, 1)),
         Error::Empty {
             which: Operand::Targets,
             shape: Shape { rows: 0, cols: 1 },
@@ -42,7 +42,7 @@ fn empty_input() {
 #[test]
 fn shape_mismatch_names_both_shapes() {
     check(
-        BinaryProblem::new(row(&[0.5, 0.5, 0.5]), DMatrix::zeros(3, 1)),
+        BinaryProblem::new(row(&[0.5, 0.5, 0.5]), View::column(&[0.0; 3])),
         Error::ShapeMismatch {
             left: Operand::Predictions,
             left_shape: Shape { rows: 1, cols: 3 },
@@ -112,7 +112,7 @@ fn probabilities_and_labels_outside_zero_one() {
 fn columns_that_do_not_sum_to_one() {
     let q = DMatrix::from_column_slice(3, 2, &[0.2, 0.3, 0.5, 0.2, 0.3, 0.4]);
     check(
-        CategoricalProblem::with_classes(q, &[0, 1]),
+        CategoricalProblem::with_classes(&q, &[0u8, 1]),
         Error::ColumnSum {
             which: Operand::Predictions,
             col: 1,
@@ -125,19 +125,52 @@ fn columns_that_do_not_sum_to_one() {
 }
 
 #[test]
-fn class_indices_out_of_range_or_miscounted() {
+fn class_indices_out_of_range_negative_fractional_or_miscounted() {
     let q = DMatrix::from_column_slice(3, 2, &[0.2, 0.3, 0.5, 0.2, 0.3, 0.5]);
+    let message = |value: &str| {
+        format!("classes[1] = {value} is not a class index: there are 3 classes, numbered 0 to 2")
+    };
     check(
-        CategoricalProblem::with_classes(q.clone(), &[0, 3]),
+        CategoricalProblem::with_classes(&q, &[0u64, 3]),
         Error::ClassIndex {
             sample: 1,
-            index: 3,
+            value: 3.0,
             classes: 3,
         },
-        "classes[1] = 3 is out of range: there are 3 classes (0..3)",
+        &message("3"),
+    );
+    // Any integer dtype: a negative index is the value read, not a wrapped one.
+    check(
+        CategoricalProblem::with_classes(&q, &[0i64, -1]),
+        Error::ClassIndex {
+            sample: 1,
+            value: -1.0,
+            classes: 3,
+        },
+        &message("-1"),
+    );
+    // Class indices read from a float file (.csv): a whole number is an index, 1.5 is not.
+    check(
+        CategoricalProblem::with_classes(&q, &[2.0f64, 1.5]),
+        Error::ClassIndex {
+            sample: 1,
+            value: 1.5,
+            classes: 3,
+        },
+        &message("1.5"),
+    );
+    // From logits too: the same check, in core's validation.
+    check(
+        CategoricalProblem::from_logits_with_classes(&q, &[0i8, 5]),
+        Error::ClassIndex {
+            sample: 1,
+            value: 5.0,
+            classes: 3,
+        },
+        &message("5"),
     );
     check(
-        CategoricalProblem::with_classes(q, &[0]),
+        CategoricalProblem::with_classes(&q, &[0u64]),
         Error::ClassCount {
             classes: 1,
             samples: 2,
