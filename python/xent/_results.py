@@ -94,7 +94,9 @@ class ConventionValue:
         """Every line explaining the value: the changes, then the divisor (or the error)."""
         if self.error is not None:
             return (self.error,)
-        return self.changes + ((self.divisor_reason,) if self.divisor_reason else ())
+        if self.changes:
+            return self.changes
+        return (self.divisor_reason,) if self.divisor_reason else ()
 
 
 @dataclass(frozen=True)
