@@ -217,12 +217,41 @@ mod tests {
         }
     }
 
+    /// What this checks, and only this: the whole audit (the sweep included) renders
+    /// byte-identical text and JSON when run in a rayon pool of 1 thread and in one of 4
+    /// (the fused path runs its leaves in parallel in the current pool). It says nothing
+    /// about other platforms or CPUs: that is the committed snapshots' job
+    /// (`xent-tests`' `the_report_matches_its_snapshots`, checked by insta wherever the
+    /// tests run).
     #[test]
-    fn renderings_are_deterministic() {
+    fn renderings_do_not_depend_on_the_number_of_threads()
+    -> std::result::Result<(), rayon::ThreadPoolBuildError> {
         let options = AuditOptions::default();
-        let (a, b) = (audit(&options), audit(&options));
-        assert_eq!(a.render_text(), b.render_text());
-        assert_eq!(a.render_json(), b.render_json());
-        assert_eq!(a.to_json(), b.to_json());
+        let in_pool = |threads| -> std::result::Result<Report, rayon::ThreadPoolBuildError> {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?;
+            Ok(pool.install(|| {
+                assert_eq!(rayon::current_num_threads(), threads);
+                audit(&options)
+            }))
+        };
+        let (one, four) = (in_pool(1)?, in_pool(4)?);
+        assert!(!one.sweep.cases.is_empty(), "the sweep ran");
+        for (what, a, b) in [
+            ("text", one.render_text(), four.render_text()),
+            ("json", one.render_json(), four.render_json()),
+        ] {
+            // The first line that differs, not two whole reports.
+            let differs = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+            assert!(
+                a == b,
+                "{what} rendering differs between 1 and 4 threads, at line {}:\n  {:?}\n  {:?}",
+                differs.map_or(a.lines().count().min(b.lines().count()), |n| n + 1),
+                differs.and_then(|n| a.lines().nth(n)),
+                differs.and_then(|n| b.lines().nth(n)),
+            );
+        }
+        Ok(())
     }
 }
