@@ -29,6 +29,8 @@ fn role_name(role: Role) -> &'static str {
         Role::SampleLabels => "one sample's labels (1-D)",
         Role::Samples => "samples",
         Role::Rows => "rows",
+        Role::Logits => "logits",
+        Role::ClassIndices => "class indices (1-D, integers)",
     }
 }
 
@@ -69,7 +71,8 @@ impl CheckReport {
             .iter()
             .map(|(n, r)| {
                 let shape = match r {
-                    Role::Predictions | Role::Labels => format!(" ({rows}, m)"),
+                    Role::Predictions | Role::Labels | Role::Logits => format!(" ({rows}, m)"),
+                    Role::ClassIndices => " (m,)".to_owned(),
                     Role::SamplePredictions | Role::SampleLabels => format!(" ({rows},)"),
                     _ => String::new(),
                 };
@@ -81,6 +84,8 @@ impl CheckReport {
                     Role::Samples => "samples".to_owned(),
                     Role::Rows if rows == "k" => "classes".to_owned(),
                     Role::Rows => "outputs".to_owned(),
+                    Role::Logits => "logits".to_owned(),
+                    Role::ClassIndices => "class indices".to_owned(),
                 };
                 format!("{n}: {role}{shape}")
             })
