@@ -199,12 +199,23 @@ pub struct CheckReport {
     pub verdict: Verdict,
     /// Remarks: conditions for one element, removed functions, refusals for other sizes.
     pub notes: Vec<String>,
+    /// On given inputs, what the verdict owes to their sizes: `n_y = 1` here, but for general
+    /// sizes the result is an `(n_y, n_y)` array.
+    pub caveat: Option<String>,
 }
 
 impl CheckReport {
     /// Whether the verdict is `equal`.
     pub fn equal(&self) -> bool {
         self.verdict.is_equal()
+    }
+
+    /// The verdict's lines, with the caveat of the given inputs' sizes when there is one:
+    /// what a CLI prints as the verdict.
+    pub fn verdict_lines(&self) -> Vec<String> {
+        let mut lines = self.verdict.lines();
+        lines.extend(self.caveat.clone());
+        lines
     }
 
     /// The first run's value (the given inputs, or the documents' example).
@@ -489,7 +500,23 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
                 .and_then(|n| locate_zero_log_zero(p, n, vocab)),
         })
         .collect();
-    let verdict = verdict::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
+    let mut verdict = verdict::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
+    if let Verdict::ZeroLogZero { interval, .. } = &mut verdict {
+        *interval = inputs
+            .iter()
+            .find(|(_, r)| r.is_predictions())
+            .map(|(n, _)| format!("0 < {n} < 1"));
+    }
+    let caveat = match (&symbolic, concrete) {
+        (Some(s), true) => s.shape.one_element().condition().map(|c| {
+            format!(
+                "on these inputs only: for general sizes the result has shape {}, one number \
+                 only when {c}",
+                s.shape
+            )
+        }),
+        _ => None,
+    };
 
     Ok(CheckReport {
         source: program.source().to_owned(),
@@ -504,6 +531,7 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         runs,
         verdict,
         notes,
+        caveat,
     })
 }
 
