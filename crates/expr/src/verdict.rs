@@ -660,6 +660,16 @@ pub(crate) fn aggregate(
                 detail: r.detail.clone(),
             };
         }
+        // A probe that gives another number (a guard such as np.clip(A, 1e-7, 1 - 1e-7)
+        // changes the loss only at the edges) is not equal, however small the change.
+        if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Differs) {
+            return Verdict::Differs {
+                detail: format!(
+                    "equal on every regular problem, but not at the edges: {}",
+                    r.detail
+                ),
+            };
+        }
         if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Inaccurate) {
             return Verdict::Inaccurate {
                 detail: r.detail.clone(),

@@ -279,3 +279,19 @@ fn float32_is_rounded_and_bounded() {
         .sum();
     assert_eq!(r.value(), Some(expected));
 }
+
+#[test]
+fn a_guard_that_changes_the_edges_is_not_equal() {
+    let r = verdict(
+        "-np.sum(Y*np.log(np.clip(A, 1e-7, 1-1e-7)) + (1-Y)*np.log(1-np.clip(A, 1e-7, 1-1e-7)))/m",
+        &CheckOptions::new(Kind::Binary),
+        "differs",
+    );
+    assert!(
+        r.verdict
+            .message()
+            .contains("equal on every regular problem, but not at the edges"),
+        "{}",
+        r.verdict
+    );
+}
