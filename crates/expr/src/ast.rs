@@ -122,6 +122,14 @@ pub enum ExprKind {
         /// The index (negative counts from the end).
         index: i64,
     },
+    /// `x[i, j]`: integer-array (or integer) indexing, as numpy's advanced indexing:
+    /// `Q[y, np.arange(m)]`.
+    Index {
+        /// The array indexed.
+        of: Box<Expr>,
+        /// One index per dimension (or one for the rows of a 2-D array).
+        indices: Vec<Expr>,
+    },
     /// `np.array([[…], …])`: a literal of at most two dimensions.
     Array {
         /// numpy's shape of the literal: `[]`, `[n]` or `[rows, cols]`.
@@ -141,6 +149,10 @@ impl Expr {
                 rhs.visit(f);
             }
             ExprKind::Call { args, .. } => args.iter().for_each(|a| a.visit(f)),
+            ExprKind::Index { of, indices } => {
+                of.visit(f);
+                indices.iter().for_each(|a| a.visit(f));
+            }
             ExprKind::Number { .. }
             | ExprKind::Name(_)
             | ExprKind::Constant(_)
@@ -184,6 +196,28 @@ pub enum BinOp {
     Pow,
     /// `@`: `np.matmul`.
     MatMul,
+    /// `<`: a boolean array, as numpy.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+    /// `==`.
+    Eq,
+    /// `!=`.
+    Ne,
+}
+
+impl BinOp {
+    /// Whether it is a comparison (its result is boolean).
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+        )
+    }
 }
 
 impl fmt::Display for BinOp {
@@ -195,6 +229,12 @@ impl fmt::Display for BinOp {
             BinOp::Div => "/",
             BinOp::Pow => "**",
             BinOp::MatMul => "@",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
         })
     }
 }
@@ -244,6 +284,28 @@ pub enum Func {
     Trace,
     /// `np.transpose`, `.T`, `.transpose()`.
     Transpose,
+    /// `np.clip(x, lo, hi)`, `.clip(lo, hi)`.
+    Clip,
+    /// `np.where(cond, a, b)`.
+    Where,
+    /// `np.maximum(a, b)`: elementwise.
+    Maximum,
+    /// `np.minimum(a, b)`: elementwise.
+    Minimum,
+    /// `np.max`, `np.amax`, `.max()`: a reduction.
+    Max,
+    /// `np.min`, `np.amin`, `.min()`: a reduction.
+    Min,
+    /// `np.asarray(x)`.
+    Asarray,
+    /// `np.arange(n)`: the integers `0 … n − 1`.
+    Arange,
+    /// `scipy.special.xlogy(x, y)`: `x·ln y`, 0 where `x = 0`.
+    Xlogy,
+    /// `scipy.special.xlog1py(x, y)`: `x·ln(1 + y)`, 0 where `x = 0`.
+    Xlog1py,
+    /// `np.float32(x)`: the value rounded to float32, and float32 arithmetic after it.
+    Float32,
 }
 
 impl Func {
@@ -269,6 +331,15 @@ impl Func {
             "asscalar" => Func::Asscalar,
             "trace" => Func::Trace,
             "transpose" => Func::Transpose,
+            "clip" => Func::Clip,
+            "where" => Func::Where,
+            "maximum" => Func::Maximum,
+            "minimum" => Func::Minimum,
+            "max" | "amax" => Func::Max,
+            "min" | "amin" => Func::Min,
+            "asarray" => Func::Asarray,
+            "arange" => Func::Arange,
+            "float32" => Func::Float32,
             _ => return None,
         })
     }
@@ -276,7 +347,17 @@ impl Func {
     /// Every `np.` function name the language knows, for error messages.
     pub(crate) const NP_NAMES: &'static str = "np.sum, np.mean, np.nansum, np.dot, np.matmul, \
         np.multiply, np.add, np.subtract, np.divide, np.negative, np.log, np.log2, np.log10, \
-        np.log1p, np.exp, np.squeeze, np.asscalar, np.trace, np.transpose, np.array";
+        np.log1p, np.exp, np.squeeze, np.asscalar, np.trace, np.transpose, np.clip, np.where, \
+        np.maximum, np.minimum, np.max, np.min, np.asarray, np.arange, np.float32, np.array";
+
+    /// The spelling of a `scipy.special` function name.
+    pub(crate) fn from_special(name: &str) -> Option<Func> {
+        match name {
+            "xlogy" => Some(Func::Xlogy),
+            "xlog1py" => Some(Func::Xlog1py),
+            _ => None,
+        }
+    }
 
     /// The name numpy gives it, for messages: `np.sum`, `.item()`.
     pub fn name(self) -> &'static str {
@@ -302,6 +383,17 @@ impl Func {
             Func::Float => "float",
             Func::Trace => "np.trace",
             Func::Transpose => "np.transpose",
+            Func::Clip => "np.clip",
+            Func::Where => "np.where",
+            Func::Maximum => "np.maximum",
+            Func::Minimum => "np.minimum",
+            Func::Max => "np.max",
+            Func::Min => "np.min",
+            Func::Asarray => "np.asarray",
+            Func::Arange => "np.arange",
+            Func::Xlogy => "scipy.special.xlogy",
+            Func::Xlog1py => "scipy.special.xlog1py",
+            Func::Float32 => "np.float32",
         }
     }
 
@@ -309,7 +401,9 @@ impl Func {
     /// whether it accepts `axis=` / `keepdims=`.
     pub(crate) fn signature(self) -> (usize, bool, bool) {
         match self {
-            Func::Sum | Func::Mean | Func::Nansum => (1, true, true),
+            Func::Sum | Func::Mean | Func::Nansum | Func::Max | Func::Min => (1, true, true),
+            Func::Clip | Func::Where => (3, false, false),
+            Func::Maximum | Func::Minimum | Func::Xlogy | Func::Xlog1py => (2, false, false),
             Func::Squeeze => (1, true, false),
             Func::Dot
             | Func::Matmul
@@ -327,7 +421,10 @@ impl Func {
             | Func::Item
             | Func::Float
             | Func::Trace
-            | Func::Transpose => (1, false, false),
+            | Func::Transpose
+            | Func::Asarray
+            | Func::Arange
+            | Func::Float32 => (1, false, false),
         }
     }
 }

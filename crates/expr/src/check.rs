@@ -23,8 +23,11 @@ use crate::verdict::{
 pub struct Inputs {
     /// `A` (binary) or `Q` (categorical), `n_y × m` or `k × m`.
     pub predictions: DMatrix<f64>,
-    /// `Y` (binary) or `P` (categorical), the same shape.
+    /// `Y` (binary) or `P` (categorical), the same shape (one-hot when `classes` is given).
     pub labels: DMatrix<f64>,
+    /// One class index per sample (categorical), when the targets were given that way: the
+    /// values of the names `y` and `classes`.
+    pub classes: Option<Vec<usize>>,
 }
 
 /// How to check an expression.
@@ -41,6 +44,9 @@ pub struct CheckOptions {
     pub base: LogBase,
     /// Seed of the random problems.
     pub seed: u64,
+    /// Whether the predictions are logits (`z`, `Z`, `logits` in the expression): the
+    /// reference is `xent_core`'s from-logits loss, the suite's problems are given as logits.
+    pub from_logits: bool,
 }
 
 impl Default for CheckOptions {
@@ -51,6 +57,7 @@ impl Default for CheckOptions {
             quantity: Quantity::Loss,
             base: LogBase::E,
             seed: DEFAULT_SEED,
+            from_logits: false,
         }
     }
 }
@@ -69,7 +76,27 @@ impl CheckOptions {
         self.inputs = Some(Inputs {
             predictions,
             labels,
+            classes: None,
         });
+        self
+    }
+
+    /// The same, on concrete predictions (columns are samples) and one class index per
+    /// sample (categorical): the targets are their one-hot columns, and the expression may
+    /// read the indices as `y` or `classes`. Invalid indices are reported by [`check`].
+    pub fn with_classes(mut self, predictions: DMatrix<f64>, classes: Vec<usize>) -> Self {
+        let labels = one_hot(&predictions, &classes).unwrap_or_else(|_| DMatrix::zeros(0, 0));
+        self.inputs = Some(Inputs {
+            predictions,
+            labels,
+            classes: Some(classes),
+        });
+        self
+    }
+
+    /// The same, with the predictions (given or drawn) as logits.
+    pub fn with_from_logits(mut self, from_logits: bool) -> Self {
+        self.from_logits = from_logits;
         self
     }
 
@@ -170,12 +197,23 @@ pub struct CheckReport {
     pub verdict: Verdict,
     /// Remarks: conditions for one element, removed functions, refusals for other sizes.
     pub notes: Vec<String>,
+    /// On given inputs, what the verdict owes to their sizes: `n_y = 1` here, but for general
+    /// sizes the result is an `(n_y, n_y)` array.
+    pub caveat: Option<String>,
 }
 
 impl CheckReport {
     /// Whether the verdict is `equal`.
     pub fn equal(&self) -> bool {
         self.verdict.is_equal()
+    }
+
+    /// The verdict's lines, with the caveat of the given inputs' sizes when there is one:
+    /// what a CLI prints as the verdict.
+    pub fn verdict_lines(&self) -> Vec<String> {
+        let mut lines = self.verdict.lines();
+        lines.extend(self.caveat.clone());
+        lines
     }
 
     /// The first run's value (the given inputs, or the documents' example).
@@ -224,7 +262,16 @@ pub fn shapes(program: &Program, kind: Kind) -> Result<Symbolic, ExprError> {
         .into_iter()
         .filter_map(|n| names::role(&n).map(|r| (n, symbolic_binding(r, rows))))
         .collect();
-    let s = infer::infer(program, env)?;
+    let inputs: Vec<(String, Role)> = program
+        .free_names()
+        .into_iter()
+        .filter_map(|n| names::role(&n).map(|r| (n, r)))
+        .collect();
+    let s = infer::infer(
+        program,
+        env,
+        size_names(&inputs, Dim::Sym(rows), Dim::Sym("m")),
+    )?;
     Ok(Symbolic {
         shape: s.result.shape,
         ty: s.result.ty,
@@ -248,6 +295,43 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
     inputs.sort_by_key(|(_, r)| *r as u8);
     let one_sample = inputs.iter().any(|(_, r)| r.is_one_sample());
 
+    let uses = |f: fn(&Role) -> bool| inputs.iter().find(|(_, r)| f(r)).map(|(n, _)| n.clone());
+    let binding = |name: &str, message: String| ExprError::Binding {
+        message,
+        span: first_use(program, name),
+    };
+    if let Some(n) = uses(|r| *r == Role::Logits)
+        && !options.from_logits
+    {
+        return Err(binding(
+            &n,
+            format!(
+                "`{n}` names logits: check from logits (CheckOptions::with_from_logits, the \
+                 CLI's --from-logits), or write the probabilities A, Q"
+            ),
+        ));
+    }
+    if let Some(n) = uses(|r| r.is_predictions())
+        && options.from_logits
+    {
+        return Err(binding(
+            &n,
+            format!(
+                "from logits, the inputs are the logits z, Z or logits: compute `{n}` from \
+                 them in the expression (e.g. `{n} = np.exp(Z) / np.sum(np.exp(Z), axis=0)`)"
+            ),
+        ));
+    }
+    let uses_classes = uses(|r| *r == Role::ClassIndices);
+    if let Some(n) = &uses_classes
+        && kind == Kind::Binary
+    {
+        return Err(binding(
+            n,
+            format!("`{n}` is one class index per sample: that is a categorical problem"),
+        ));
+    }
+
     let own = own_inputs(program)?;
     let concrete_problem = match (&own, &options.inputs) {
         (Some(_), Some(_)) => {
@@ -259,11 +343,16 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
             });
         }
         (Some(p), None) => Some(p.clone()),
-        (None, Some(i)) => Some(Problem::given(
-            "the given inputs",
-            i.predictions.clone(),
-            i.labels.clone(),
-        )),
+        (None, Some(i)) => {
+            let labels = match &i.classes {
+                Some(c) => one_hot(&i.predictions, c)?,
+                None => i.labels.clone(),
+            };
+            let mut p = Problem::given("the given inputs", i.predictions.clone(), labels);
+            p.classes = i.classes.clone();
+            p.from_logits = options.from_logits;
+            Some(p)
+        }
         (None, None) => None,
     };
     let concrete = concrete_problem.is_some();
@@ -274,7 +363,8 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         .iter()
         .map(|(n, r)| (n.clone(), symbolic_binding(*r, vocab.rows)))
         .collect();
-    let symbolic = match infer::infer(program, symbolic_env) {
+    let symbolic_sizes = size_names(&inputs, Dim::Sym(vocab.rows), Dim::Sym("m"));
+    let symbolic = match infer::infer(program, symbolic_env, symbolic_sizes) {
         Ok(s) => {
             notes.extend(s.notes.iter().cloned());
             Some(Symbolic {
@@ -292,7 +382,17 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
 
     let problems = match &concrete_problem {
         Some(p) => vec![p.clone()],
-        None => problems::suite(kind, one_sample, options.seed),
+        None => {
+            let mut suite = problems::suite(kind, one_sample, options.seed);
+            if options.from_logits {
+                suite = problems::as_logits(kind, suite);
+            }
+            if uses_classes.is_some() {
+                // Class indices exist only where the targets are one-hot.
+                suite.retain(|p| p.class_indices().is_some());
+            }
+            suite
+        }
     };
 
     let mut concrete_nodes = Vec::new();
@@ -305,7 +405,12 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
                 .iter()
                 .map(|(n, v)| (n.clone(), (v.shape(), v.ty)))
                 .collect();
-            if let Ok(c) = infer::infer(program, shapes) {
+            let sizes = size_names(
+                &inputs,
+                Dim::Fixed(problem.rows()),
+                Dim::Fixed(problem.samples()),
+            );
+            if let Ok(c) = infer::infer(program, shapes, sizes) {
                 concrete_nodes = c.nodes;
             }
         }
@@ -391,7 +496,23 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
                 .and_then(|n| locate_zero_log_zero(p, n, vocab)),
         })
         .collect();
-    let verdict = verdict::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
+    let mut verdict = verdict::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
+    if let Verdict::ZeroLogZero { interval, .. } = &mut verdict {
+        *interval = inputs
+            .iter()
+            .find(|(_, r)| r.is_predictions())
+            .map(|(n, _)| format!("0 < {n} < 1"));
+    }
+    let caveat = match (&symbolic, concrete) {
+        (Some(s), true) => s.shape.one_element().condition().map(|c| {
+            format!(
+                "on these inputs only: for general sizes the result has shape {}, one number \
+                 only when {c}",
+                s.shape
+            )
+        }),
+        _ => None,
+    };
 
     Ok(CheckReport {
         source: program.source().to_owned(),
@@ -406,6 +527,7 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         runs,
         verdict,
         notes,
+        caveat,
     })
 }
 
@@ -417,7 +539,21 @@ fn symbolic_binding(role: Role, rows: &'static str) -> (Shape, Ty) {
         }
         Role::SamplePredictions | Role::SampleLabels => (Shape(vec![Dim::Sym(rows)]), Ty::NdArray),
         Role::Samples | Role::Rows => (Shape(vec![]), Ty::Int),
+        Role::Logits => (Shape(vec![Dim::Sym(rows), Dim::Sym("m")]), Ty::NdArray),
+        Role::ClassIndices => (Shape(vec![Dim::Sym("m")]), Ty::NdArray),
     }
+}
+
+/// The dimensions the size names stand for: symbols, or a problem's numbers.
+fn size_names(inputs: &[(String, Role)], rows: Dim, samples: Dim) -> HashMap<String, Dim> {
+    inputs
+        .iter()
+        .filter_map(|(n, r)| match r {
+            Role::Samples => Some((n.clone(), samples)),
+            Role::Rows => Some((n.clone(), rows)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The values of the free input names on one problem.
@@ -455,6 +591,20 @@ fn numeric_binding(
             }
             Role::Samples => Val::scalar(problem.samples() as f64, 0.0, Ty::Int),
             Role::Rows => Val::scalar(problem.rows() as f64, 0.0, Ty::Int),
+            Role::Logits => Val::input(&problem.predictions, false),
+            Role::ClassIndices => match problem.class_indices() {
+                Some(c) => Val::integers(c.into_iter()),
+                None => {
+                    return Err(ExprError::Binding {
+                        message: format!(
+                            "`{name}` is one class index per sample, but the targets of {} are \
+                             not one-hot",
+                            problem.label
+                        ),
+                        span: first_use(program, name),
+                    });
+                }
+            },
         };
         env.insert(name.clone(), v);
     }
@@ -485,7 +635,9 @@ fn own_inputs(program: &Program) -> Result<Option<Problem>, ExprError> {
         let Some((name, span)) = &s.target else {
             continue;
         };
-        let Some(role) = names::role(name).filter(|r| r.is_array()) else {
+        let Some(role) = names::role(name)
+            .filter(|r| r.is_array() && !matches!(r, Role::Logits | Role::ClassIndices))
+        else {
             continue;
         };
         let ExprKind::Array { dims, values } = &s.expr.kind else {
@@ -649,4 +801,23 @@ fn locate_zero_log_zero(problem: &Problem, nan: &NanOrigin, v: Vocabulary) -> Op
         .or_else(|| all.clone().find_map(|p| kind_at(p).filter(|&l| l == 0.0)))
         .or_else(|| all.clone().find_map(kind_at))
         .map(phrase)
+}
+
+/// The one-hot targets of one class index per sample, the indices validated by `xent-core`
+/// (one per sample, each below the number of classes): what numpy code builds from them.
+fn one_hot(
+    predictions: &DMatrix<f64>,
+    classes: &[usize],
+) -> Result<DMatrix<f64>, xent_core::Error> {
+    let indices: Vec<u64> = classes.iter().map(|&c| c as u64).collect();
+    // As logits, the predictions are only required to be finite: the indices are what is
+    // checked here, the predictions by the reference.
+    let problem = xent_core::Unvalidated::categorical(
+        predictions.into(),
+        xent_core::Targets::classes(&indices),
+        true,
+    )?
+    .validate_categorical(false, false)?;
+    let (k, m) = (predictions.nrows(), predictions.ncols());
+    Ok(DMatrix::from_fn(k, m, |r, c| problem.target(r, c)))
 }

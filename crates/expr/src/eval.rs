@@ -18,6 +18,20 @@
 //! | sum of `n` | `Σ e_i + (n − 1)·u·Σ |x̂_i|` (any order) |
 //! | dot of length `K` | `Σ (|a|·e_b + |b|·e_a + e_a·e_b) + K·u·Σ |a·b|` |
 //! | mean | the sum's bound `/ n`, `+ u·|r|` |
+//! | `max`, `min` (reductions), `np.maximum`, `np.minimum`, `np.clip` | the largest `e` of the operands (1-Lipschitz) |
+//! | comparison | 0 when exact or decided (`|a − b| > e_a + e_b`), else 1 (the boolean may flip) |
+//! | `np.where(c, a, b)` | the chosen operand's `e`, or `max(e_a, e_b) + |a − b|` when `c` may flip |
+//! | `xlogy(x, y)`, `xlog1py(x, y)` | the product's rule on `x` and `ln y` (`ln(1 + y)`); 0 where `x` is an exact 0 |
+//! | indexing, `np.asarray`, `np.arange` | the entries' own bounds (integers are exact) |
+//!
+//! **dtypes.** Values carry numpy's dtype (`bool`, `int64`, `float32`, `float64`) with
+//! numpy 2's promotion (NEP 50: Python numbers are weak, so `float32 * 2.0` stays
+//! `float32`; `int64` with `float32` is `float64`; comparisons are `bool`; `/` of integers
+//! is `float64`). **float32** is modelled as follows: `np.float32(x)` rounds each entry to
+//! the nearest float32, and every later operation whose numpy result is float32 is computed
+//! in `f64` and its result rounded to the nearest float32, the rounding `|r₃₂ − r|` added to
+//! the entry's bound; sums and products of float32 also add `(n − 1)·2⁻²⁴·Σ|x|` (`K·2⁻²⁴·Σ|a·b|`),
+//! so the bound covers numpy's own float32 accumulation in any order, not only this one.
 //!
 //! A literal that is not an integer carries `u·|v|` (its decimal may not be an `f64`);
 //! inputs are exact (they *are* the problem). Infinite results carry 0: an infinity is
@@ -32,9 +46,91 @@ use crate::ast::{BinOp, Expr, ExprKind, Func, Program};
 use crate::error::{ExprError, Span};
 use crate::rules::{self, Op, Typed};
 use crate::shape::{Refusal, Shape, Ty};
-use crate::tolerance::{CULPRIT_U, LIBM_ERROR_U, MAX_ELEMENTS, UNIT_ROUNDOFF};
+use crate::tolerance::{
+    CULPRIT_U, FLOAT32_UNIT_ROUNDOFF, LIBM_ERROR_U, MAX_ELEMENTS, UNIT_ROUNDOFF,
+};
 
 const U: f64 = UNIT_ROUNDOFF;
+const U32: f64 = FLOAT32_UNIT_ROUNDOFF;
+
+/// numpy's dtype of a value, as far as the checker models it (ordered by promotion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum DType {
+    /// `bool`: comparisons.
+    Bool,
+    /// `int64`: `np.arange`, class indices, Python ints.
+    Int,
+    /// `float32`: after `np.float32`.
+    F32,
+    /// `float64`: everything else.
+    F64,
+}
+
+impl DType {
+    fn name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::Int => "int64",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
+    }
+}
+
+/// numpy 2's promotion of two operands (NEP 50: a Python number is weak, it takes the
+/// array's dtype unless it is a float meeting an integer or boolean array).
+fn promote(a: &Val, b: &Val) -> DType {
+    let weak = |py: DType, arr: DType| match arr {
+        DType::Bool | DType::Int if py == DType::F64 => DType::F64,
+        DType::Bool => py,
+        other => other,
+    };
+    match (a.ty.is_python(), b.ty.is_python()) {
+        (true, true) => a.dtype.max(b.dtype),
+        (true, false) => weak(a.dtype, b.dtype),
+        (false, true) => weak(b.dtype, a.dtype),
+        (false, false) => match (a.dtype.min(b.dtype), a.dtype.max(b.dtype)) {
+            (DType::Int, DType::F32) => DType::F64,
+            (_, hi) => hi,
+        },
+    }
+}
+
+/// The dtype of a floating-point result (a ufunc such as `np.log`): float32 stays, the
+/// rest is float64.
+fn floating(d: DType) -> DType {
+    if d == DType::F32 {
+        DType::F32
+    } else {
+        DType::F64
+    }
+}
+
+/// numpy's `maximum`/`minimum` of two entries: NaN propagates.
+fn np_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+fn np_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+/// Rounds a float32 result's entries to float32, adding the rounding to their bounds.
+fn round_f32(v: &mut Val) {
+    for (x, e) in v.data.iter_mut().zip(v.err.iter_mut()) {
+        let r = f64::from(*x as f32);
+        *e = clean(r, *e + (r - *x).abs());
+        *x = r;
+    }
+}
 
 /// A value during evaluation: its Python type, numpy shape, entries and error bounds.
 ///
@@ -43,6 +139,7 @@ const U: f64 = UNIT_ROUNDOFF;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Val {
     pub(crate) ty: Ty,
+    pub(crate) dtype: DType,
     pub(crate) dims: Vec<usize>,
     pub(crate) data: DMatrix<f64>,
     pub(crate) err: DMatrix<f64>,
@@ -61,6 +158,11 @@ impl Val {
     pub(crate) fn scalar(v: f64, e: f64, ty: Ty) -> Val {
         Val {
             ty,
+            dtype: match ty {
+                Ty::Int => DType::Int,
+                Ty::Bool => DType::Bool,
+                _ => DType::F64,
+            },
             dims: vec![],
             data: DMatrix::from_element(1, 1, v),
             err: DMatrix::from_element(1, 1, e),
@@ -73,6 +175,7 @@ impl Val {
             let data = m.transpose();
             Val {
                 ty: Ty::NdArray,
+                dtype: DType::F64,
                 dims: vec![m.nrows()],
                 err: DMatrix::zeros(1, m.nrows()),
                 data,
@@ -80,6 +183,7 @@ impl Val {
         } else {
             Val {
                 ty: Ty::NdArray,
+                dtype: DType::F64,
                 dims: vec![m.nrows(), m.ncols()],
                 err: DMatrix::zeros(m.nrows(), m.ncols()),
                 data: m.clone(),
@@ -87,10 +191,23 @@ impl Val {
         }
     }
 
+    /// Exact integers, a 1-D `int64` array (`np.arange`, class indices).
+    pub(crate) fn integers(values: impl ExactSizeIterator<Item = usize>) -> Val {
+        let n = values.len();
+        Val {
+            ty: Ty::NdArray,
+            dtype: DType::Int,
+            dims: vec![n],
+            data: DMatrix::from_iterator(1, n, values.map(|v| v as f64)),
+            err: DMatrix::zeros(1, n),
+        }
+    }
+
     fn from_row_major(ty: Ty, dims: Vec<usize>, values: &[f64], errs: &[f64]) -> Val {
         let (r, c) = storage(&dims);
         Val {
             ty,
+            dtype: DType::F64,
             data: DMatrix::from_row_slice(r, c, values),
             err: DMatrix::from_row_slice(r, c, errs),
             dims,
@@ -164,7 +281,9 @@ impl Val {
     fn with(&self, ty: Ty, dims: Vec<usize>) -> Val {
         let values = Val::row_major(&self.data);
         let errs = Val::row_major(&self.err);
-        Val::from_row_major(ty, dims, &values, &errs)
+        let mut v = Val::from_row_major(ty, dims, &values, &errs);
+        v.dtype = self.dtype;
+        v
     }
 }
 
@@ -404,7 +523,11 @@ impl Evaluator<'_> {
                 let a = self.eval(lhs)?;
                 let b = self.eval(rhs)?;
                 let int_power = matches!(rhs.kind, ExprKind::Number { int: true, .. });
-                self.binary(e, *op, &a, &b, false, int_power)
+                let mut v = self.binary(e, *op, &a, &b, false, int_power)?;
+                if v.dtype == DType::F32 {
+                    round_f32(&mut v);
+                }
+                Ok(v)
             }
             ExprKind::Call {
                 func,
@@ -416,15 +539,208 @@ impl Evaluator<'_> {
                 for a in args {
                     vals.push(self.eval(a)?);
                 }
-                self.call(e, *func, &vals, *axis, *keepdims)
+                let mut v = self.call(e, *func, &vals, *axis, *keepdims)?;
+                if v.dtype == DType::F32 && *func != Func::Float32 {
+                    round_f32(&mut v);
+                }
+                Ok(v)
+            }
+            ExprKind::Index { of, indices } => {
+                let a = self.eval(of)?;
+                let mut idx = Vec::with_capacity(indices.len());
+                for i in indices {
+                    idx.push(self.eval(i)?);
+                }
+                self.index(e, &a, &idx)
             }
         }
+    }
+
+    fn index_error(&self, e: &Expr, message: String) -> ExprError {
+        ExprError::Numpy {
+            exception: "IndexError",
+            message,
+            text: self.program.text(e.span).to_owned(),
+            span: e.span,
+        }
+    }
+
+    /// numpy's advanced indexing with integer arrays (or integers): one index per
+    /// dimension, or one for the rows of a 2-D array.
+    fn index(&mut self, e: &Expr, a: &Val, idx: &[Val]) -> Result<Val, ExprError> {
+        for i in idx {
+            match i.dtype {
+                DType::Int => {}
+                DType::Bool => {
+                    return Err(self.index_error(
+                        e,
+                        "boolean-array indexing (a mask) is not supported: use np.where".into(),
+                    ));
+                }
+                DType::F32 | DType::F64 => {
+                    return Err(self.index_error(
+                        e,
+                        format!(
+                            "arrays used as indices must be of integer (or boolean) type, not \
+                             {}",
+                            if i.ty.is_python() {
+                                "float"
+                            } else {
+                                i.dtype.name()
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
+        let shapes: Vec<Shape> = idx.iter().map(Val::shape).collect();
+        let out_shape = crate::shape::index(&a.shape(), &shapes).map_err(|r| self.refusal(e, r))?;
+        let dims = out_shape.sizes().unwrap_or_default();
+        let elements: usize = dims.iter().product();
+        if elements > MAX_ELEMENTS {
+            return Err(ExprError::TooLarge {
+                text: self.program.text(e.span).to_owned(),
+                elements: elements as u128,
+                limit: MAX_ELEMENTS,
+                limit_name: "MAX_ELEMENTS",
+                span: e.span,
+            });
+        }
+        let resolve = |v: f64, axis: usize| -> Result<usize, ExprError> {
+            let size = a.dims[axis] as i64;
+            let i = v as i64;
+            let j = if i < 0 { i + size } else { i };
+            if j < 0 || j >= size {
+                return Err(self.index_error(
+                    e,
+                    format!("index {i} is out of bounds for axis {axis} with size {size}"),
+                ));
+            }
+            Ok(j as usize)
+        };
+        // Storage position of an entry of `a` from its numpy index.
+        let at = |index: &[usize]| -> (usize, usize) {
+            match index {
+                [j] => (0, *j),
+                [i, j] => (*i, *j),
+                _ => (0, 0),
+            }
+        };
+        let (r, c) = storage(&dims);
+        let mut data = DMatrix::zeros(r, c);
+        let mut err = DMatrix::zeros(r, c);
+        for j in 0..c {
+            for i in 0..r {
+                let index: Vec<usize> = if idx.len() == a.dims.len() {
+                    let mut index = Vec::with_capacity(idx.len());
+                    for (axis, v) in idx.iter().enumerate() {
+                        index.push(resolve(v.at(i, j).0, axis)?);
+                    }
+                    index
+                } else {
+                    // One index for the rows of a 2-D array: the output's last axis is the
+                    // columns; its first (if any) runs along the index.
+                    let along = if dims.len() == 2 { i } else { 0 };
+                    let v = &idx[0];
+                    let row = if v.dims.is_empty() {
+                        v.data[0]
+                    } else {
+                        v.data[(0, along)]
+                    };
+                    vec![resolve(row, 0)?, j]
+                };
+                let p = at(&index);
+                data[(i, j)] = a.data[p];
+                err[(i, j)] = a.err[p];
+            }
+        }
+        Ok(Val {
+            ty: Ty::of_ufunc(dims.len()),
+            dtype: a.dtype,
+            dims,
+            data,
+            err,
+        })
+    }
+
+    /// `np.arange(n)`: the exact integers `0 … n − 1`.
+    fn arange(&mut self, e: &Expr, n: &Val) -> Result<Val, ExprError> {
+        let value = match n.single() {
+            Some((v, 0.0)) if n.dtype <= DType::Int && v >= 0.0 => v,
+            _ => {
+                return Err(ExprError::Numpy {
+                    exception: "TypeError",
+                    message: "np.arange here takes one non-negative integer (the number of \
+                              samples or classes)"
+                        .into(),
+                    text: self.program.text(e.span).to_owned(),
+                    span: e.span,
+                });
+            }
+        };
+        if value > MAX_ELEMENTS as f64 {
+            return Err(ExprError::TooLarge {
+                text: self.program.text(e.span).to_owned(),
+                elements: value as u128,
+                limit: MAX_ELEMENTS,
+                limit_name: "MAX_ELEMENTS",
+                span: e.span,
+            });
+        }
+        Ok(Val::integers(0..value as usize))
+    }
+
+    /// An elementwise function of several broadcast operands (`np.clip`, `np.where`, …).
+    fn elementwise(
+        &mut self,
+        e: &Expr,
+        op: Op,
+        vals: &[Val],
+        name: &str,
+        dtype: DType,
+        f: impl Fn(&[(f64, f64)]) -> (f64, f64),
+    ) -> Result<Val, ExprError> {
+        let refs: Vec<&Val> = vals.iter().collect();
+        let t = self.typed(e, op, &refs)?;
+        let dims = t.shape.sizes().unwrap_or_default();
+        let (r, c) = storage(&dims);
+        let mut data = DMatrix::zeros(r, c);
+        let mut err = DMatrix::zeros(r, c);
+        let mut args = Vec::with_capacity(vals.len());
+        for j in 0..c {
+            for i in 0..r {
+                args.clear();
+                args.extend(vals.iter().map(|v| v.at(i, j)));
+                let (v, ev) = f(&args);
+                data[(i, j)] = v;
+                err[(i, j)] = clean(v, ev);
+            }
+        }
+        let out = Val {
+            ty: t.ty,
+            dtype,
+            dims,
+            data,
+            err,
+        };
+        self.observe(e, &refs, &out, || {
+            let (i, j) = out.first_nan()?;
+            let shown: Vec<String> = vals.iter().map(|v| number(v.at(i, j).0)).collect();
+            Some(NanFound {
+                index: out.numpy_index(i, j),
+                cause: format!("{name}({})", shown.join(", ")),
+                zero_times_infinity: false,
+                term: None,
+            })
+        });
+        Ok(out)
     }
 
     fn negate(&mut self, e: &Expr, v: &Val, ufunc: bool) -> Result<Val, ExprError> {
         let t = self.typed(e, Op::Neg { ufunc }, &[v])?;
         Ok(Val {
             ty: t.ty,
+            dtype: v.dtype,
             dims: v.dims.clone(),
             data: -&v.data,
             err: v.err.clone(),
@@ -452,6 +768,11 @@ impl Evaluator<'_> {
         if op == BinOp::MatMul {
             return Ok(self.product(e, a, b, t));
         }
+        let dtype = match promote(a, b) {
+            _ if op.is_comparison() => DType::Bool,
+            d if op == BinOp::Div && d <= DType::Int => DType::F64,
+            d => d,
+        };
         if op == BinOp::Div && a.ty.is_python() && b.ty.is_python() && !ufunc && b.data[0] == 0.0 {
             return Err(ExprError::Numpy {
                 exception: "ZeroDivisionError",
@@ -475,6 +796,7 @@ impl Evaluator<'_> {
         }
         let out = Val {
             ty: t.ty,
+            dtype,
             dims,
             data,
             err,
@@ -556,9 +878,80 @@ impl Evaluator<'_> {
                 let r = a.exp();
                 (r, r.abs() * ea.exp_m1() + LIBM_ERROR_U * U * r.abs())
             }),
-            Func::Sum | Func::Mean | Func::Nansum => {
+            Func::Sum | Func::Mean | Func::Nansum | Func::Max | Func::Min => {
                 let t = self.typed(e, op, &refs)?;
                 Ok(self.reduce(e, first, func, axis, t))
+            }
+            Func::Clip => {
+                let dtype = promote(first, &vals[1]).max(promote(first, &vals[2]));
+                self.elementwise(e, op, vals, "np.clip", dtype, |x| {
+                    let [(v, ev), (lo, elo), (hi, ehi)] = [x[0], x[1], x[2]];
+                    (np_min(np_max(v, lo), hi), ev.max(elo).max(ehi))
+                })
+            }
+            Func::Maximum | Func::Minimum => {
+                let dtype = promote(first, &vals[1]);
+                let (name, f): (&str, fn(f64, f64) -> f64) = if func == Func::Maximum {
+                    ("np.maximum", np_max)
+                } else {
+                    ("np.minimum", np_min)
+                };
+                self.elementwise(e, op, vals, name, dtype, |x| {
+                    (f(x[0].0, x[1].0), x[0].1.max(x[1].1))
+                })
+            }
+            Func::Where => {
+                let dtype = promote(&vals[1], &vals[2]);
+                self.elementwise(e, op, vals, "np.where", dtype, |x| {
+                    let [(c, ec), (a, ea), (b, eb)] = [x[0], x[1], x[2]];
+                    let (v, ev) = if c != 0.0 { (a, ea) } else { (b, eb) };
+                    if ec > 0.0 {
+                        (v, ea.max(eb) + (a - b).abs())
+                    } else {
+                        (v, ev)
+                    }
+                })
+            }
+            Func::Xlogy | Func::Xlog1py => {
+                let dtype = floating(promote(first, &vals[1]));
+                let log1p = func == Func::Xlog1py;
+                self.elementwise(e, op, vals, func.name(), dtype, move |x| {
+                    let [(w, ew), (y, ey)] = [x[0], x[1]];
+                    let (l, el) = if log1p {
+                        let prop = if ey == 0.0 {
+                            0.0
+                        } else if 1.0 + y - ey > 0.0 {
+                            ey / (1.0 + y - ey)
+                        } else {
+                            f64::INFINITY
+                        };
+                        let l = y.ln_1p();
+                        (l, prop + LIBM_ERROR_U * U * l.abs())
+                    } else {
+                        log_with(y, ey, y.ln(), 1.0)
+                    };
+                    if w == 0.0 && !y.is_nan() {
+                        // scipy: 0 wherever x is 0; the bound, where the exact x may not be.
+                        (0.0, if ew == 0.0 { 0.0 } else { ew * l.abs() })
+                    } else {
+                        kernel(BinOp::Mul, w, ew, l, el)
+                    }
+                })
+            }
+            Func::Arange => self.arange(e, first),
+            Func::Float32 => {
+                let t = self.typed(e, op, &refs)?;
+                let dims = t.shape.sizes().unwrap_or_default();
+                let mut out = first.with(t.ty, dims);
+                out.dtype = DType::F32;
+                round_f32(&mut out);
+                self.observe(e, &[first], &out, || None);
+                Ok(out)
+            }
+            Func::Asarray => {
+                let t = self.typed(e, op, &refs)?;
+                let dims = t.shape.sizes().unwrap_or_default();
+                Ok(first.with(t.ty, dims))
             }
             Func::Trace => {
                 let t = self.typed(e, op, &refs)?;
@@ -567,7 +960,8 @@ impl Evaluator<'_> {
                     .map(|i| (first.data[(i, i)], first.err[(i, i)]))
                     .collect();
                 let (s, es) = sum_of(&terms, false);
-                let out = Val::scalar(s, es, t.ty);
+                let mut out = Val::scalar(s, es, t.ty);
+                out.dtype = first.dtype;
                 self.observe(e, &[first], &out, || {
                     Some(NanFound {
                         index: vec![],
@@ -584,6 +978,7 @@ impl Evaluator<'_> {
                 if func == Func::Transpose && first.dims.len() == 2 {
                     return Ok(Val {
                         ty: t.ty,
+                        dtype: first.dtype,
                         dims,
                         data: first.data.transpose(),
                         err: first.err.transpose(),
@@ -605,6 +1000,7 @@ impl Evaluator<'_> {
         }
         let out = Val {
             ty: t.ty,
+            dtype: floating(v.dtype),
             dims: v.dims.clone(),
             data,
             err,
@@ -638,7 +1034,27 @@ impl Evaluator<'_> {
         let mut nan_at = None;
         for (g, group) in groups.iter().enumerate() {
             let terms: Vec<(f64, f64)> = group.iter().map(|&p| (v.data[p], v.err[p])).collect();
+            if matches!(func, Func::Max | Func::Min) {
+                let f = if func == Func::Max { np_max } else { np_min };
+                let s = terms.iter().map(|t| t.0).reduce(f).unwrap_or(f64::NAN);
+                let es = terms.iter().map(|t| t.1).fold(0.0, f64::max);
+                values.push(s);
+                errs.push(clean(s, es));
+                continue;
+            }
             let (mut s, mut es) = sum_of(&terms, skip_nan);
+            if v.dtype == DType::F32 {
+                // numpy accumulates float32 sums in float32, in its own order.
+                let magnitude: f64 = terms
+                    .iter()
+                    .map(|t| t.0.abs())
+                    .filter(|x| !x.is_nan())
+                    .sum();
+                es = clean(
+                    s,
+                    es + terms.len().saturating_sub(1) as f64 * U32 * magnitude,
+                );
+            }
             if func == Func::Mean {
                 let n = terms.len() as f64;
                 s /= n;
@@ -651,7 +1067,12 @@ impl Evaluator<'_> {
             errs.push(es);
         }
         let dims = t.shape.sizes().unwrap_or_default();
-        let out = Val::from_row_major(t.ty, dims, &values, &errs);
+        let mut out = Val::from_row_major(t.ty, dims, &values, &errs);
+        out.dtype = match (func, v.dtype) {
+            (Func::Mean, DType::Bool | DType::Int) => DType::F64,
+            (Func::Sum | Func::Nansum, DType::Bool) => DType::Int,
+            (_, d) => d,
+        };
         self.observe(e, &[v], &out, || {
             let g = nan_at?;
             let index = if groups.len() == 1 { vec![] } else { vec![g] };
@@ -678,7 +1099,9 @@ impl Evaluator<'_> {
         let product = left * &right;
         let abs_l = left.map(f64::abs);
         let abs_r = right.map(f64::abs);
-        let mut bound = (&abs_l * &abs_r) * (k as f64 * U);
+        let dtype = promote(a, b);
+        let u = if dtype == DType::F32 { U + U32 } else { U };
+        let mut bound = (&abs_l * &abs_r) * (k as f64 * u);
         let a_exact = a.err.iter().all(|&x| x == 0.0);
         let b_exact = right_err.iter().all(|&x| x == 0.0);
         if !b_exact {
@@ -700,6 +1123,7 @@ impl Evaluator<'_> {
         };
         let out = Val {
             ty: t.ty,
+            dtype,
             dims,
             data,
             err,
@@ -802,6 +1226,20 @@ fn kernel(op: BinOp, x: f64, ex: f64, y: f64, ey: f64) -> (f64, f64) {
         }
         // Products go through `product`; never elementwise.
         BinOp::MatMul => (f64::NAN, f64::INFINITY),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne => {
+            let r = match op {
+                BinOp::Lt => x < y,
+                BinOp::Le => x <= y,
+                BinOp::Gt => x > y,
+                BinOp::Ge => x >= y,
+                BinOp::Eq => x == y,
+                _ => x != y,
+            };
+            // The exact operands may compare the other way when within their bounds.
+            let decided = (x - y).abs() > ex + ey;
+            let undecided = (ex > 0.0 || ey > 0.0) && !decided;
+            return (f64::from(u8::from(r)), if undecided { 1.0 } else { 0.0 });
+        }
     };
     (r, clean(r, e))
 }

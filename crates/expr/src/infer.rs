@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::ast::{BinOp, Expr, ExprKind, Func, Program};
 use crate::error::{ExprError, Span};
 use crate::rules::{self, Op};
-use crate::shape::{OneElement, Shape, Ty};
+use crate::shape::{self, Dim, OneElement, Shape, Ty};
 
 /// The shape of one sub-expression worth reporting: a product (`np.dot`, `np.matmul`, `@`),
 /// a conversion to a scalar, or a statement's value.
@@ -41,14 +41,18 @@ pub(crate) struct Inferred {
     pub(crate) notes: Vec<String>,
 }
 
-/// Infers shapes and types with the free names bound in `env`.
+/// Infers shapes and types with the free names bound in `env`; `sizes` gives the
+/// dimension a Python `int` name stands for (`m` → `m`, or its number), so that
+/// `np.arange(m)` has a shape.
 pub(crate) fn infer(
     program: &Program,
     env: HashMap<String, (Shape, Ty)>,
+    sizes: HashMap<String, Dim>,
 ) -> Result<Inferred, ExprError> {
     let mut pass = Pass {
         program,
         env,
+        sizes,
         nodes: Vec::new(),
         notes: Vec::new(),
     };
@@ -96,15 +100,69 @@ pub(crate) fn infer(
 struct Pass<'p> {
     program: &'p Program,
     env: HashMap<String, (Shape, Ty)>,
+    sizes: HashMap<String, Dim>,
     nodes: Vec<NodeShape>,
     notes: Vec<String>,
 }
 
 impl Pass<'_> {
+    /// The dimension an integer expression stands for: a literal, a size name, `x.shape[i]`.
+    fn size(&mut self, e: &Expr) -> Result<Option<Dim>, ExprError> {
+        Ok(match &e.kind {
+            ExprKind::Number { value, int: true } if *value >= 0.0 => {
+                Some(Dim::Fixed(*value as usize))
+            }
+            ExprKind::Name(n) => self.sizes.get(n).copied(),
+            ExprKind::ShapeOf { of, index } => {
+                let (s, _) = self.walk(of)?;
+                shape::axis(*index, s.ndim()).ok().map(|i| s.0[i])
+            }
+            _ => None,
+        })
+    }
+
     fn walk(&mut self, e: &Expr) -> Result<(Shape, Ty), ExprError> {
         let program = self.program;
         let text = || program.text(e.span).to_owned();
+        let refused = |r: crate::shape::Refusal| ExprError::Numpy {
+            exception: r.exception,
+            message: r.full_message(),
+            text: program.text(e.span).to_owned(),
+            span: e.span,
+        };
         let (op, args): (Op, Vec<&Expr>) = match &e.kind {
+            ExprKind::Index { of, indices } => {
+                let (s, _) = self.walk(of)?;
+                let mut shapes = Vec::with_capacity(indices.len());
+                for i in indices {
+                    shapes.push(self.walk(i)?.0);
+                }
+                let out = shape::index(&s, &shapes).map_err(refused)?;
+                let ty = Ty::of_ufunc(out.ndim());
+                return Ok((out, ty));
+            }
+            ExprKind::Call {
+                func: Func::Arange,
+                args,
+                ..
+            } => {
+                let n = match args.first() {
+                    Some(a) => {
+                        self.walk(a)?;
+                        self.size(a)?
+                    }
+                    None => None,
+                };
+                let Some(n) = n else {
+                    return Err(ExprError::Binding {
+                        message: "np.arange needs a size the checker can name: m, n_y, k, \
+                                  x.shape[i] or an integer"
+                            .into(),
+                        span: e.span,
+                    });
+                };
+                return Ok((Shape(vec![n]), Ty::NdArray));
+            }
             ExprKind::Number { int, .. } => {
                 return Ok((Shape(vec![]), if *int { Ty::Int } else { Ty::Float }));
             }
@@ -147,12 +205,7 @@ impl Pass<'_> {
         for a in &args {
             shapes.push(self.walk(a)?);
         }
-        let t = rules::apply(op, &shapes).map_err(|r| ExprError::Numpy {
-            exception: r.exception,
-            message: r.full_message(),
-            text: text(),
-            span: e.span,
-        })?;
+        let t = rules::apply(op, &shapes).map_err(refused)?;
         let reported = match op {
             Op::Bin {
                 op: BinOp::MatMul, ..

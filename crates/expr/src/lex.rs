@@ -32,6 +32,10 @@ pub(crate) enum Tok {
     Comma,
     Dot,
     Assign,
+    /// `<`, `<=`, `>`, `>=`, `==`, `!=`.
+    Cmp(crate::ast::BinOp),
+    /// `:` (only to say slices are not supported).
+    Colon,
     /// End of a statement: a newline outside brackets, or `;`.
     End,
     Eof,
@@ -55,6 +59,8 @@ impl Tok {
             Tok::Comma => "`,`".into(),
             Tok::Dot => "`.`".into(),
             Tok::Assign => "`=`".into(),
+            Tok::Cmp(op) => format!("`{op}`"),
+            Tok::Colon => "`:`".into(),
             Tok::End => "the end of the statement".into(),
             Tok::Eof => "the end of the input".into(),
         }
@@ -161,15 +167,49 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 out.push(single(Tok::Comma));
                 i += 1;
             }
-            b'=' => {
-                if bytes.get(i + 1) == Some(&b'=') {
-                    return Err(ParseError::new(
-                        src,
-                        Span::new(i, i + 2),
-                        "comparisons (`==`) are not supported",
-                    ));
+            b'=' | b'<' | b'>' | b'!' => {
+                use crate::ast::BinOp;
+                let eq = bytes.get(i + 1) == Some(&b'=');
+                let op = match (c, eq) {
+                    (b'=', false) => None,
+                    (b'=', true) => Some(BinOp::Eq),
+                    (b'<', false) => Some(BinOp::Lt),
+                    (b'<', true) => Some(BinOp::Le),
+                    (b'>', false) => Some(BinOp::Gt),
+                    (b'>', true) => Some(BinOp::Ge),
+                    (_, true) => Some(BinOp::Ne),
+                    (_, false) => {
+                        return Err(ParseError::new(
+                            src,
+                            Span::new(i, i + 1),
+                            "the operator `!` is not supported (Python's negation is `not`)",
+                        ));
+                    }
+                };
+                match op {
+                    None => {
+                        out.push(single(Tok::Assign));
+                        i += 1;
+                    }
+                    Some(op) => {
+                        let len = if eq { 2 } else { 1 };
+                        if bytes.get(i + len).is_some_and(|b| matches!(b, b'<' | b'>')) {
+                            return Err(ParseError::new(
+                                src,
+                                Span::new(i, i + len + 1),
+                                "shift operators (`<<`, `>>`) are not supported",
+                            ));
+                        }
+                        out.push(Token {
+                            kind: Tok::Cmp(op),
+                            span: Span::new(i, i + len),
+                        });
+                        i += len;
+                    }
                 }
-                out.push(single(Tok::Assign));
+            }
+            b':' => {
+                out.push(single(Tok::Colon));
                 i += 1;
             }
             b'.' if !bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
@@ -197,7 +237,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 let ch = src[i..].chars().next().unwrap_or('?');
                 let len = ch.len_utf8();
                 let message = match ch {
-                    '%' | '<' | '>' | '!' | '&' | '|' | '^' | '~' => {
+                    '%' | '&' | '|' | '^' | '~' => {
                         format!("the operator `{ch}` is not supported")
                     }
                     '\'' | '"' => "strings are not supported".to_owned(),

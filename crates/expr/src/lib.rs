@@ -5,16 +5,22 @@
 //! is a `(1, 1)` array, and whether an `np.sum` is missing. This crate answers with evidence:
 //!
 //! 1. [`parse`] reads the expression as Python would (`**` binds tighter than unary minus
-//!    and is right-associative; `* / @` bind tighter than `+ -`), with names (`A`, `A2`,
-//!    `AL`, `Q`, `q` the predictions; `Y`, `P`, `p` the labels or targets; `m`, `n_y`, `k`
-//!    the sizes; earlier assignments), numbers (`1`, `1.0`, `1.`, `.5`, `1e-3`), `.T`,
-//!    `np.`/`numpy.` functions (`sum`, `mean`, `nansum`, `dot`, `matmul`, `multiply`, `add`,
-//!    `subtract`, `divide`, `negative`, `log`, `log2`, `log10`, `log1p`, `exp`, `squeeze`,
-//!    `asscalar`, `trace`, `transpose`, `array`), methods (`.sum()`, `.mean()`, `.item()`,
-//!    `.squeeze()`, `.dot()`, `.shape[i]`), `axis=` and `keepdims=`, `float(…)`,
-//!    `print(…)`, `import numpy as np`, and a short sequence of assignments (`logprobs = …`
-//!    then `cost = …`, on separate lines or after `;`). A [`ParseError`] has the column and
-//!    renders the line with a caret.
+//!    and is right-associative; `* / @` bind tighter than `+ -`, which bind tighter than the
+//!    comparisons `< <= > >= == !=`), with names (`A`, `A2`, `AL`, `Q`, `q` the predictions;
+//!    `Y`, `P`, `p` the labels or targets; `z`, `Z`, `logits` the logits, from logits; `y`,
+//!    `classes` one class index per sample, for one-hot targets; `m`, `n_y`, `k` the sizes;
+//!    earlier assignments), numbers (`1`, `1.0`, `1.`, `.5`, `1e-3`), `.T`, `np.`/`numpy.`
+//!    functions (`sum`, `mean`, `nansum`, `max`/`amax`, `min`/`amin`, `dot`, `matmul`,
+//!    `multiply`, `add`, `subtract`, `divide`, `negative`, `log`, `log2`, `log10`, `log1p`,
+//!    `exp`, `clip`, `where`, `maximum`, `minimum`, `squeeze`, `asarray`, `arange`,
+//!    `float32`, `asscalar`, `trace`, `transpose`, `array`), `scipy.special.xlogy` and
+//!    `xlog1py` (also `special.xlogy` or `xlogy` after `from scipy… import`), methods
+//!    (`.sum()`, `.mean()`, `.max()`, `.min()`, `.clip()`, `.item()`, `.squeeze()`,
+//!    `.dot()`, `.shape[i]`), integer-array indexing (`Q[y, np.arange(m)]`: integers or
+//!    integer arrays, one per dimension or one for the rows; no slices), `axis=` and
+//!    `keepdims=`, `float(…)`, `print(…)`, `import numpy as np`, `import scipy.special`, and
+//!    a short sequence of assignments (`logprobs = …` then `cost = …`, on separate lines or
+//!    after `;`). A [`ParseError`] has the column and renders the line with a caret.
 //! 2. [`check`] infers every sub-expression's shape with dimensions as symbols, by numpy's
 //!    rules (broadcasting, `dot`/`matmul` alignment with the 1-D cases, reductions, `.T`,
 //!    `squeeze`), and rejects what numpy rejects, with numpy's message
@@ -35,8 +41,15 @@
 //!    source documents' claims verbatim.
 //!
 //! It does not run Python, and it is not a numpy: arrays have at most two dimensions, only
-//! the functions above exist, there is no indexing besides `.shape[i]`, no integer dtype
-//! (every number is an `f64`, as in the documents), and `/` is Python 3's true division.
+//! the functions above exist, indexing is `.shape[i]` and integer-array indexing (no slices,
+//! no boolean masks), dtypes are `bool`, `int64`, `float32` and `float64` with numpy 2's
+//! promotion (every value is held as an `f64`; float32 results are rounded to float32 after
+//! each operation, see the evaluator's notes), and `/` is Python 3's true division.
+//!
+//! [`CheckOptions`] says what the expression is checked against: the kind
+//! ([`CheckOptions::new`]), given predictions and labels ([`CheckOptions::with_inputs`]) or
+//! predictions and class indices ([`CheckOptions::with_classes`]), and whether the
+//! predictions are logits ([`CheckOptions::with_from_logits`]).
 //!
 //! ```
 //! use xent_core::Kind;

@@ -15,6 +15,12 @@ pub enum Role {
     Samples,
     /// `n_y`, `k`: the number of outputs or classes, a Python `int`.
     Rows,
+    /// `z`, `Z`, `logits`: the logits, `(n_y, m)` or `(k, m)`, when the problem is given
+    /// from logits (`A = σ(z)`, `Q = softmax(z)` per column).
+    Logits,
+    /// `y`, `classes`: one class index per sample, an integer array `(m,)`, when a
+    /// categorical problem's targets are one-hot (given as class indices).
+    ClassIndices,
 }
 
 impl Role {
@@ -25,6 +31,7 @@ impl Role {
 
     /// Whether the name is a 1-D array holding one sample.
     pub fn is_one_sample(self) -> bool {
+        // (Class indices are `(m,)` but hold every sample.)
         matches!(self, Role::SamplePredictions | Role::SampleLabels)
     }
 
@@ -43,6 +50,8 @@ pub fn role(name: &str) -> Option<Role> {
         "p" => Role::SampleLabels,
         "m" => Role::Samples,
         "n_y" | "k" => Role::Rows,
+        "z" | "Z" | "logits" => Role::Logits,
+        "y" | "classes" => Role::ClassIndices,
         _ => return None,
     })
 }
@@ -89,7 +98,8 @@ pub(crate) fn unknown_name(name: &str) -> String {
     };
     format!(
         "unknown name `{name}`{hint}: the inputs are A, A2, AL, Q (predictions), Y, P (labels \
-         or targets), q, p (one sample's predictions and targets, 1-D), m (samples), n_y and \
-         k (outputs or classes), and names assigned earlier"
+         or targets), q, p (one sample's predictions and targets, 1-D), z, Z, logits (logits, \
+         with from-logits), y, classes (class indices, categorical), m (samples), n_y and k \
+         (outputs or classes), and names assigned earlier"
     )
 }

@@ -2,13 +2,17 @@
 //!
 //! ```text
 //! program  := statement ((newline | ';') statement)*
-//! statement:= 'import' 'numpy' ['as' NAME] | NAME '=' expr | expr
-//! expr     := term (('+' | '-') term)*
+//! statement:= import | NAME '=' expr | expr
+//! import   := 'import' ('numpy' ['as' 'np'] | 'scipy' ['.' 'special'])
+//!           | 'from' 'scipy' '.' 'special' 'import' NAME (',' NAME)* | 'from' 'scipy' 'import' 'special'
+//! expr     := arith [('<' | '<=' | '>' | '>=' | '==' | '!=') arith]   (no chains)
+//! arith    := term (('+' | '-') term)*
 //! term     := unary (('*' | '/' | '@') unary)*
 //! unary    := ('-' | '+') unary | power                 -x**2 is -(x**2)
 //! power    := postfix ['**' unary]                     right-associative: 2**-1, a**b**c
-//! postfix  := atom ('.' NAME ['(' args ')'] | '.shape' '[' int ']')*
+//! postfix  := atom ('.' NAME ['(' args ')'] | '.shape' '[' int ']' | '[' expr (',' expr)* ']')*
 //! atom     := NUMBER | NAME | '(' expr ')' | np '.' NAME ['(' args ')'] | NAME '(' args ')'
+//!           | ['scipy' '.'] 'special' '.' NAME '(' args ')'
 //! ```
 
 use crate::ast::{BinOp, Expr, ExprKind, Func, NpConstant, Program, Statement};
@@ -156,6 +160,10 @@ impl Parser<'_> {
             self.import()?;
             return Ok(None);
         }
+        if self.peek() == &Tok::Ident("from".into()) {
+            self.import_from()?;
+            return Ok(None);
+        }
         if let Tok::Ident(name) = self.peek().clone()
             && self.peek_at(1) == &Tok::Assign
         {
@@ -185,9 +193,31 @@ impl Parser<'_> {
         }))
     }
 
-    /// `import numpy` or `import numpy as np`: accepted and ignored.
+    /// `import numpy` or `import numpy as np`, `import scipy`, `import scipy.special`:
+    /// accepted and ignored.
     fn import(&mut self) -> Result<(), ParseError> {
         let start = self.bump().span;
+        if self.peek() == &Tok::Ident("scipy".into()) {
+            self.bump();
+            if self.peek() == &Tok::Dot {
+                self.bump();
+                let sub = self.bump();
+                if sub.kind != Tok::Ident("special".into()) {
+                    return Err(self.error(
+                        start.to(sub.span),
+                        "only `scipy.special` is understood of scipy",
+                    ));
+                }
+            }
+            return match self.peek() {
+                Tok::End | Tok::Eof => Ok(()),
+                _ => Err(self.error(
+                    start.to(self.span()),
+                    "only `import scipy` or `import scipy.special` is understood of scipy \
+                     (no alias)",
+                )),
+            };
+        }
         let module = self.bump();
         let ok = match (&module.kind, self.peek()) {
             (Tok::Ident(m), Tok::End | Tok::Eof) => m == "numpy",
@@ -208,6 +238,52 @@ impl Parser<'_> {
         }
     }
 
+    /// `from scipy.special import xlogy, xlog1py` or `from scipy import special`: accepted
+    /// and ignored (`xlogy(…)` and `special.xlogy(…)` are understood either way).
+    fn import_from(&mut self) -> Result<(), ParseError> {
+        let start = self.bump().span;
+        let fail = |p: &Self| {
+            p.error(
+                start.to(p.prev_span()),
+                "only `from scipy.special import xlogy, xlog1py` or `from scipy import special` \
+                 is understood",
+            )
+        };
+        if self.bump().kind != Tok::Ident("scipy".into()) {
+            return Err(fail(self));
+        }
+        let special = self.peek() == &Tok::Dot;
+        if special {
+            self.bump();
+            if self.bump().kind != Tok::Ident("special".into()) {
+                return Err(fail(self));
+            }
+        }
+        if self.bump().kind != Tok::Ident("import".into()) {
+            return Err(fail(self));
+        }
+        loop {
+            let name = self.bump();
+            let ok = match &name.kind {
+                Tok::Ident(n) if special => Func::from_special(n).is_some(),
+                Tok::Ident(n) => n == "special",
+                _ => false,
+            };
+            if !ok {
+                return Err(fail(self));
+            }
+            if self.peek() == &Tok::Comma {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        match self.peek() {
+            Tok::End | Tok::Eof => Ok(()),
+            _ => Err(fail(self)),
+        }
+    }
+
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
@@ -219,7 +295,24 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A comparison, or an arithmetic expression.
     fn expr(&mut self) -> Result<Expr, ParseError> {
+        let lhs = self.arith()?;
+        let Tok::Cmp(op) = *self.peek() else {
+            return Ok(lhs);
+        };
+        self.bump();
+        let rhs = self.arith()?;
+        if let Tok::Cmp(_) = self.peek() {
+            return Err(self.error(
+                self.span(),
+                "chained comparisons (`a < b < c`) are not supported",
+            ));
+        }
+        Ok(binary(op, lhs, rhs))
+    }
+
+    fn arith(&mut self) -> Result<Expr, ParseError> {
         let mut lhs = self.term()?;
         loop {
             let op = match self.peek() {
@@ -300,14 +393,54 @@ impl Parser<'_> {
                         format!("`{}` is not a function", x.span.text(self.src).trim()),
                     ));
                 }
-                Tok::LBracket => {
-                    return Err(
-                        self.error(self.span(), "indexing is not supported (only `x.shape[i]`)")
-                    );
-                }
+                Tok::LBracket => x = self.index(x)?,
                 _ => return Ok(x),
             }
         }
+    }
+
+    /// `x[i, j]`: integer indices or integer arrays, one per dimension (no slices).
+    fn index(&mut self, of: Expr) -> Result<Expr, ParseError> {
+        self.bump();
+        self.enter()?;
+        let mut indices = Vec::new();
+        loop {
+            if matches!(self.peek(), Tok::Colon) || self.peek() == &Tok::Ident("None".into()) {
+                return Err(self.error(
+                    self.span(),
+                    "slices and new axes are not supported in an index: index with integers \
+                     or integer arrays (`Q[y, np.arange(m)]`)",
+                ));
+            }
+            if self.peek() == &Tok::RBracket {
+                return Err(self.unexpected("an index"));
+            }
+            indices.push(self.expr()?);
+            match self.peek() {
+                Tok::Comma => {
+                    self.bump();
+                }
+                Tok::RBracket => break,
+                Tok::Colon => {
+                    return Err(self.error(
+                        self.span(),
+                        "slices are not supported in an index: index with integers or integer \
+                         arrays (`Q[y, np.arange(m)]`)",
+                    ));
+                }
+                _ => return Err(self.unexpected("`,` or `]`")),
+            }
+        }
+        let end = self.bump().span;
+        self.depth -= 1;
+        let span = of.span.to(end);
+        Ok(Expr {
+            kind: ExprKind::Index {
+                of: Box::new(of),
+                indices,
+            },
+            span,
+        })
     }
 
     /// `x.T`, `x.shape[i]`, `x.sum(…)`, `x.mean(…)`, `x.item()`, `x.squeeze(…)`,
@@ -340,12 +473,16 @@ impl Parser<'_> {
             "squeeze" => Func::Squeeze,
             "dot" => Func::Dot,
             "transpose" => Func::Transpose,
+            "clip" => Func::Clip,
+            "max" => Func::Max,
+            "min" => Func::Min,
             _ => {
                 return Err(self.error(
                     name_span,
                     format!(
                         "unknown method or attribute `.{name}`: known are .T, .shape[i], \
-                         .sum(), .mean(), .item(), .squeeze(), .dot(), .transpose()"
+                         .sum(), .mean(), .max(), .min(), .item(), .squeeze(), .dot(), \
+                         .transpose(), .clip()"
                     ),
                 ));
             }
@@ -390,6 +527,11 @@ impl Parser<'_> {
                 })
             }
             Tok::Ident(name) if name == "np" || name == "numpy" => self.np(token.span, &name),
+            Tok::Ident(name)
+                if (name == "scipy" || name == "special") && self.peek() == &Tok::Dot =>
+            {
+                self.special(token.span, &name)
+            }
             Tok::Ident(name) if self.peek() == &Tok::LParen => self.builtin(&name, token.span),
             Tok::Ident(name) => {
                 if !names::is_input(&name) && !self.assigned.contains(&name) {
@@ -415,6 +557,10 @@ impl Parser<'_> {
 
     /// Python builtins called by name: `print(x)` (its value is `x`) and `float(x)`.
     fn builtin(&mut self, name: &str, span: Span) -> Result<Expr, ParseError> {
+        if let Some(func) = Func::from_special(name) {
+            let (args, _, _, end) = self.arguments(func, span, 0)?;
+            return Ok(call(func, args, None, false, span.to(end)));
+        }
         match name {
             "print" => {
                 self.bump();
@@ -430,11 +576,36 @@ impl Parser<'_> {
                 span,
                 format!(
                     "unknown function `{name}`: numpy functions are written `np.{name}(…)`; \
-                     known are {}, and print, float",
+                     known are {}, scipy.special.xlogy and xlog1py, and print, float",
                     Func::NP_NAMES
                 ),
             )),
         }
+    }
+
+    /// After `scipy` or `special`: `[.special].xlogy(…)` or `.xlog1py(…)`.
+    fn special(&mut self, start: Span, module: &str) -> Result<Expr, ParseError> {
+        self.bump();
+        if module == "scipy" {
+            if self.peek() != &Tok::Ident("special".into()) {
+                return Err(self.unexpected("`special` after `scipy.` (scipy.special.xlogy)"));
+            }
+            self.bump();
+            self.expect(&Tok::Dot, "`.` after `scipy.special`")?;
+        }
+        let name_span = self.span();
+        let Tok::Ident(name) = self.peek().clone() else {
+            return Err(self.unexpected("a scipy.special function name"));
+        };
+        self.bump();
+        let Some(func) = Func::from_special(&name) else {
+            return Err(self.error(
+                name_span,
+                format!("unknown function `scipy.special.{name}`: known are xlogy and xlog1py"),
+            ));
+        };
+        let (args, _, _, end) = self.arguments(func, name_span, 0)?;
+        Ok(call(func, args, None, false, start.to(end)))
     }
 
     /// After `np`: `.` then a function call, `np.e`, `np.pi` or `np.array([…])`.
@@ -742,6 +913,10 @@ mod tests {
             }
             ExprKind::ShapeOf { of, index } => format!("(shape {} {index})", sexp(of)),
             ExprKind::Array { dims, values } => format!("(array {dims:?} {values:?})"),
+            ExprKind::Index { of, indices } => {
+                let i: Vec<String> = indices.iter().map(sexp).collect();
+                format!("(index {} {})", sexp(of), i.join(" "))
+            }
         }
     }
 
@@ -801,8 +976,43 @@ mod tests {
                 "(array [2, 2] [1.0, 0.0, 0.0, 1.0])",
             ),
             ("np.array([0.2, -0.5])", "(array [2] [0.2, -0.5])"),
+            (
+                "np.clip(A, 1e-7, 1 - 1e-7)",
+                "(np.clip A 0.0000001 (- 1 0.0000001))",
+            ),
+            ("A.clip(0, 1)", "(np.clip A 0 1)"),
+            ("np.where(A > 0.5, A, Y)", "(np.where (> A 0.5) A Y)"),
+            ("A + 1 <= Y * 2", "(<= (+ A 1) (* Y 2))"),
+            ("Q[y, np.arange(m)]", "(index Q y (np.arange m))"),
+            (
+                "np.log(Q)[y, np.arange(m)].mean()",
+                "(np.mean (index (np.log Q) y (np.arange m)))",
+            ),
+            ("scipy.special.xlogy(Y, A)", "(scipy.special.xlogy Y A)"),
+            (
+                "special.xlog1py(1 - Y, -A)",
+                "(scipy.special.xlog1py (- 1 Y) (neg A))",
+            ),
+            ("xlogy(Y, A)", "(scipy.special.xlogy Y A)"),
+            (
+                "np.max(z, axis=0, keepdims=True)",
+                "(np.max z axis=0 keepdims)",
+            ),
+            ("np.float32(A).item()", "(.item() (np.float32 A))"),
         ] {
             check(src, expected);
+        }
+    }
+
+    #[test]
+    fn scipy_imports_are_accepted() {
+        for src in [
+            "from scipy.special import xlogy, xlog1py\nxlogy(Y, A)",
+            "from scipy import special\nspecial.xlogy(Y, A)",
+            "import scipy.special\nscipy.special.xlogy(Y, A)",
+            "import scipy\nimport numpy as np\nscipy.special.xlogy(Y, A)",
+        ] {
+            check(src, "(scipy.special.xlogy Y A)");
         }
     }
 
@@ -848,7 +1058,16 @@ mod tests {
             ("A.sum", 3, "`.sum` is a method"),
             ("sum(A)", 1, "unknown function `sum`"),
             ("np", 1, "`np` is the numpy module"),
-            ("A[0]", 2, "indexing is not supported"),
+            ("A[0:2]", 4, "slices are not supported"),
+            ("A[:, 0]", 3, "slices and new axes are not supported"),
+            ("A < Y < 1", 7, "chained comparisons"),
+            (
+                "from scipy import stats",
+                1,
+                "only `from scipy.special import",
+            ),
+            ("scipy.stats.xlogy(A, Y)", 7, "`special` after `scipy.`"),
+            ("A ! Y", 3, "the operator `!` is not supported"),
             ("A = ", 5, "expected an expression"),
             ("(A, Y)", 3, "tuples are not supported"),
             (
@@ -860,7 +1079,7 @@ mod tests {
             ("np.array([[[1]]])", 10, "at most 2 dimensions"),
             ("import os", 1, "only `import numpy as np`"),
             ("", 1, "nothing to check"),
-            ("x = A\ny = z", 5, "unknown name `z`"),
+            ("x = A\nw = u", 5, "unknown name `u`"),
             ("A Y", 3, "expected an operator or the end of the statement"),
         ] {
             let e = error(src);

@@ -18,6 +18,9 @@ pub enum Probe {
     ZeroLogZero,
     /// Labels 0 and predictions below `2^-53`, where `1 - A` rounds to 1.
     Tiny,
+    /// Logits of magnitude 30 to 1000 (from logits only), where `np.exp(z)` overflows and
+    /// `σ(z)` rounds to 0 or 1.
+    LargeLogits,
 }
 
 impl Probe {
@@ -26,6 +29,7 @@ impl Probe {
         match self {
             Probe::ZeroLogZero => "confident and right",
             Probe::Tiny => "tiny predictions",
+            Probe::LargeLogits => "large logits",
         }
     }
 }
@@ -43,6 +47,10 @@ pub(crate) struct Problem {
     pub(crate) hard: bool,
     /// Which probe, if it is one.
     pub(crate) probe: Option<Probe>,
+    /// Whether `predictions` holds logits (`A = σ(z)`, `Q = softmax(z)` per column).
+    pub(crate) from_logits: bool,
+    /// One class index per sample, when the targets are one-hot.
+    pub(crate) classes: Option<Vec<usize>>,
 }
 
 impl Problem {
@@ -55,7 +63,24 @@ impl Problem {
             labels,
             hard,
             probe: None,
+            from_logits: false,
+            classes: None,
         }
+    }
+
+    /// The class index of every sample, when every column of the labels is one-hot.
+    pub(crate) fn class_indices(&self) -> Option<Vec<usize>> {
+        if let Some(c) = &self.classes {
+            return Some(c.clone());
+        }
+        self.labels
+            .column_iter()
+            .map(|col| {
+                let ones: Vec<usize> = (0..col.len()).filter(|&i| col[i] == 1.0).collect();
+                let rest_zero = col.iter().all(|&x| x == 0.0 || x == 1.0);
+                (ones.len() == 1 && rest_zero).then(|| ones[0])
+            })
+            .collect()
     }
 
     /// `n_y` or `k`.
@@ -106,11 +131,21 @@ pub(crate) fn reference(
 ) -> Result<Reference, xent_core::Error> {
     let (evaluation, bound) = match kind {
         Kind::Binary => {
-            let p = BinaryProblem::new(&problem.predictions, &problem.labels)?;
+            let (a, y) = (&problem.predictions, &problem.labels);
+            let p = if problem.from_logits {
+                BinaryProblem::from_logits(a, y)?
+            } else {
+                BinaryProblem::new(a, y)?
+            };
             (Sum.binary(&p), ErrorBound::binary(&p))
         }
         Kind::Categorical => {
-            let p = CategoricalProblem::new(&problem.predictions, &problem.labels)?;
+            let (q, t) = (&problem.predictions, &problem.labels);
+            let p = if problem.from_logits {
+                CategoricalProblem::from_logits(q, t)?
+            } else {
+                CategoricalProblem::new(q, t)?
+            };
             (Sum.categorical(&p), ErrorBound::categorical(&p))
         }
     };
@@ -218,7 +253,53 @@ fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
         labels: y,
         hard,
         probe: None,
+        from_logits: false,
+        classes: None,
     }
+}
+
+/// The suite's problems as logits: `z = ln a − ln(1 − a)` (binary, so `σ(z) = a` up to
+/// rounding) or `z = ln q` (categorical, so `softmax(z) = q`), the reference computed from
+/// the logits themselves; the probes of exact 0 and 1 (infinite logits) are replaced by
+/// one of large logits.
+pub(crate) fn as_logits(kind: Kind, problems: Vec<Problem>) -> Vec<Problem> {
+    let mut out: Vec<Problem> = problems
+        .into_iter()
+        .filter(|p| p.probe.is_none())
+        .map(|mut p| {
+            p.predictions = match kind {
+                Kind::Binary => p.predictions.map(|a| a.ln() - (-a).ln_1p()),
+                Kind::Categorical => p.predictions.map(f64::ln),
+            };
+            p.label = p.label.replace("random", "random logits");
+            p.from_logits = true;
+            p
+        })
+        .collect();
+    let (z, y): (DMatrix<f64>, DMatrix<f64>) = match kind {
+        Kind::Binary => (
+            DMatrix::from_row_slice(1, 6, &[40.0, -40.0, 800.0, -800.0, 0.5, -3.0]),
+            DMatrix::from_row_slice(1, 6, &[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]),
+        ),
+        Kind::Categorical => (
+            DMatrix::from_column_slice(
+                3,
+                3,
+                &[1000.0, 0.0, -1000.0, 0.0, 800.0, 1.0, -5.0, 2.0, 3.0],
+            ),
+            DMatrix::from_column_slice(3, 3, &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
+        ),
+    };
+    out.push(Problem {
+        label: "probe: large logits (|z| up to 1000)".into(),
+        predictions: z,
+        labels: y,
+        hard: true,
+        probe: Some(Probe::LargeLogits),
+        from_logits: true,
+        classes: None,
+    });
+    out
 }
 
 /// `A = Y` exactly at some entries, both ways (0 under 0, 1 under 1); `rows = 0` asks for the
@@ -241,6 +322,8 @@ fn binary_zero_log_zero(rows: usize) -> Problem {
         labels: y,
         hard: true,
         probe: Some(Probe::ZeroLogZero),
+        from_logits: false,
+        classes: None,
     }
 }
 
@@ -251,6 +334,8 @@ fn binary_tiny(rows: usize, cols: usize) -> Problem {
         labels: DMatrix::zeros(rows, cols),
         hard: true,
         probe: Some(Probe::Tiny),
+        from_logits: false,
+        classes: None,
     }
 }
 
@@ -276,6 +361,8 @@ fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
         labels: p,
         hard,
         probe: None,
+        from_logits: false,
+        classes: None,
     }
 }
 
@@ -295,6 +382,8 @@ fn categorical_zero_log_zero(cols: usize) -> Problem {
         labels: DMatrix::from_column_slice(3, cols, p),
         hard: true,
         probe: Some(Probe::ZeroLogZero),
+        from_logits: false,
+        classes: None,
     }
 }
 

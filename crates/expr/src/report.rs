@@ -29,6 +29,8 @@ fn role_name(role: Role) -> &'static str {
         Role::SampleLabels => "one sample's labels (1-D)",
         Role::Samples => "samples",
         Role::Rows => "rows",
+        Role::Logits => "logits",
+        Role::ClassIndices => "class indices (1-D, integers)",
     }
 }
 
@@ -69,7 +71,8 @@ impl CheckReport {
             .iter()
             .map(|(n, r)| {
                 let shape = match r {
-                    Role::Predictions | Role::Labels => format!(" ({rows}, m)"),
+                    Role::Predictions | Role::Labels | Role::Logits => format!(" ({rows}, m)"),
+                    Role::ClassIndices => " (m,)".to_owned(),
                     Role::SamplePredictions | Role::SampleLabels => format!(" ({rows},)"),
                     _ => String::new(),
                 };
@@ -81,6 +84,8 @@ impl CheckReport {
                     Role::Samples => "samples".to_owned(),
                     Role::Rows if rows == "k" => "classes".to_owned(),
                     Role::Rows => "outputs".to_owned(),
+                    Role::Logits => "logits".to_owned(),
+                    Role::ClassIndices => "class indices".to_owned(),
                 };
                 format!("{n}: {role}{shape}")
             })
@@ -116,7 +121,13 @@ impl CheckReport {
         );
         section("reference", vec![self.reference_line()]);
         section("shapes", self.shape_lines());
-        section("verdict", vec![self.verdict.message()]);
+        section(
+            "verdict",
+            self.verdict_lines()
+                .iter()
+                .flat_map(|l| wrap(l, VERDICT_WIDTH))
+                .collect(),
+        );
         section("runs", self.run_lines());
         let details: Vec<String> = self
             .runs
@@ -277,12 +288,48 @@ impl CheckReport {
             "value_on": self.runs.first().map(|r| r.problem.clone()),
             "equal": self.equal(),
             "verdict": self.verdict.code(),
-            "message": self.verdict.message(),
+            "message": self.verdict_lines().join("\n"),
+            "caveat": self.caveat,
             "nodes": nodes,
             "runs": self.runs.iter().map(run_json).collect::<Vec<_>>(),
             "notes": self.notes,
         })
     }
+}
+
+/// Widest verdict line of a text report (after the 12-column title): lines a person reads.
+const VERDICT_WIDTH: usize = 88;
+
+/// `line` wrapped at spaces to `width` characters; continuation lines are indented two
+/// more than the line's own indentation.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let indent = line.len() - line.trim_start().len();
+    let pad = " ".repeat(indent + 2);
+    let mut out: Vec<String> = Vec::new();
+    let mut current = " ".repeat(indent);
+    // Words, a `code span` kept whole.
+    let mut words: Vec<String> = Vec::new();
+    for w in line.split_whitespace() {
+        match words.last_mut() {
+            Some(last) if last.matches('`').count() % 2 == 1 => {
+                last.push(' ');
+                last.push_str(w);
+            }
+            _ => words.push(w.to_owned()),
+        }
+    }
+    for word in &words {
+        let fresh = current.trim().is_empty();
+        if !fresh && current.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::replace(&mut current, pad.clone()));
+        }
+        if !current.trim().is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    out.push(current);
+    out
 }
 
 fn outcome_cell(r: &Run) -> String {

@@ -72,6 +72,14 @@ pub(crate) fn apply(op: Op, args: &[(Shape, Ty)]) -> Result<Typed, Refusal> {
                 BinOp::MatMul => shape::matmul(sa, sb)?,
                 _ => shape::broadcast(sa, sb)?,
             };
+            if op.is_comparison() {
+                let ty = if shape.ndim() == 0 {
+                    Ty::Bool
+                } else {
+                    Ty::NdArray
+                };
+                return Ok(typed(shape, ty));
+            }
             let ty = if ta.is_python() && tb.is_python() && !ufunc && op != BinOp::MatMul {
                 let both_int = *ta == Ty::Int && *tb == Ty::Int;
                 match op {
@@ -93,7 +101,7 @@ pub(crate) fn apply(op: Op, args: &[(Shape, Ty)]) -> Result<Typed, Refusal> {
         } => {
             let (s, t) = arg(0)?;
             match func {
-                Func::Sum | Func::Mean | Func::Nansum => {
+                Func::Sum | Func::Mean | Func::Nansum | Func::Max | Func::Min => {
                     let out = shape::reduce(s, axis, keepdims)?;
                     let ty = if keepdims {
                         Ty::NdArray
@@ -152,6 +160,27 @@ pub(crate) fn apply(op: Op, args: &[(Shape, Ty)]) -> Result<Typed, Refusal> {
                     })
                 }
                 Func::Trace => Ok(typed(shape::trace(s)?, Ty::Float64)),
+                Func::Clip
+                | Func::Where
+                | Func::Maximum
+                | Func::Minimum
+                | Func::Xlogy
+                | Func::Xlog1py => {
+                    let mut out = s.clone();
+                    for (other, _) in &args[1..] {
+                        out = shape::broadcast(&out, other)?;
+                    }
+                    let ty = Ty::of_ufunc(out.ndim());
+                    Ok(typed(out, ty))
+                }
+                Func::Asarray => Ok(typed(s.clone(), Ty::NdArray)),
+                Func::Float32 => Ok(typed(s.clone(), Ty::of_ufunc(s.ndim()))),
+                // Sized by the value of its argument: the passes size it themselves.
+                Func::Arange => Err(Refusal {
+                    exception: "TypeError",
+                    message: "np.arange is sized by its argument's value".into(),
+                    unless: None,
+                }),
                 Func::Transpose => Ok(typed(shape::transpose(s), *t)),
             }
         }

@@ -145,6 +145,8 @@ pub enum Ty {
     Float64,
     /// An array, `numpy.ndarray`, of any dimension (0-d included, as `np.squeeze` returns).
     NdArray,
+    /// A numpy boolean scalar, `numpy.bool` (a comparison of scalars).
+    Bool,
 }
 
 impl Ty {
@@ -155,6 +157,7 @@ impl Ty {
             Ty::Float => "float",
             Ty::Float64 => "numpy.float64",
             Ty::NdArray => "numpy.ndarray",
+            Ty::Bool => "numpy.bool",
         }
     }
 
@@ -399,6 +402,46 @@ pub fn item(a: &Shape) -> Result<OneElement, Refusal> {
         )),
         other => Ok(other),
     }
+}
+
+/// `x[i0, i1, …]` with integer (array) indices: numpy's advanced indexing. The indices
+/// broadcast together; the result has their shape, followed by the dimensions not indexed.
+pub fn index(a: &Shape, indices: &[Shape]) -> Result<Shape, Refusal> {
+    if indices.len() > a.ndim() {
+        return Err(Refusal {
+            exception: "IndexError",
+            message: format!(
+                "too many indices for array: array is {}-dimensional, but {} were indexed",
+                a.ndim(),
+                indices.len()
+            ),
+            unless: None,
+        });
+    }
+    let mut together = Shape(vec![]);
+    for s in indices {
+        together = broadcast(&together, s).map_err(|r| Refusal {
+            exception: "IndexError",
+            message: format!(
+                "shape mismatch: indexing arrays could not be broadcast together with shapes {}",
+                indices
+                    .iter()
+                    .map(Shape::compact)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            unless: r.unless,
+        })?;
+    }
+    let mut out = together.0;
+    out.extend_from_slice(&a.0[indices.len()..]);
+    if out.len() > 2 {
+        return Err(Refusal::value(
+            "xent-expr handles at most 2 dimensions".into(),
+            None,
+        ));
+    }
+    Ok(Shape(out))
 }
 
 /// `np.trace(x)`: the sum of the diagonal of a 2-D array.

@@ -9,6 +9,17 @@
 pub use xent_core::ErrorBound;
 pub use xent_core::tolerance::{LIBM_ERROR_U, UNIT_ROUNDOFF};
 
+/// The unit roundoff of float32, `2^-24`: the rounding of every float32 operation
+/// (`np.float32(…)` and what follows it).
+pub const FLOAT32_UNIT_ROUNDOFF: f64 = f32::EPSILON as f64 / 2.0;
+
+/// Largest constant a guard may add or clip with (`np.log(A + 1e-9)`,
+/// `np.clip(A, 1e-7, 1 - 1e-7)`, `np.maximum(A, 1e-12)`) to be named a *guard*, a
+/// perturbation of the input rather than a different formula: `10^-3`, far above the
+/// `10^-7 … 10^-15` people write and far below any prediction the suite draws
+/// (`PREDICTION_RANGE` starts at 0.05).
+pub const GUARD_MAX: f64 = 1e-3;
+
 /// Longest source text the parser reads. A loss is a few lines; a megabyte of input is a
 /// mistake (or a fuzzer), and refusing it keeps the parser's cost bounded.
 pub const MAX_SOURCE_BYTES: usize = 64 * 1024;

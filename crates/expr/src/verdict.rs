@@ -453,9 +453,13 @@ pub enum Verdict {
         phrase: String,
         /// Where the NaN appears.
         detail: String,
-        /// What the other problems found, when they were all equal or inaccurate:
-        /// `equal on every other problem`, `… but inaccurate on …`.
-        elsewhere: Option<String>,
+        /// Whether every other problem (predictions strictly inside (0, 1)) was equal or
+        /// inaccurate: then the expression is the loss on the open interval.
+        equal_elsewhere: bool,
+        /// Where another problem was only inaccurate (tiny predictions), if one was.
+        inaccurate: Option<String>,
+        /// The open interval in the expression's names: `0 < A < 1`.
+        interval: Option<String>,
     },
     /// NaN for another reason.
     Nan {
@@ -490,8 +494,80 @@ impl Verdict {
         matches!(self, Verdict::Equal)
     }
 
-    /// One sentence: the code and its explanation.
+    /// The explanation, one line per point, the verdict for the open interval first (see
+    /// [`Verdict::lines`]).
     pub fn message(&self) -> String {
+        self.lines().join("\n")
+    }
+
+    /// The verdict as lines a person reads: what holds first, then the exceptions.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Verdict::ZeroLogZero {
+                phrase,
+                detail,
+                equal_elsewhere,
+                inaccurate,
+                interval,
+            } => {
+                let mut out = Vec::new();
+                if *equal_elsewhere {
+                    let interval = interval.as_deref().unwrap_or("0 < predictions < 1");
+                    out.push(match inaccurate {
+                        None => format!(
+                            "equal for {interval}: the value is the loss within the bound on \
+                             every problem checked whose predictions are all strictly between 0 \
+                             and 1"
+                        ),
+                        Some(_) => format!(
+                            "equal for {interval} on every regular problem checked (but see \
+                             tiny predictions below)"
+                        ),
+                    });
+                }
+                let lead = if *equal_elsewhere { "except " } else { "" };
+                out.push(format!(
+                    "{lead}NaN where {phrase}: numpy computes 0 * -inf = nan where the definition \
+                     takes 0·ln 0 = 0"
+                ));
+                out.push(format!("  seen {detail}"));
+                if let Some(i) = inaccurate {
+                    out.push(format!("and inaccurate {i}"));
+                }
+                out
+            }
+            Verdict::EqualOnlyWhen {
+                condition,
+                otherwise,
+            } => vec![
+                format!("equal only when {condition}"),
+                format!("otherwise {otherwise}"),
+            ],
+            Verdict::Factor {
+                factor,
+                hint,
+                equal_when,
+                one_number_when,
+            } => {
+                let mut out = vec![format!(
+                    "differs by a constant factor: the value is {factor} × the reference"
+                )];
+                if let Some(h) = hint {
+                    out.push(format!("  ({h})"));
+                }
+                if let Some(w) = equal_when {
+                    out.push(format!("equal only when {w}"));
+                }
+                if let Some(w) = one_number_when {
+                    out.push(format!("one number only when {w}"));
+                }
+                out
+            }
+            other => vec![other.sentence()],
+        }
+    }
+
+    fn sentence(&self) -> String {
         match self {
             Verdict::Equal => {
                 "equal: the value is the reference within the bound, on every problem checked"
@@ -521,16 +597,9 @@ impl Verdict {
                 s
             }
             Verdict::Differs { detail } => format!("differs: {detail}"),
-            Verdict::ZeroLogZero {
-                phrase,
-                detail,
-                elsewhere,
-            } => format!(
+            Verdict::ZeroLogZero { phrase, detail, .. } => format!(
                 "NaN where {phrase}: numpy computes 0 * -inf = nan where the definition takes \
-                 0·ln 0 = 0 ({detail}){}",
-                elsewhere
-                    .as_ref()
-                    .map_or(String::new(), |e| format!("; {e}"))
+                 0·ln 0 = 0 ({detail})"
             ),
             Verdict::Nan { detail } => format!("NaN: {detail}"),
             Verdict::Inaccurate { detail } => format!("inaccurate: {detail}"),
@@ -571,28 +640,34 @@ pub(crate) fn aggregate(
             .iter()
             .find(|r| r.outcome == Outcome::Nan && r.zero_log_zero.is_some())
         {
+            let others: Vec<&RunView> = runs.iter().filter(|o| !zero_log_zero(o)).collect();
+            let equal_elsewhere = !others.is_empty() && others.iter().all(|o| o.outcome.is_equal());
+            let inaccurate = others
+                .iter()
+                .find(|o| o.outcome == Outcome::Inaccurate)
+                .filter(|_| equal_elsewhere)
+                .map(|i| i.detail.clone());
             return Verdict::ZeroLogZero {
                 phrase: r.zero_log_zero.clone().unwrap_or_default(),
                 detail: r.detail.clone(),
-                elsewhere: {
-                    let others: Vec<&RunView> = runs.iter().filter(|o| !zero_log_zero(o)).collect();
-                    let inaccurate = others.iter().find(|o| o.outcome == Outcome::Inaccurate);
-                    match inaccurate {
-                        _ if others.is_empty() || !others.iter().all(|o| o.outcome.is_equal()) => {
-                            None
-                        }
-                        Some(i) => Some(format!(
-                            "equal on every other problem, but inaccurate {}",
-                            i.detail
-                        )),
-                        None => Some("equal on every other problem".into()),
-                    }
-                },
+                equal_elsewhere,
+                inaccurate,
+                interval: None,
             };
         }
         if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Nan) {
             return Verdict::Nan {
                 detail: r.detail.clone(),
+            };
+        }
+        // A probe that gives another number (a guard such as np.clip(A, 1e-7, 1 - 1e-7)
+        // changes the loss only at the edges) is not equal, however small the change.
+        if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Differs) {
+            return Verdict::Differs {
+                detail: format!(
+                    "equal on every regular problem, but not at the edges: {}",
+                    r.detail
+                ),
             };
         }
         if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Inaccurate) {

@@ -473,3 +473,53 @@ fn numpy_accepts_special_sizes_the_symbolic_pass_refuses() {
     );
     assert_eq!(r.verdict.code(), "differs");
 }
+
+#[test]
+fn verdicts_lead_with_what_holds() {
+    // The sum style on the suite: equal on the open interval first, then the NaN.
+    let r = run(
+        "cost = -(1.0/m) * np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))",
+        &CheckOptions::new(Kind::Binary),
+    )
+    .expect("checked");
+    let lines = r.verdict.lines();
+    assert!(lines[0].starts_with("equal for 0 < A < 1"), "{lines:#?}");
+    assert!(
+        lines[1].starts_with("except NaN where a label is 0 and its prediction is 0"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("and inaccurate")),
+        "{lines:#?}"
+    );
+    // The rendered verdict is wrapped into lines a person reads.
+    let text = r.render_text();
+    let verdict: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("verdict"))
+        .take_while(|l| !l.starts_with("runs"))
+        .collect();
+    assert!(verdict.len() >= lines.len(), "{text}");
+    assert!(
+        verdict.iter().all(|l| l.chars().count() <= 12 + 100),
+        "{text}"
+    );
+    // On given inputs with n_y = 1 the dot style is equal, and the verdict says why.
+    let (a, y) = example();
+    let r = run(
+        "cost = -(1.0/m) * (np.dot(np.log(A), Y.T) + np.dot(np.log(1-A), (1-Y).T))",
+        &CheckOptions::new(Kind::Binary).with_inputs(a, y),
+    )
+    .expect("checked");
+    assert_eq!(r.verdict.code(), "equal");
+    let caveat = r.verdict_lines().join("\n");
+    assert!(
+        caveat.contains("shape (n_y, n_y), one number only when n_y = 1"),
+        "{caveat}"
+    );
+    assert!(
+        r.render_text().contains("on these inputs only"),
+        "{}",
+        r.render_text()
+    );
+}

@@ -10,6 +10,7 @@
 
 mod claims;
 mod expressions;
+mod forms;
 mod fuzz;
 mod snapshots;
 
