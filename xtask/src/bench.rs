@@ -6,13 +6,23 @@
 //! 1 and 2 threads (a rayon pool installed around the timing loop, so pool start-up is not
 //! timed; the BLAS threads for numpy), it times:
 //!
-//! - `sum`, `dot`, `matmul`, `fused`: each [`Formulation`] on the validated problem;
-//! - `fused-checked`: `xent_fused::{binary,categorical}_from_slices` on the raw slices, which
-//!   validates (ranges, NaN, column sums) in the same pass — what the CLI runs;
+//! - every [`Formulation`] of the registry ([`xent_registry::all`]: the numpy styles and the
+//!   production path) on the validated problem;
+//! - `<production>-checked`: [`xent_registry::checked`] on the raw arrays, shape-checked
+//!   only ([`Unvalidated`]), which validates (ranges, NaN, class indices, column sums) in the
+//!   same pass — what the CLI runs;
 //! - `read-floor`: a vectorised sum over both inputs, nothing else: the memory-bandwidth
 //!   floor of any one-pass method on this machine, measured in the same run;
-//! - `numpy-sum`, `numpy-dot`, `numpy-matmul`: the documents' expressions, when `python3`
-//!   with numpy is available (skipped otherwise).
+//! - `numpy-sum`, `numpy-dot`, `numpy-matmul`: the documents' expressions, for each numpy
+//!   style a formulation of the registry reproduces, when `python3` with numpy is available
+//!   (skipped otherwise).
+//!
+//! Those rows read `float64` inputs. Beside them, **kernel rows** for the dtypes files hold:
+//! the production path and its checked entry point on `float32` predictions with hard labels
+//! as `bool` and as `uint8`, and with `float32` labels (hard and soft), binary, 1 thread, at
+//! the largest `m` (10^7). Rows name methods by what the registry says (a formulation's
+//! name, the production path's), never by a name written here; the whole command (`xent`
+//! as a process) will have its rows from [`measure_command`].
 //!
 //! Each row is repeated until a time budget is spent (at least 3 runs, at most 1000), in each
 //! of `--rounds` passes over the whole grid (2 by default: the machine is shared, and a burst
@@ -42,8 +52,10 @@ use anyhow::{Context, Result, bail};
 use nalgebra::DMatrix;
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
 use serde::Serialize;
-use xent_core::{BinaryProblem, CategoricalProblem, Formulation};
-use xent_fused::{ColumnMajor, Fused, FusedOn, Isa, Targets};
+use xent_core::{
+    Array, BinaryProblem, Dtype, Formulation, Kind, Numpy, Targets, Unvalidated, View,
+};
+use xent_fused::{FusedOn, Isa};
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
@@ -146,6 +158,12 @@ struct Row {
     k: usize,
     /// `hard`, `soft` or `classes`.
     labels: String,
+    /// The predictions' dtype (`float64` unless a kernel row says otherwise).
+    #[serde(default = "float64")]
+    pred_dtype: String,
+    /// The labels' or class indices' dtype.
+    #[serde(default = "float64")]
+    labels_dtype: String,
     /// Median over the runs.
     ns_per_entry: f64,
     ns_per_entry_min: f64,
@@ -164,16 +182,91 @@ struct Row {
     times: Vec<f64>,
 }
 
-/// One problem of the grid, its inputs, and its validated forms.
+fn float64() -> String {
+    Dtype::F64.name().to_owned()
+}
+
+/// What a row times. Rows of `bench.json` hold its [`Method::label`].
+#[derive(Clone, Copy)]
+enum Method {
+    /// A formulation of the registry, on the validated problem.
+    Formulation(&'static dyn Formulation),
+    /// [`xent_registry::checked`] on the shape-checked raw arrays: validation in the pass.
+    Checked,
+    /// A vectorised sum over the inputs: the memory floor of any one pass.
+    ReadFloor,
+    /// The documents' numpy expression in this style, timed in python3.
+    Numpy(Numpy),
+}
+
+/// numpy's function of each style: the key `numpy_styles.py` prints.
+fn numpy_function(style: Numpy) -> &'static str {
+    match style {
+        Numpy::Sum => "sum",
+        Numpy::Dot => "dot",
+        Numpy::Matmul => "matmul",
+    }
+}
+
+impl Method {
+    /// The production path of the registry.
+    fn production() -> Method {
+        Method::Formulation(xent_registry::production())
+    }
+
+    /// Its name in reports: the formulation's own; the production path's with `-checked`.
+    fn label(self) -> String {
+        match self {
+            Method::Formulation(f) => f.name().to_owned(),
+            Method::Checked => format!("{}-checked", xent_registry::production().name()),
+            Method::ReadFloor => "read-floor".to_owned(),
+            Method::Numpy(style) => format!("numpy-{}", numpy_function(style)),
+        }
+    }
+
+    /// Every method, in the order of the tables' columns: the registry's formulations, the
+    /// checked path, the floor, then numpy in each style a formulation reproduces.
+    fn all() -> Vec<Method> {
+        let formulations = xent_registry::all().iter().copied();
+        let styles = xent_registry::all().iter().filter_map(|f| f.style().numpy);
+        formulations
+            .map(Method::Formulation)
+            .chain([Method::Checked, Method::ReadFloor])
+            .chain(styles.map(Method::Numpy))
+            .collect()
+    }
+
+    /// Whether `row` is a row of this method.
+    fn rows(self, row: &Row) -> bool {
+        row.formulation == self.label()
+    }
+}
+
+/// The inputs a kernel row reads instead of the grid's `float64`: `float32` predictions
+/// and labels in a file's dtype.
+struct Narrow {
+    pred: Vec<f32>,
+    labels: NarrowLabels,
+}
+
+enum NarrowLabels {
+    Bool(Vec<bool>),
+    U8(Vec<u8>),
+    F32(Vec<f32>),
+}
+
+/// One problem of the grid and its inputs.
 struct Case {
-    kind: &'static str,
+    kind: Kind,
     labels: &'static str,
     k: usize,
     m: usize,
     pred: DMatrix<f64>,
     /// Labels (binary) or dense one-hot targets (categorical).
     targets: DMatrix<f64>,
-    classes: Vec<usize>,
+    classes: Vec<u64>,
+    /// For a kernel row: the same values in narrower dtypes.
+    narrow: Option<Narrow>,
 }
 
 impl Case {
@@ -181,11 +274,59 @@ impl Case {
         self.k * self.m
     }
 
-    fn name(&self) -> String {
-        match self.kind {
-            "binary" => format!("binary {} m = {}", self.labels, pow10(self.m)),
-            _ => format!("categorical ({}, {})", pow10(self.k), pow10(self.m)),
+    /// The predictions and labels (binary) as borrowed arrays, in the case's dtypes.
+    fn binary_arrays(&self) -> (Array<'_>, Array<'_>) {
+        match &self.narrow {
+            None => ((&self.pred).into(), (&self.targets).into()),
+            Some(n) => {
+                let labels = match &n.labels {
+                    NarrowLabels::Bool(y) => View::vector(y).array(),
+                    NarrowLabels::U8(y) => View::vector(y).array(),
+                    NarrowLabels::F32(y) => View::vector(y).array(),
+                };
+                (View::vector(&n.pred).array(), labels)
+            }
         }
+    }
+
+    fn dtypes(&self) -> (Dtype, Dtype) {
+        match self.kind {
+            Kind::Binary => {
+                let (a, y) = self.binary_arrays();
+                (a.dtype(), y.dtype())
+            }
+            Kind::Categorical => (Dtype::F64, Dtype::U64),
+        }
+    }
+
+    /// The thread counts it is timed on: 1 and 2; kernel rows 1.
+    fn threads(&self) -> &'static [usize] {
+        if self.narrow.is_some() { &[1] } else { &[1, 2] }
+    }
+
+    fn name(&self) -> String {
+        let dtypes = match &self.narrow {
+            None => String::new(),
+            Some(_) => {
+                let (a, y) = self.dtypes();
+                format!(" ({a}, {y} labels)")
+            }
+        };
+        match self.kind {
+            Kind::Binary => format!("binary {} m = {}{dtypes}", self.labels, pow10(self.m)),
+            Kind::Categorical => format!("categorical ({}, {})", pow10(self.k), pow10(self.m)),
+        }
+    }
+
+    /// Whether `row` is a row of this case.
+    fn rows(&self, row: &Row) -> bool {
+        let (a, y) = self.dtypes();
+        row.kind == self.kind.as_str()
+            && row.m == self.m
+            && row.k == self.k
+            && row.labels == self.labels
+            && row.pred_dtype == a.name()
+            && row.labels_dtype == y.name()
     }
 }
 
@@ -219,6 +360,28 @@ impl Rng {
 }
 
 fn binary_case(m: usize, soft: bool) -> Case {
+    binary_case_in(m, soft, None)
+}
+
+/// A kernel row's case: the f64 case's values rounded to `float32` (predictions kept inside
+/// (0, 1)), labels as `labels` says (`bool` and `uint8` for hard labels only).
+fn narrow_case(m: usize, soft: bool, labels: Dtype) -> Case {
+    let wide = binary_case(m, soft);
+    let pred: Vec<f32> = wide
+        .pred
+        .iter()
+        .map(|&a| (a as f32).clamp(f32::MIN_POSITIVE, 1.0 - f32::EPSILON))
+        .collect();
+    let y = wide.targets.as_slice();
+    let labels = match labels {
+        Dtype::Bool => NarrowLabels::Bool(y.iter().map(|&v| v == 1.0).collect()),
+        Dtype::U8 => NarrowLabels::U8(y.iter().map(|&v| v as u8).collect()),
+        _ => NarrowLabels::F32(y.iter().map(|&v| v as f32).collect()),
+    };
+    binary_case_in(m, soft, Some(Narrow { pred, labels }))
+}
+
+fn binary_case_in(m: usize, soft: bool, narrow: Option<Narrow>) -> Case {
     let mut rng = Rng::new(m as u64 + u64::from(soft));
     let a = DMatrix::from_fn(1, m, |_, _| rng.unit().clamp(1e-9, 1.0 - 1e-9));
     let y = DMatrix::from_fn(1, m, |_, _| {
@@ -226,13 +389,14 @@ fn binary_case(m: usize, soft: bool) -> Case {
         if soft { u } else { u.round() }
     });
     Case {
-        kind: "binary",
+        kind: Kind::Binary,
         labels: if soft { "soft" } else { "hard" },
         k: 1,
         m,
         pred: a,
         targets: y,
         classes: Vec::new(),
+        narrow,
     }
 }
 
@@ -243,21 +407,19 @@ fn categorical_case(k: usize, m: usize) -> Case {
         let total: f64 = col.iter().sum();
         col /= total;
     }
-    let classes: Vec<usize> = (0..m)
-        .map(|_| ((rng.unit() * k as f64) as usize).min(k - 1))
+    let classes: Vec<u64> = (0..m)
+        .map(|_| ((rng.unit() * k as f64) as u64).min(k as u64 - 1))
         .collect();
-    let mut p = DMatrix::zeros(k, m);
-    for (j, &c) in classes.iter().enumerate() {
-        p[(c, j)] = 1.0;
-    }
+    let p = DMatrix::from_fn(k, m, |i, j| f64::from(u8::from(classes[j] == i as u64)));
     Case {
-        kind: "categorical",
+        kind: Kind::Categorical,
         labels: "classes",
         k,
         m,
         pred: q,
         targets: p,
         classes,
+        narrow: None,
     }
 }
 
@@ -278,14 +440,7 @@ fn time_it(budget: f64, mut f: impl FnMut() -> f64) -> (Vec<f64>, usize, f64) {
     (times, peak, value)
 }
 
-fn row(
-    formulation: &str,
-    threads: usize,
-    case: &Case,
-    times: &[f64],
-    peak: usize,
-    value: f64,
-) -> Row {
+fn row(method: Method, threads: usize, case: &Case, times: &[f64], peak: usize, value: f64) -> Row {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
     let per = 1e9 / case.entries() as f64;
@@ -293,13 +448,16 @@ fn row(
     let median = at(0.5);
     let (min, max) = (sorted[0] * per, sorted[sorted.len() - 1] * per);
     let (p10, p90) = (at(0.1), at(0.9));
+    let (pred_dtype, labels_dtype) = case.dtypes();
     Row {
-        formulation: formulation.to_string(),
+        formulation: method.label(),
         threads,
-        kind: case.kind.to_string(),
+        kind: case.kind.as_str().to_string(),
         m: case.m,
         k: case.k,
         labels: case.labels.to_string(),
+        pred_dtype: pred_dtype.name().to_string(),
+        labels_dtype: labels_dtype.name().to_string(),
         ns_per_entry: median,
         ns_per_entry_min: min,
         ns_per_entry_max: max,
@@ -323,14 +481,16 @@ fn merge_rounds(rounds: Vec<Vec<Row>>, cases: &[Case]) -> Vec<Row> {
                 && m.m == r.m
                 && m.k == r.k
                 && m.labels == r.labels
+                && m.pred_dtype == r.pred_dtype
+                && m.labels_dtype == r.labels_dtype
         });
         match same {
             None => merged.push(r),
             Some(m) => {
-                let Some(case) = cases
-                    .iter()
-                    .find(|c| c.kind == m.kind && c.m == m.m && c.k == m.k && c.labels == m.labels)
-                else {
+                let (Some(case), Some(method)) = (
+                    cases.iter().find(|c| c.rows(m)),
+                    Method::all().into_iter().find(|f| f.rows(m)),
+                ) else {
                     continue;
                 };
                 let mut times = std::mem::take(&mut m.times);
@@ -338,7 +498,7 @@ fn merge_rounds(rounds: Vec<Vec<Row>>, cases: &[Case]) -> Vec<Row> {
                 let peak = m.peak_extra_bytes.max(r.peak_extra_bytes);
                 let value = r.log_likelihood.unwrap_or(f64::NAN);
                 let rounds = m.rounds + 1;
-                *m = row(&r.formulation, r.threads, case, &times, peak, value);
+                *m = row(method, r.threads, case, &times, peak, value);
                 m.rounds = rounds;
             }
         }
@@ -385,41 +545,65 @@ fn measure_case(case: &Case, threads: usize, budget: f64, rows: &mut Vec<Row>) -
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let formulations: [&dyn Formulation; 4] =
-        [&xent_sum::Sum, &xent_dot::Dot, &xent_matmul::Matmul, &Fused];
-    let pred = ColumnMajor::from(&case.pred);
-    let targets = ColumnMajor::from(&case.targets);
     pool.install(|| -> Result<()> {
-        if case.kind == "binary" {
-            let problem = BinaryProblem::new(case.pred.clone(), case.targets.clone())?;
-            for f in formulations {
-                let (t, p, v) = time_it(budget, || f.binary(&problem).log_likelihood);
-                rows.push(row(f.name(), threads, case, &t, p, v));
+        let raw = match case.kind {
+            Kind::Binary => {
+                let (pred, labels) = case.binary_arrays();
+                Unvalidated::binary(pred, labels, false)?
             }
-            let (t, p, v) = time_it(budget, || {
-                xent_fused::binary_from_slices(pred, targets, false)
-                    .map_or(f64::NAN, |e| e.log_likelihood)
-            });
-            rows.push(row("fused-checked", threads, case, &t, p, v));
-        } else {
-            let problem = CategoricalProblem::with_classes(case.pred.clone(), &case.classes)?;
-            for f in formulations {
-                let (t, p, v) = time_it(budget, || f.categorical(&problem).log_likelihood);
-                rows.push(row(f.name(), threads, case, &t, p, v));
-            }
-            let (t, p, v) = time_it(budget, || {
-                xent_fused::categorical_from_slices(pred, Targets::Classes(&case.classes), false)
-                    .map_or(f64::NAN, |e| e.log_likelihood)
-            });
-            rows.push(row("fused-checked", threads, case, &t, p, v));
+            Kind::Categorical => Unvalidated::categorical(
+                (&case.pred).into(),
+                Targets::classes(&case.classes),
+                false,
+            )?,
+        };
+        let problem = raw.validate()?;
+        // Kernel rows (narrow dtypes) time the production path only; the numpy styles
+        // widen to float64 whatever they read.
+        let formulations = match case.narrow {
+            None => xent_registry::all(),
+            Some(_) => std::slice::from_ref(&xent_registry::ALL[production_index()]),
+        };
+        for &f in formulations {
+            let (t, p, v) = time_it(budget, || problem.evaluate(f).log_likelihood);
+            rows.push(row(Method::Formulation(f), threads, case, &t, p, v));
         }
-        // The floor reads what a one-pass method reads: both inputs (binary), the
-        // predictions (categorical with class indices).
-        let second = (case.kind == "binary").then(|| case.targets.as_slice());
-        let (t, p, v) = time_it(budget, || read_floor(case.pred.as_slice(), second));
-        rows.push(row("read-floor", threads, case, &t, p, v));
+        let (t, p, v) = time_it(budget, || {
+            xent_registry::checked(&raw).map_or(f64::NAN, |e| e.log_likelihood)
+        });
+        rows.push(row(Method::Checked, threads, case, &t, p, v));
+        if case.narrow.is_none() {
+            // The floor reads what a one-pass method reads: both inputs (binary), the
+            // predictions (categorical with class indices).
+            let second = (case.kind == Kind::Binary).then(|| case.targets.as_slice());
+            let (t, p, v) = time_it(budget, || read_floor(case.pred.as_slice(), second));
+            rows.push(row(Method::ReadFloor, threads, case, &t, p, v));
+        }
         Ok(())
     })?;
+    Ok(())
+}
+
+/// The production path's place in the registry.
+fn production_index() -> usize {
+    xent_registry::all()
+        .iter()
+        .position(|f| xent_registry::same(*f, xent_registry::production()))
+        .unwrap_or(0)
+}
+
+/// The whole command: `xent` run as a process on this case's inputs written as files
+/// (start-up, reading, validation, the fused path, printing), rows beside the kernels'.
+///
+/// Not implemented here: its owner adds these rows (a method for them, the files, the
+/// timing of the process). Until then it adds none.
+fn measure_command(
+    _case: &Case,
+    _threads: usize,
+    _budget: f64,
+    _dir: &Path,
+    _rows: &mut Vec<Row>,
+) -> Result<()> {
     Ok(())
 }
 
@@ -460,7 +644,7 @@ fn measure_numpy(
     let t = threads.to_string();
     let out = Command::new("python3")
         .arg(&script)
-        .args([case.kind, &case.k.to_string(), &case.m.to_string()])
+        .args([case.kind.as_str(), &case.k.to_string(), &case.m.to_string()])
         .arg(&pred)
         .arg(&targets)
         .args([budget.to_string(), "1000".to_string()])
@@ -477,9 +661,15 @@ fn measure_numpy(
     }
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let s: NumpyStyle = serde_json::from_str(line)?;
-        let name = format!("numpy-{}", s.style);
+        // Only the styles a formulation of the registry reproduces are reported.
+        let Some(method) = Method::all()
+            .into_iter()
+            .find(|m| matches!(m, Method::Numpy(style) if numpy_function(*style) == s.style))
+        else {
+            continue;
+        };
         rows.push(row(
-            &name,
+            method,
             threads,
             case,
             &s.times,
@@ -587,15 +777,23 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         cases.push(categorical_case(10, 1_000_000));
         cases.push(categorical_case(1000, 10_000));
     }
+    // Kernel rows: float32 predictions, at the largest m, beside the float64 rows.
+    let largest = sizes.iter().copied().max().unwrap_or(1_000);
+    for labels in [Dtype::Bool, Dtype::U8, Dtype::F32] {
+        cases.push(narrow_case(largest, false, labels));
+    }
+    cases.push(narrow_case(largest, true, Dtype::F32));
 
     let mut rounds = Vec::new();
     for round in 1..=args.rounds.max(1) {
         let mut rows = Vec::new();
         for case in &cases {
-            for threads in [1, 2] {
+            for &threads in case.threads() {
                 let t = Instant::now();
                 measure_case(case, threads, args.budget, &mut rows)?;
+                measure_command(case, threads, args.budget, &out_dir, &mut rows)?;
                 if numpy.is_some()
+                    && case.narrow.is_none()
                     && let Err(e) = measure_numpy(case, threads, args.budget, &out_dir, &mut rows)
                 {
                     eprintln!("  numpy skipped: {e:#}");
@@ -716,14 +914,14 @@ fn ln_error() -> Result<ExitCode> {
 /// thread (in cache).
 fn isa_rows(budget: f64) -> Result<Vec<(Isa, f64)>> {
     let case = binary_case(100_000, false);
-    let problem = BinaryProblem::new(case.pred.clone(), case.targets.clone())?;
+    let problem = BinaryProblem::new(&case.pred, &case.targets)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let mut out = Vec::new();
     for isa in Isa::available() {
         let Some(f) = FusedOn::new(isa) else { continue };
         let (t, _, _) =
             pool.install(|| time_it(budget / 2.0, || f.binary(&problem).log_likelihood));
-        let r = row("fused", 1, &case, &t, 0, 0.0);
+        let r = row(Method::production(), 1, &case, &t, 0, 0.0);
         out.push((isa, r.ns_per_entry));
     }
     Ok(out)
@@ -756,27 +954,9 @@ struct Conditions {
     elapsed: Duration,
 }
 
-const COLUMNS: [&str; 9] = [
-    "sum",
-    "dot",
-    "matmul",
-    "fused",
-    "fused-checked",
-    "read-floor",
-    "numpy-sum",
-    "numpy-dot",
-    "numpy-matmul",
-];
-
-fn find<'r>(rows: &'r [Row], f: &str, threads: usize, case: &Case) -> Option<&'r Row> {
-    rows.iter().find(|r| {
-        r.formulation == f
-            && r.threads == threads
-            && r.kind == case.kind
-            && r.m == case.m
-            && r.k == case.k
-            && r.labels == case.labels
-    })
+fn find<'r>(rows: &'r [Row], method: Method, threads: usize, case: &Case) -> Option<&'r Row> {
+    rows.iter()
+        .find(|r| method.rows(r) && r.threads == threads && case.rows(r))
 }
 
 fn bytes(n: usize) -> String {
@@ -796,24 +976,25 @@ fn markdown(
     c: &Conditions,
 ) -> String {
     let mut md = String::new();
-    let present: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .filter(|f| rows.iter().any(|r| r.formulation == *f))
+    let present: Vec<Method> = Method::all()
+        .into_iter()
+        .filter(|f| rows.iter().any(|r| f.rows(r)))
         .collect();
+    let labels: Vec<String> = present.iter().map(|f| f.label()).collect();
+    let production = Method::production();
     let _ = writeln!(md, "# xent bench\n");
     let _ = writeln!(
         md,
         "ns per entry (matrix entry), median over the runs, and the spread of the runs \
          `(p90 − p10) / median`. `read-floor` only reads the inputs: the memory floor of any one pass.\n"
     );
-    let _ = writeln!(md, "| problem | threads | {} |", present.join(" | "));
+    let _ = writeln!(md, "| problem | threads | {} |", labels.join(" | "));
     let _ = writeln!(md, "|---|---|{}", "---:|".repeat(present.len()));
     for case in cases {
-        for threads in [1, 2] {
+        for &threads in case.threads() {
             let cells: Vec<String> = present
                 .iter()
-                .map(|f| match find(rows, f, threads, case) {
+                .map(|&f| match find(rows, f, threads, case) {
                     Some(r) => format!("{:.2} ±{:.0}%", r.ns_per_entry, r.spread_percent),
                     None => "–".into(),
                 })
@@ -827,34 +1008,36 @@ fn markdown(
         }
     }
     let _ = writeln!(md, "\nPeak extra memory (beyond the inputs), 1 thread:\n");
-    let _ = writeln!(md, "| problem | {} |", present.join(" | "));
+    let _ = writeln!(md, "| problem | {} |", labels.join(" | "));
     let _ = writeln!(md, "|---|{}", "---:|".repeat(present.len()));
     for case in cases {
         let cells: Vec<String> = present
             .iter()
-            .map(|f| find(rows, f, 1, case).map_or("–".into(), |r| bytes(r.peak_extra_bytes)))
+            .map(|&f| find(rows, f, 1, case).map_or("–".into(), |r| bytes(r.peak_extra_bytes)))
             .collect();
         let _ = writeln!(md, "| {} | {} |", case.name(), cells.join(" | "));
     }
-    // Ratios against the fused path.
+    // Ratios against the production path.
     let _ = writeln!(
         md,
-        "\nSpeed-up of `fused` over each, 1 thread (time of X / time of fused):\n"
+        "\nSpeed-up of `{p}` over each, 1 thread (time of X / time of {p}):\n",
+        p = production.label()
     );
-    let others: Vec<&str> = present
+    let others: Vec<Method> = present
         .iter()
         .copied()
-        .filter(|f| *f != "fused" && *f != "read-floor")
+        .filter(|f| !matches!(f, Method::ReadFloor) && f.label() != production.label())
         .collect();
-    let _ = writeln!(md, "| problem | {} |", others.join(" | "));
+    let other_labels: Vec<String> = others.iter().map(|f| f.label()).collect();
+    let _ = writeln!(md, "| problem | {} |", other_labels.join(" | "));
     let _ = writeln!(md, "|---|{}", "---:|".repeat(others.len()));
     for case in cases {
-        let Some(fused) = find(rows, "fused", 1, case) else {
+        let Some(fused) = find(rows, production, 1, case) else {
             continue;
         };
         let cells: Vec<String> = others
             .iter()
-            .map(|f| {
+            .map(|&f| {
                 find(rows, f, 1, case).map_or("–".into(), |r| {
                     format!("{:.1}×", r.ns_per_entry / fused.ns_per_entry)
                 })
@@ -863,64 +1046,70 @@ fn markdown(
         let _ = writeln!(md, "| {} | {} |", case.name(), cells.join(" | "));
     }
 
-    // The issue's targets.
+    // The issue's targets, on the float64 rows.
     let _ = writeln!(
         md,
-        "\nTargets (issue #5), binary hard labels unless said:\n"
+        "\nTargets (issue #5), binary hard labels unless said, float64:\n"
     );
     let _ = writeln!(md, "| target | measured | floor (`read-floor`) | |");
     let _ = writeln!(md, "|---|---:|---:|---|");
-    let pick = |f: &str, threads, kind: &str, labels: &str, m: usize| {
+    let pick = |f: Method, threads, kind: Kind, labels: &str, m: usize| {
         rows.iter().find(|r| {
-            r.formulation == f
+            f.rows(r)
                 && r.threads == threads
-                && r.kind == kind
+                && r.kind == kind.as_str()
                 && r.labels == labels
                 && r.m == m
+                && r.pred_dtype == Dtype::F64.name()
         })
     };
-    let targets: [(&str, &str, usize, &str, &str, usize, f64); 5] = [
+    let p = production.label();
+    let checked = Method::Checked.label();
+    let targets: [(String, Method, usize, Kind, &str, usize, f64); 5] = [
         (
-            "fused, 1 thread, m = 10^7: ≤ 1.0 ns",
-            "fused",
+            format!("{p}, 1 thread, m = 10^7: ≤ 1.0 ns"),
+            production,
             1,
-            "binary",
+            Kind::Binary,
             "hard",
             10_000_000,
             1.0,
         ),
         (
-            "fused, 2 threads, m = 10^7: ≤ 0.6 ns",
-            "fused",
+            format!("{p}, 2 threads, m = 10^7: ≤ 0.6 ns"),
+            production,
             2,
-            "binary",
+            Kind::Binary,
             "hard",
             10_000_000,
             0.6,
         ),
         (
-            "fused, 1 thread, m = 10^5 (in cache): ≤ 1.0 ns",
-            "fused",
+            format!("{p}, 1 thread, m = 10^5 (in cache): ≤ 1.0 ns"),
+            production,
             1,
-            "binary",
+            Kind::Binary,
             "hard",
             100_000,
             1.0,
         ),
         (
-            "fused, soft labels, 1 thread, m = 10^7: ≤ 1.8 ns",
-            "fused",
+            format!("{p}, soft labels, 1 thread, m = 10^7: ≤ 1.8 ns"),
+            production,
             1,
-            "binary",
+            Kind::Binary,
             "soft",
             10_000_000,
             1.8,
         ),
         (
-            "categorical (10, 10^6), class indices, with the column-sum check (fused-checked), 1 thread: ≤ 0.5 ns",
-            "fused-checked",
+            format!(
+                "categorical (10, 10^6), class indices, with the column-sum check ({checked}), \
+                 1 thread: ≤ 0.5 ns"
+            ),
+            Method::Checked,
             1,
-            "categorical",
+            Kind::Categorical,
             "classes",
             1_000_000,
             0.5,
@@ -931,7 +1120,7 @@ fn markdown(
             continue;
         };
         let floor =
-            pick("read-floor", threads, kind, labels, m).map_or(f64::NAN, |r| r.ns_per_entry);
+            pick(Method::ReadFloor, threads, kind, labels, m).map_or(f64::NAN, |r| r.ns_per_entry);
         let verdict = if r.ns_per_entry <= limit {
             "met".to_string()
         } else {
@@ -945,13 +1134,13 @@ fn markdown(
     }
     let worst = rows
         .iter()
-        .filter(|r| r.formulation == "fused" || r.formulation == "fused-checked")
+        .filter(|r| production.rows(r) || Method::Checked.rows(r))
         .map(|r| r.peak_extra_bytes)
         .max()
         .unwrap_or(0);
     let _ = writeln!(
         md,
-        "| peak extra memory of the fused path: ≤ 1 MiB | {} (largest over all rows) | | {} |",
+        "| peak extra memory of the {p} path: ≤ 1 MiB | {} (largest over all rows) | | {} |",
         bytes(worst),
         if worst <= 1 << 20 { "met" } else { "missed" }
     );
@@ -991,15 +1180,15 @@ fn markdown(
 fn plot(rows: &[Row], path: &Path) -> Result<()> {
     use plotters::prelude::*;
 
+    let production = Method::production();
     let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    for r in rows
-        .iter()
-        .filter(|r| r.kind == "binary" && r.labels == "hard")
-    {
-        let name = match (r.formulation.as_str(), r.threads) {
-            ("fused", 2) => "fused, 2 threads".to_string(),
-            ("read-floor", 1) => "read-floor (memory)".to_string(),
-            (_, 1) => r.formulation.clone(),
+    for r in rows.iter().filter(|r| {
+        r.kind == Kind::Binary.as_str() && r.labels == "hard" && r.pred_dtype == Dtype::F64.name()
+    }) {
+        let name = match r.threads {
+            2 if production.rows(r) => format!("{}, 2 threads", r.formulation),
+            1 if Method::ReadFloor.rows(r) => format!("{} (memory)", r.formulation),
+            1 => r.formulation.clone(),
             _ => continue,
         };
         series
@@ -1053,7 +1242,11 @@ fn plot(rows: &[Row], path: &Path) -> Result<()> {
     for (i, (name, mut points)) in series.into_iter().enumerate() {
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         let color = palette[i % palette.len()];
-        let width = if name.starts_with("fused") { 3 } else { 2 };
+        let width = if name.starts_with(&production.label()) {
+            3
+        } else {
+            2
+        };
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(width)))?
             .label(name)
