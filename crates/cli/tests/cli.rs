@@ -1976,3 +1976,97 @@ fn label_smoothing_only_where_a_convention_defines_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pytorch"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Files that are not what they claim, or that change while they are read
+
+#[test]
+fn dev_zero_is_rejected_at_once_in_bounded_memory() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    for name in ["zero.npy", "zero.csv"] {
+        let link = files.path(name);
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("a symlink to /dev/zero");
+        // /dev/zero never ends: a reader that trusted it would grow until the memory ran
+        // out. The timeout turns that into a failure of this test rather than of the machine.
+        let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+            .args(["binary", "--pred", &link, "--labels", &y])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .expect("run xent");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert!(out.stdout.is_empty());
+        // As labels too, behind a valid --pred.
+        let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+            .args(["binary", "--pred", &a, "--labels", &link])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .expect("run xent");
+        assert_eq!(out.status.code(), Some(2), "{name}");
+    }
+}
+
+#[test]
+fn a_header_promising_more_than_the_file_holds_is_an_error() {
+    let files = Files::new();
+    let (_, y) = binary_example(&files);
+    // Shape (1, 8) announced, 3 entries present: what a file cut short by a crash looks like.
+    let short = files.bytes(
+        "short.npy",
+        &npy_bytes("<f8", false, &[1, 8], &le_f64(&[0.5, 0.5, 0.5])),
+    );
+    fails(
+        &["binary", "--pred", &short, "--labels", &y],
+        &["--pred", "short.npy", "64", "24"],
+    );
+}
+
+#[test]
+fn a_file_that_shrinks_while_it_is_read_is_an_error_not_a_signal() {
+    // A large pair, streamed in blocks; the predictions are cut to half their size while
+    // the command runs. Whenever the cut lands (before the header is read, during the
+    // blocks, or after the last one), the command must end with a result (0) or an error
+    // naming the file (2): never killed by a signal (a memory map would die of SIGBUS).
+    let files = Files::new();
+    let m = 4_000_000;
+    let a: Vec<f64> = (0..m)
+        .map(|i| 0.25 + 0.5 * ((i % 97) as f64 / 97.0))
+        .collect();
+    let y: Vec<f64> = (0..m).map(|i| (i % 2) as f64).collect();
+    let y = files.f64("Y.npy", &[1, m], &y);
+    let mut saw_error = false;
+    for delay_ms in [0u64, 1, 3, 10, 30] {
+        let path = files.f64("A.npy", &[1, m], &a);
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_xent"))
+            .args(["binary", "--pred", &path, "--labels", &y])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run xent");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open the predictions for writing");
+        file.set_len(8 * m as u64 / 2).expect("truncate");
+        let out = child.wait_with_output().expect("wait for xent");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => {}
+            Some(2) => {
+                saw_error = true;
+                assert!(stderr.contains("A.npy"), "{stderr}");
+                assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+            }
+            other => panic!(
+                "delay {delay_ms} ms: status {other:?} ({:?}): {stderr}",
+                out.status
+            ),
+        }
+    }
+    // With no delay the cut precedes the read of the header, which then meets a file
+    // shorter than it announces: at least that run is an error.
+    assert!(saw_error);
+}
