@@ -105,7 +105,7 @@ struct RawClaim {
     quantity: Option<String>,
     base: Option<String>,
     expr: String,
-    inputs: Option<BTreeMap<String, RawInput>>,
+    inputs: Option<BTreeMap<String, toml::Value>>,
     published: Option<String>,
     published_holds: Option<bool>,
     shape: Option<Vec<RawDim>>,
@@ -115,12 +115,55 @@ struct RawClaim {
     note: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// An input as written: numpy's rows, one sample, or a file.
 enum RawInput {
     Matrix(Vec<Vec<f64>>),
     Vector(Vec<f64>),
     File { file: String },
+}
+
+/// The forms an input may take, for messages.
+const INPUT_FORMS: &str = "the accepted forms are numpy's rows `NAME = [[0.9, 0.2], …]`, one \
+                           sample `NAME = [0.7, 0.3]`, or a CSV file beside the claims file \
+                           `NAME = { file = \"A.csv\" }`";
+
+impl RawInput {
+    /// Reads input `name`, saying what is wrong with it and which forms are accepted.
+    fn read(name: &str, value: toml::Value) -> Result<RawInput, String> {
+        let bad = |what: String| format!("input `{name}`: {what}; {INPUT_FORMS}");
+        let number = |v: &toml::Value| match v {
+            toml::Value::Float(x) => Some(*x),
+            toml::Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        };
+        match value {
+            toml::Value::Array(items)
+                if items.iter().all(|v| v.is_array()) && !items.is_empty() =>
+            {
+                let mut rows = Vec::with_capacity(items.len());
+                for (i, row) in items.iter().enumerate() {
+                    let row = row.as_array().map(Vec::as_slice).unwrap_or_default();
+                    let parsed: Option<Vec<f64>> = row.iter().map(number).collect();
+                    match parsed {
+                        Some(r) => rows.push(r),
+                        None => return Err(bad(format!("row {i} holds something not a number"))),
+                    }
+                }
+                Ok(RawInput::Matrix(rows))
+            }
+            toml::Value::Array(items) => match items.iter().map(number).collect() {
+                Some(v) => Ok(RawInput::Vector(v)),
+                None => Err(bad("the list holds something not a number".into())),
+            },
+            toml::Value::Table(mut t) => match (t.remove("file"), t.keys().next()) {
+                (Some(toml::Value::String(file)), None) => Ok(RawInput::File { file }),
+                (Some(_), None) => Err(bad("`file` is not a string".into())),
+                (_, Some(other)) => Err(bad(format!("unknown key `{other}`"))),
+                (None, None) => Err(bad("the table has no `file`".into())),
+            },
+            other => Err(bad(format!("a {} is not an array", other.type_str()))),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -272,14 +315,14 @@ impl ClaimsFile {
     }
 }
 
-fn claim_inputs(map: BTreeMap<String, RawInput>) -> Result<ClaimInputs, String> {
+fn claim_inputs(map: BTreeMap<String, toml::Value>) -> Result<ClaimInputs, String> {
     let mut predictions = None;
     let mut labels = None;
     for (name, raw) in map {
         let role = names::role(&name).filter(|r| r.is_array()).ok_or_else(|| {
             format!("input `{name}` is neither predictions (A, A2, AL, Q, q) nor labels (Y, P, p)")
         })?;
-        let source = match raw {
+        let source = match RawInput::read(&name, raw)? {
             RawInput::Matrix(rows) => InputSource::Inline(matrix_from_rows(&rows, &name)?),
             RawInput::Vector(v) => {
                 if v.is_empty() {
@@ -411,11 +454,39 @@ pub fn run(file: &ClaimsFile, base_dir: &Path) -> ClaimsReport {
 }
 
 /// Reads a claims file and checks it, relative to its own folder: what
-/// `xent verify --claims FILE` does.
+/// `xent verify --claims FILE` does. An input file that cannot be read (missing, not
+/// numbers) is an error of the claims file, like a malformed claim, not a failed claim.
 pub fn run_file(path: &Path) -> Result<ClaimsReport, ClaimsError> {
-    let file = ClaimsFile::load(path)?;
+    let mut file = ClaimsFile::load(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
+    file.read_inputs(base)?;
     Ok(run(&file, base))
+}
+
+impl ClaimsFile {
+    /// Reads every input file (relative to `base_dir`) into the claims, once: each claim's
+    /// inputs become inline. The first that cannot be read is the error, naming its claim
+    /// and input.
+    pub fn read_inputs(&mut self, base_dir: &Path) -> Result<(), ClaimsError> {
+        for claim in &mut self.claims {
+            let Some(inputs) = &mut claim.inputs else {
+                continue;
+            };
+            for (name, source) in [&mut inputs.predictions, &mut inputs.labels]
+                .into_iter()
+                .map(|(n, s)| (n.as_str(), s))
+            {
+                if let InputSource::File(p) = source {
+                    let m = read_matrix(&base_dir.join(&*p)).map_err(|e| ClaimsError::Claim {
+                        id: claim.id.clone(),
+                        message: format!("input `{name}`: {e}"),
+                    })?;
+                    *source = InputSource::Inline(m);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn load(source: &InputSource, base_dir: &Path) -> Result<DMatrix<f64>, String> {
@@ -689,5 +760,49 @@ mod tests {
                 .contains("both the predictions and the labels"),
             "{e}"
         );
+    }
+
+    const HEAD: &str = "[[claim]]\nid = \"x\"\nexpr = \"A\"\nexpect = \"equal\"\n[claim.inputs]\n";
+
+    #[test]
+    fn a_malformed_input_names_its_key_and_the_accepted_forms() {
+        for (input, what) in [
+            ("A = \"0.5\"", "a string is not an array"),
+            ("A = [[0.5], [\"x\"]]", "row 1 holds something not a number"),
+            ("A = [0.5, true]", "the list holds something not a number"),
+            ("A = { path = \"a.csv\" }", "unknown key `path`"),
+            ("A = { file = 3 }", "`file` is not a string"),
+        ] {
+            let text = format!("{HEAD}{input}\nY = [[1]]\n");
+            let e = ClaimsFile::parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with("claim `x`: input `A`: "), "{input}: {e}");
+            assert!(e.contains(what), "{input}: {e}");
+            assert!(!e.contains("untagged"), "{e}");
+            for form in ["`NAME = [[0.9, 0.2], …]`", "`NAME = { file = \"A.csv\" }`"] {
+                assert!(e.contains(form), "{input}: {e} lacks {form}");
+            }
+        }
+        // The accepted forms still parse.
+        let text = format!("{HEAD}A = [[0.5, 1]]\nY = {{ file = \"y.csv\" }}\n");
+        let file = ClaimsFile::parse(&text).expect("valid inputs");
+        let inputs = file.claims[0].inputs.as_ref().expect("inputs");
+        assert_eq!(inputs.labels.1, InputSource::File("y.csv".into()));
+    }
+
+    #[test]
+    fn a_missing_input_file_is_an_error_of_the_claims_file() {
+        let dir = std::env::temp_dir().join(format!("xent-claims-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let path = dir.join("claims.toml");
+        let text = format!("{HEAD}A = [[0.5]]\nY = {{ file = \"missing.csv\" }}\n");
+        std::fs::write(&path, text).expect("write the claims file");
+        let e = run_file(&path).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        let ClaimsError::Claim { id, message } = &e else {
+            panic!("not a claim error: {e}");
+        };
+        assert_eq!(id, "x");
+        assert!(message.starts_with("input `Y`: "), "{message}");
+        assert!(message.contains("missing.csv"), "{message}");
     }
 }
