@@ -21,8 +21,14 @@
 //! the production path and its checked entry point on `float32` predictions with hard labels
 //! as `bool` and as `uint8`, and with `float32` labels (hard and soft), binary, 1 thread, at
 //! the largest `m` (10^7). Rows name methods by what the registry says (a formulation's
-//! name, the production path's), never by a name written here; the whole command (`xent`
-//! as a process) will have its rows from [`measure_command`].
+//! name, the production path's), never by a name written here.
+//!
+//! Then **the whole command**, as a user runs it: `xent binary` on `(1, 10^7)` float64 and
+//! float32 `.npy` pairs, `xent categorical` on `(10^6, 10)` float64 and float32 logits with
+//! int64 class indices, and (full sizes only) `xent binary` on a `(1, 10^8)` float64 pair,
+//! each a process timed beside `cat` of the same files (the read floor), with its peak RSS
+//! from `wait4`, into `commands.json` and a table of `bench.md` that says whether each
+//! target (wall ≤ 2 × floor + 5 ms, peak RSS ≤ 1.1 × input + 16 MiB) is met.
 //!
 //! Each row is repeated until a time budget is spent (at least 3 runs, at most 1000), in each
 //! of `--rounds` passes over the whole grid (2 by default: the machine is shared, and a burst
@@ -84,6 +90,10 @@ pub(crate) struct Args {
     /// Only redraw `bench.svg` from the `bench.json` of an earlier run.
     #[arg(long)]
     replot: bool,
+    /// Skip the whole-command rows (`xent` as a process; with the full sizes they include a
+    /// (1, 10^8) float64 pair, 1.6 GB written to the output folder and removed after).
+    #[arg(long)]
+    no_command: bool,
 }
 
 /// Counts live heap bytes and their peak, so each row can report what a call allocates.
@@ -592,19 +602,273 @@ fn production_index() -> usize {
         .unwrap_or(0)
 }
 
-/// The whole command: `xent` run as a process on this case's inputs written as files
-/// (start-up, reading, validation, the fused path, printing), rows beside the kernels'.
-///
-/// Not implemented here: its owner adds these rows (a method for them, the files, the
-/// timing of the process). Until then it adds none.
-fn measure_command(
-    _case: &Case,
-    _threads: usize,
-    _budget: f64,
-    _dir: &Path,
-    _rows: &mut Vec<Row>,
-) -> Result<()> {
-    Ok(())
+/// One measured command: `xent` as a process on `.npy` files, beside `cat` of the same.
+#[derive(Debug, Clone, Serialize)]
+struct CommandRow {
+    /// What it ran, e.g. `xent binary (1, 10^7) float64`.
+    case: String,
+    /// The command line (file names relative to the bench folder).
+    command: String,
+    /// Bytes of the input files.
+    input_bytes: u64,
+    /// Median wall time of the command, seconds.
+    wall_s: f64,
+    /// Fastest wall time of the command.
+    wall_min_s: f64,
+    /// Largest peak resident set of any run, bytes.
+    peak_rss_bytes: u64,
+    /// Median wall time of `cat FILES > /dev/null`: the read floor.
+    read_floor_s: f64,
+    /// The targets: wall ≤ 2 × floor + 5 ms, peak RSS ≤ 1.1 × input + 16 MiB.
+    wall_target_s: f64,
+    rss_target_bytes: u64,
+    runs: usize,
+}
+
+/// A `.npy` file (format 1.0, C order) of `shape` holding `data` as `descr`.
+fn write_npy(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + dict.len() + 1) % 64 != 0 {
+        dict.push(' ');
+    }
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((dict.len() as u16).to_le_bytes());
+    out.extend(dict.as_bytes());
+    out.extend(data);
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Runs `program args` and waits for it: (wall seconds, peak RSS bytes), or an error when it
+/// fails. The peak comes from the kernel's accounting of the child (`wait4`'s `ru_maxrss`),
+/// not from sampling.
+fn run_measured(program: &Path, args: &[String], dir: &Path) -> Result<(f64, u64)> {
+    let start = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("running {}", program.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of that C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for (`child` is never waited on
+    // through std: it is forgotten below); `status` and `usage` are valid for writes.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed().as_secs_f64();
+    std::mem::forget(child);
+    if waited != pid {
+        bail!("wait4 on {} failed", program.display());
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        bail!("{} {args:?} failed with status {status}", program.display());
+    }
+    // Linux reports ru_maxrss in KiB.
+    Ok((wall, usage.ru_maxrss as u64 * 1024))
+}
+
+/// The `xent` binary of this workspace, built in release.
+fn xent_binary() -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--package",
+            "xent-cli",
+            "--bin",
+            "xent",
+        ])
+        .status()
+        .context("building xent in release")?;
+    if !status.success() {
+        bail!("cargo build --release -p xent-cli failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    Ok(target.join("release/xent"))
+}
+
+/// The whole command, as a user runs it: `xent binary` and `xent categorical` as processes
+/// on `.npy` files in the page cache (start-up, reading, validation, the fused path,
+/// printing), each beside `cat` of the same files, the wall time and the peak RSS.
+fn measure_commands(dir: &Path, runs: usize, huge: bool) -> Result<Vec<CommandRow>> {
+    let xent = xent_binary()?;
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x7865_6e74);
+    let mut unit = move || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let m = 10_000_000;
+    let a: Vec<f64> = (0..m).map(|_| 0.001 + 0.998 * unit()).collect();
+    let y: Vec<f64> = (0..m).map(|_| (unit() < 0.5) as u8 as f64).collect();
+    let le64 = |v: &[f64]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+    let le32 =
+        |v: &[f64]| -> Vec<u8> { v.iter().flat_map(|x| (*x as f32).to_le_bytes()).collect() };
+    write_npy(&dir.join("cmd_a64.npy"), "<f8", &[1, m], &le64(&a))?;
+    write_npy(&dir.join("cmd_y64.npy"), "<f8", &[1, m], &le64(&y))?;
+    write_npy(&dir.join("cmd_a32.npy"), "<f4", &[1, m], &le32(&a))?;
+    write_npy(&dir.join("cmd_y32.npy"), "<f4", &[1, m], &le32(&y))?;
+    drop((a, y));
+    let (k, mc) = (10, 1_000_000);
+    let z: Vec<f64> = (0..k * mc).map(|_| 8.0 * unit() - 4.0).collect();
+    let c: Vec<u8> = (0..mc)
+        .flat_map(|_| ((unit() * k as f64) as i64).min(k as i64 - 1).to_le_bytes())
+        .collect();
+    write_npy(&dir.join("cmd_z64.npy"), "<f8", &[mc, k], &le64(&z))?;
+    write_npy(&dir.join("cmd_z32.npy"), "<f4", &[mc, k], &le32(&z))?;
+    write_npy(&dir.join("cmd_c.npy"), "<i8", &[mc], &c)?;
+    drop(z);
+    let mut cases: Vec<(String, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "xent binary (1, 10^7) float64".into(),
+            vec!["binary", "--pred", "cmd_a64.npy", "--labels", "cmd_y64.npy"],
+            vec!["cmd_a64.npy", "cmd_y64.npy"],
+        ),
+        (
+            "xent binary (1, 10^7) float32".into(),
+            vec!["binary", "--pred", "cmd_a32.npy", "--labels", "cmd_y32.npy"],
+            vec!["cmd_a32.npy", "cmd_y32.npy"],
+        ),
+        (
+            "xent categorical (10^6, 10) float64 logits, int64 classes".into(),
+            vec![
+                "categorical",
+                "--pred",
+                "cmd_z64.npy",
+                "--classes",
+                "cmd_c.npy",
+                "--from-logits",
+            ],
+            vec!["cmd_z64.npy", "cmd_c.npy"],
+        ),
+        (
+            "xent categorical (10^6, 10) float32 logits, int64 classes".into(),
+            vec![
+                "categorical",
+                "--pred",
+                "cmd_z32.npy",
+                "--classes",
+                "cmd_c.npy",
+                "--from-logits",
+            ],
+            vec!["cmd_z32.npy", "cmd_c.npy"],
+        ),
+    ];
+    if huge {
+        // (1, 10^8) float64: 1.6 GB of input, for the peak-RSS target.
+        let mh = 100_000_000;
+        let mut bytes = Vec::with_capacity(8 * mh);
+        for _ in 0..mh {
+            bytes.extend((0.001 + 0.998 * unit()).to_le_bytes());
+        }
+        write_npy(&dir.join("cmd_a8.npy"), "<f8", &[1, mh], &bytes)?;
+        bytes.clear();
+        for _ in 0..mh {
+            bytes.extend(f64::from((unit() < 0.5) as u8).to_le_bytes());
+        }
+        write_npy(&dir.join("cmd_y8.npy"), "<f8", &[1, mh], &bytes)?;
+        cases.push((
+            "xent binary (1, 10^8) float64".into(),
+            vec!["binary", "--pred", "cmd_a8.npy", "--labels", "cmd_y8.npy"],
+            vec!["cmd_a8.npy", "cmd_y8.npy"],
+        ));
+    }
+    let cat = PathBuf::from("cat");
+    let cat = which("cat").unwrap_or(cat);
+    let mut out = Vec::new();
+    for (case, args, files) in cases {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let files: Vec<String> = files.iter().map(|s| s.to_string()).collect();
+        let input_bytes = files
+            .iter()
+            .map(|f| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()))
+            .sum::<u64>();
+        // One warm-up of each, so both read from the page cache.
+        run_measured(&cat, &files, dir)?;
+        run_measured(&xent, &args, dir)?;
+        let (mut walls, mut floors, mut peak) = (Vec::new(), Vec::new(), 0u64);
+        for _ in 0..runs.max(3) {
+            let (w, rss) = run_measured(&xent, &args, dir)?;
+            walls.push(w);
+            peak = peak.max(rss);
+            floors.push(run_measured(&cat, &files, dir)?.0);
+        }
+        walls.sort_by(f64::total_cmp);
+        floors.sort_by(f64::total_cmp);
+        let median = |v: &[f64]| v[v.len() / 2];
+        let floor = median(&floors);
+        eprintln!(
+            "  {case}: {:.3} s (read floor {:.3} s), peak RSS {}",
+            median(&walls),
+            floor,
+            bytes(peak as usize)
+        );
+        out.push(CommandRow {
+            command: format!("xent {}", args.join(" ")),
+            case,
+            input_bytes,
+            wall_s: median(&walls),
+            wall_min_s: walls[0],
+            peak_rss_bytes: peak,
+            read_floor_s: floor,
+            wall_target_s: 2.0 * floor + 0.005,
+            rss_target_bytes: (1.1 * input_bytes as f64) as u64 + 16 * 1024 * 1024,
+            runs: walls.len(),
+        });
+    }
+    for f in std::fs::read_dir(dir)?.flatten() {
+        if f.file_name().to_string_lossy().starts_with("cmd_") {
+            let _ = std::fs::remove_file(f.path());
+        }
+    }
+    Ok(out)
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_string_lossy()
+        .split(':')
+        .map(|d| Path::new(d).join(program))
+        .find(|p| p.is_file())
+}
+
+/// The commands' table, in Markdown.
+fn command_markdown(rows: &[CommandRow]) -> String {
+    let mut md = String::from(
+        "\n## The whole command\n\n`xent` as a process on `.npy` files in the page cache, \
+         the median of the runs beside `cat` of the same files (the read floor); peak RSS from \
+         the kernel's accounting of the child (`wait4`). Targets: wall ≤ 2 × floor + 5 ms, \
+         peak RSS ≤ 1.1 × input + 16 MiB.\n\n\
+         | command | input | wall (median, min) | read floor | wall target | peak RSS | RSS target |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let met = |ok: bool| if ok { "met" } else { "missed" };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1} ms, {:.1} ms | {:.1} ms | {:.1} ms ({}) | {} | {} ({}) |",
+            r.case,
+            bytes(r.input_bytes as usize),
+            1e3 * r.wall_s,
+            1e3 * r.wall_min_s,
+            1e3 * r.read_floor_s,
+            1e3 * r.wall_target_s,
+            met(r.wall_s <= r.wall_target_s),
+            bytes(r.peak_rss_bytes as usize),
+            bytes(r.rss_target_bytes as usize),
+            met(r.peak_rss_bytes <= r.rss_target_bytes),
+        );
+    }
+    md
 }
 
 /// `python3` with numpy, if importable: its version.
@@ -791,7 +1055,6 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             for &threads in case.threads() {
                 let t = Instant::now();
                 measure_case(case, threads, args.budget, &mut rows)?;
-                measure_command(case, threads, args.budget, &out_dir, &mut rows)?;
                 if numpy.is_some()
                     && case.narrow.is_none()
                     && let Err(e) = measure_numpy(case, threads, args.budget, &out_dir, &mut rows)
@@ -812,6 +1075,11 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     for scratch in ["pred.f64", "targets.f64"] {
         let _ = std::fs::remove_file(out_dir.join(scratch));
     }
+    let commands = if args.no_command {
+        Vec::new()
+    } else {
+        measure_commands(&out_dir, 5, !args.quick)?
+    };
     let paths = isa_rows(args.budget)?;
     let ln_alone = ln_speed(args.budget);
     let load_after = load_average();
@@ -828,8 +1096,12 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         load_after,
         elapsed: started.elapsed(),
     };
-    let md = markdown(&rows, &cases, &paths, ln_alone, &conditions);
+    let md = markdown(&rows, &cases, &paths, ln_alone, &conditions) + &command_markdown(&commands);
     std::fs::write(out_dir.join("bench.md"), &md)?;
+    std::fs::write(
+        out_dir.join("commands.json"),
+        serde_json::to_string_pretty(&commands)? + "\n",
+    )?;
     plot(&rows, &out_dir.join("bench.svg"))?;
     println!("{md}");
     eprintln!(

@@ -290,43 +290,62 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
             ));
         }
     }
-    rows.extend([("value from".into(), outcome.value_from.to_owned())]);
-    let values: Vec<String> = outcome
-        .formulations
-        .iter()
-        .map(|c| unsigned_zero(c.value).to_string())
-        .collect();
-    let width = values.iter().map(String::len).max().unwrap_or(0);
-    rows.push(("formulations".into(), String::new()));
-    for (c, v) in outcome.formulations.iter().zip(&values) {
-        let bound = if c.bound.is_finite() && outcome.formulations.len() > 1 {
-            format!(", bound {:.1e}", c.bound)
-        } else {
-            String::new()
-        };
+    let compared = outcome.formulations.len() > 1
+        || outcome
+            .formulations
+            .iter()
+            .any(|c| c.name != outcome.value_from);
+    if !compared {
+        // The production path alone: nothing was compared, so there is nothing to report
+        // about agreement (JSON keeps its fields, with one formulation and no bound).
         rows.push((
-            format!("  {}", c.name),
-            format!("{v:<width$} {unit}   reduced {}{bound}", c.evaluation.shape),
+            "value from".into(),
+            format!(
+                "{} (one pass, validated as it reads; --compare also runs the numpy styles)",
+                outcome.value_from
+            ),
+        ));
+    } else {
+        rows.push(("value from".into(), outcome.value_from.to_owned()));
+        let values: Vec<String> = outcome
+            .formulations
+            .iter()
+            .map(|c| unsigned_zero(c.value).to_string())
+            .collect();
+        let width = values.iter().map(String::len).max().unwrap_or(0);
+        rows.push(("formulations".into(), String::new()));
+        for (c, v) in outcome.formulations.iter().zip(&values) {
+            let bound = if c.bound.is_finite() && outcome.formulations.len() > 1 {
+                format!(", bound {:.1e}", c.bound)
+            } else {
+                String::new()
+            };
+            rows.push((
+                format!("  {}", c.name),
+                format!("{v:<width$} {unit}   reduced {}{bound}", c.evaluation.shape),
+            ));
+        }
+        rows.push(("max ulps".into(), outcome.max_ulps.to_string()));
+        rows.push((
+            "bound".into(),
+            match outcome.pair_bound {
+                Some(b) => {
+                    format!(
+                        "{b:.3e} {unit} (a priori: each pair is held to the sum of its two bounds)"
+                    )
+                }
+                None => "- (one formulation)".to_owned(),
+            },
+        ));
+        rows.push((
+            "agree".into(),
+            if outcome.agree {
+                "yes".to_owned()
+            } else {
+                "NO: the formulations differ beyond their bound".to_owned()
+            },
         ));
     }
-    rows.push(("max ulps".into(), outcome.max_ulps.to_string()));
-    rows.push((
-        "bound".into(),
-        match outcome.pair_bound {
-            Some(b) => {
-                format!("{b:.3e} {unit} (a priori: each pair is held to the sum of its two bounds)")
-            }
-            None => "- (one formulation)".to_owned(),
-        },
-    ));
-    rows.push((
-        "agree".into(),
-        if outcome.agree {
-            "yes".to_owned()
-        } else {
-            "NO: the formulations differ beyond their bound".to_owned()
-        },
-    ));
     let label = rows
         .iter()
         .map(|(l, _)| l.chars().count())

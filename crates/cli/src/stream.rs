@@ -71,6 +71,22 @@ pub(crate) fn try_stream(
     if !pred_reader.is_seekable() || !second_reader.is_seekable() {
         return Ok(None);
     }
+    // Binary: the predictions are read (and refused) first; categorical with class
+    // indices: their count decides how the predictions read, so they come first.
+    let early_pred = if second_ref.flag == "--classes" {
+        None
+    } else {
+        let h = pred_reader.header();
+        Some(Source::resolve(
+            pred_ref.clone(),
+            Format::Npy,
+            h.shape.clone(),
+            h.dtype,
+            options.layout,
+            role,
+            None,
+        )?)
+    };
     let second = if second_ref.flag == "--classes" {
         let h = second_reader.header();
         let (r, c) = match *h.shape.as_slice() {
@@ -108,16 +124,21 @@ pub(crate) fn try_stream(
         Second::Classes(r, _) => Some(r.len()),
         Second::Matrix(_) => None,
     };
-    let h = pred_reader.header();
-    let source = Source::resolve(
-        pred_ref,
-        Format::Npy,
-        h.shape.clone(),
-        h.dtype,
-        options.layout,
-        role,
-        samples,
-    )?;
+    let source = match early_pred {
+        Some(source) => source,
+        None => {
+            let h = pred_reader.header();
+            Source::resolve(
+                pred_ref,
+                Format::Npy,
+                h.shape.clone(),
+                h.dtype,
+                options.layout,
+                role,
+                samples,
+            )?
+        }
+    };
     let pred = Input {
         reader: pred_reader,
         source,

@@ -134,11 +134,11 @@ fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
     // transformed copies (a clip, label smoothing), which `conventional` owns.
     let conventional;
     // The exact convention: the production kernel validates in the same pass as it
-    // computes (`xent_fused::checked`, the very errors `Unvalidated::validate` gives); the
+    // computes (`xent_registry::checked`, the very errors `Unvalidated::validate` gives); the
     // problem it checked is then the one the other formulations evaluate.
     let (problem, applied, evaluation) = if exact_fast {
         let unvalidated = raw.unvalidated(request.options.from_logits)?;
-        let evaluation = xent_fused::checked(&unvalidated)?;
+        let evaluation = xent_registry::checked(&unvalidated)?;
         let problem = *unvalidated.unchecked();
         (problem, Applied::exact(problem.samples()), evaluation)
     } else {

@@ -787,7 +787,7 @@ fn question_dot_is_matmul(e: &mut Env<'_>) -> Result<Draft> {
     )?;
     d.formulations = agreements
         .into_iter()
-        .filter(|a| a.formulation == "dot" || a.formulation == "matmul")
+        .filter(|a| xent_registry::by_name(&a.formulation).is_some_and(numpy_2d))
         .collect();
     d.oracle("J, n_y = 1", j);
     // n_y = 1: the dot style (inner products) and the matmul style (matrix product), each
