@@ -63,51 +63,80 @@ pub enum Convention {
     /// `label_smoothing` ε mixes the target with `ε / C`; on probabilities it is `nll_loss`
     /// of their logarithm: no clamp, divides by `m`. Nothing is rescaled.
     Pytorch,
-    /// Keras (`keras.losses.BinaryCrossentropy`, `CategoricalCrossentropy`,
-    /// `SparseCategoricalCrossentropy`). Probabilities are clipped to `[ε, 1 − ε]` with
-    /// `ε = 1e-7` evaluated in the input's [`Precision`]; categorical predictions are first
+    /// Keras's Loss objects, the default users call (`keras.losses.BinaryCrossentropy()`,
+    /// `CategoricalCrossentropy()`, `SparseCategoricalCrossentropy()`): the inputs are first
+    /// cast to `floatx` (float32), then computed as [`Convention::KerasFunctional`] on
+    /// float32 input. A float64 `p = 0.99999991` is float32 `1 − 2⁻²³`, so `y = 0` costs
+    /// `23 ln 2 = 15.9424`, where the function on float64 gives `−ln 1e-7 = 16.1181`.
+    Keras,
+    /// Keras's functions (`keras.losses.binary_crossentropy`, `categorical_crossentropy`,
+    /// `sparse_categorical_crossentropy`), which compute in the input's dtype.
+    /// Probabilities are clipped to `[ε, 1 − ε]` with `ε = 1e-7` evaluated in the input's
+    /// [`Precision`]; categorical predictions (any finite non-negative scores) are first
     /// divided by their sum along the class axis; the binary loss is averaged over the
     /// outputs, then over the batch (`n_y · m` elements), the categorical one over the
-    /// batch (`m`). From logits: log-sigmoid / log-softmax, no clip. `label_smoothing`
-    /// moves labels toward 0.5 (binary) and targets toward `1 / C` (categorical).
-    Keras,
+    /// batch (`m`). From logits: log-sigmoid / log-softmax, no clip (an infinite logit is
+    /// `xent-core`'s to read). `label_smoothing` moves labels toward 0.5 (binary) and
+    /// targets toward `1 / C` (categorical).
+    KerasFunctional,
     /// scikit-learn's `sklearn.metrics.log_loss`: predictions clipped to `[eps, 1 − eps]`
     /// with `eps` the machine epsilon of the input's dtype; binary predictions (one output)
-    /// are P(positive); columns that do not sum to 1 give a warning, not a rescale; mean
-    /// over the `m` samples. Probabilities only, no label smoothing.
+    /// are P(positive), and binary labels are classes: any two distinct values, mapped to 0
+    /// and 1 by sorted order (`LabelBinarizer`), soft labels refused as log_loss refuses
+    /// them; dense targets are a label indicator matrix (0 and 1); columns that do not sum
+    /// to 1 give a warning, not a rescale; mean over the `m` samples. Probabilities only, no
+    /// label smoothing.
     Sklearn,
     /// SciPy, in the style of `scipy.stats.entropy(pk, qk)`: no guard (`+∞` possible), each
-    /// column of predictions and targets normalised by its sum before use, mean over the `m`
-    /// samples, any base. A binary entry is the distribution `[a, 1 − a]`, already
-    /// normalised. Probabilities only, no label smoothing.
+    /// column of predictions and targets (any finite non-negative entries: counts, scores)
+    /// normalised by its sum before use, mean over the `m` samples, any base. A binary entry
+    /// is the distribution `[a, 1 − a]`, already normalised. Probabilities only, no label
+    /// smoothing.
     Scipy,
 }
 
 impl Convention {
     /// Every convention, [`Convention::Exact`] first.
-    pub const ALL: [Convention; 5] = [
+    pub const ALL: [Convention; 6] = [
         Convention::Exact,
         Convention::Pytorch,
         Convention::Keras,
+        Convention::KerasFunctional,
         Convention::Sklearn,
         Convention::Scipy,
     ];
 
-    /// The lowercase name: `exact`, `pytorch`, `keras`, `sklearn`, `scipy`.
+    /// The lowercase name: `exact`, `pytorch`, `keras`, `keras-functional`, `sklearn`,
+    /// `scipy`.
     pub fn name(self) -> &'static str {
         match self {
             Convention::Exact => "exact",
             Convention::Pytorch => "pytorch",
             Convention::Keras => "keras",
+            Convention::KerasFunctional => "keras-functional",
             Convention::Sklearn => "sklearn",
             Convention::Scipy => "scipy",
+        }
+    }
+
+    /// Whether it is one of Keras's (the Loss object or the function).
+    fn is_keras(self) -> bool {
+        matches!(self, Convention::Keras | Convention::KerasFunctional)
+    }
+
+    /// The precision Keras computes in: float32 for the Loss object (`floatx`), the
+    /// input's for the function.
+    fn keras_precision(self, input: Precision) -> Precision {
+        match self {
+            Convention::Keras => Precision::F32,
+            _ => input,
         }
     }
 
     /// Whether the convention defines label smoothing for this kind of problem.
     pub fn defines_label_smoothing(self, kind: Kind) -> bool {
         match self {
-            Convention::Keras => true,
+            Convention::Keras | Convention::KerasFunctional => true,
             Convention::Pytorch => kind == Kind::Categorical,
             Convention::Exact | Convention::Sklearn | Convention::Scipy => false,
         }
@@ -148,15 +177,19 @@ impl Convention {
     /// `options.from_logits`) and labels, both `n_y × m`, borrowed.
     ///
     /// Invalid input gets `xent-core`'s errors on the raw arrays; a convention that does
-    /// not apply (scikit-learn with more than one output or logits, SciPy with logits, label
-    /// smoothing where it is not defined) is an error too. Only a convention that changes
-    /// the entries (Keras's and scikit-learn's clip, label smoothing) copies them.
+    /// not apply (scikit-learn with more than one output, logits or labels log_loss refuses,
+    /// SciPy with logits, label smoothing where it is not defined) is an error too. Only a
+    /// convention that changes the entries (Keras's cast and clip, scikit-learn's clip and
+    /// label mapping, label smoothing) copies them.
     pub fn binary<'a>(
         self,
         predictions: Array<'a>,
         labels: Array<'a>,
         options: &ConventionOptions,
     ) -> Result<Conventional<'a>> {
+        if self == Convention::Sklearn {
+            return self.sklearn_binary(predictions, labels, options);
+        }
         let raw = BinaryProblem::validated(predictions, labels, options.from_logits)?;
         self.probabilities_only(options)?;
         let smoothing = self.smoothing(Kind::Binary, options)?;
@@ -172,7 +205,7 @@ impl Convention {
             }
         };
         match self {
-            Convention::Exact | Convention::Scipy => {}
+            Convention::Exact | Convention::Scipy | Convention::Sklearn => {}
             Convention::Pytorch => {
                 elements(&mut out);
                 if !options.from_logits {
@@ -186,10 +219,26 @@ impl Convention {
                         Data::Borrowed(Problem::Binary(raw.with_log_floor(PYTORCH_LOG_FLOOR)));
                 }
             }
-            Convention::Keras => {
+            Convention::Keras | Convention::KerasFunctional => {
                 elements(&mut out);
+                out.divisor_reason.push_str(&format!(
+                    ", as {}",
+                    self.keras_function(Kind::Binary, false)
+                ));
                 let mut a = predictions.to_f64_matrix();
                 let mut y = labels.to_f64_matrix();
+                if self == Convention::Keras {
+                    let (cast_a, changed_a) = to_float32(&a);
+                    let (cast_y, changed_y) = to_float32(&y);
+                    let what: Vec<String> = [("pred", &changed_a), ("labels", &changed_y)]
+                        .into_iter()
+                        .filter_map(|(name, c)| describe(c, n).map(|w| format!("{name} {w}")))
+                        .collect();
+                    if !what.is_empty() {
+                        out.changes.push(cast_line(Kind::Binary, false, &what));
+                    }
+                    (a, y) = (cast_a, cast_y);
+                }
                 if let Some(eps) = smoothing {
                     y = y.map(|v| v * (1.0 - eps) + 0.5 * eps);
                     out.changes.push(format!(
@@ -197,13 +246,14 @@ impl Convention {
                     ));
                 }
                 if !options.from_logits {
-                    let (lo, hi) = options.precision.keras_clip();
+                    let precision = self.keras_precision(options.precision);
+                    let (lo, hi) = precision.keras_clip();
                     let (clipped, changed) = clip(&a, lo, hi);
                     a = clipped;
                     if let Some(what) = describe(&changed, n) {
                         out.changes.push(format!(
                             "clip at 1e-7 ({}) changed {what}",
-                            options.precision.name()
+                            precision.name()
                         ));
                     }
                 }
@@ -214,39 +264,84 @@ impl Convention {
                     logits: options.from_logits,
                 };
             }
-            Convention::Sklearn => {
-                if n != 1 {
-                    return Err(Error::ConventionUnsupported {
-                        convention: self.name(),
-                        reason: "log_loss's binary predictions are one probability per \
-                                 sample (P(positive)): give one output, not several",
-                    });
-                }
-                let eps = options.precision.machine_epsilon();
-                let (a, changed) = clip(&predictions.to_f64_matrix(), eps, 1.0 - eps);
-                if let Some(what) = describe(&changed, n) {
-                    out.changes.push(format!(
-                        "clip at eps = {eps:e} ({} machine epsilon) changed {what}",
-                        options.precision.name()
-                    ));
-                }
-                out.data = Data::Binary {
-                    pred: a,
-                    labels: labels.to_f64_matrix(),
-                    logits: false,
-                };
-            }
         }
         Ok(out)
+    }
+
+    /// scikit-learn's binary `log_loss`: one probability per sample, labels any two distinct
+    /// classes (mapped to 0 and 1 by sorted order), the clip at the dtype's epsilon.
+    fn sklearn_binary<'a>(
+        self,
+        predictions: Array<'a>,
+        labels: Array<'a>,
+        options: &ConventionOptions,
+    ) -> Result<Conventional<'a>> {
+        let shapes = Unvalidated::binary(predictions, labels, options.from_logits)?;
+        self.probabilities_only(options)?;
+        self.smoothing(Kind::Binary, options)?;
+        let (n, m) = (labels.rows(), labels.cols());
+        if n != 1 {
+            return Err(Error::ConventionUnsupported {
+                convention: self.name(),
+                reason: "log_loss's binary predictions are one probability per \
+                         sample (P(positive)): give one output, not several",
+            });
+        }
+        let mut out = Conventional::plain(self, m, *shapes.unchecked());
+        let y = sklearn_labels(labels, &mut out)?;
+        // The predictions as the definition checks them, against the mapped labels.
+        BinaryProblem::validated(predictions, (&y).into(), false)?;
+        let eps = options.precision.machine_epsilon();
+        let (a, changed) = clip(&predictions.to_f64_matrix(), eps, 1.0 - eps);
+        if let Some(what) = describe(&changed, n) {
+            out.changes.push(format!(
+                "clip at eps = {eps:e} ({} machine epsilon) changed {what}",
+                options.precision.name()
+            ));
+        }
+        out.data = Data::Binary {
+            pred: a,
+            labels: y,
+            logits: false,
+        };
+        Ok(out)
+    }
+
+    /// The Keras function or Loss object this convention reproduces.
+    fn keras_function(self, kind: Kind, classes: bool) -> &'static str {
+        match (self, kind, classes) {
+            (Convention::Keras, Kind::Binary, _) => {
+                "keras.losses.BinaryCrossentropy() (the Loss object: inputs cast to float32)"
+            }
+            (Convention::Keras, _, false) => {
+                "keras.losses.CategoricalCrossentropy() (the Loss object: inputs cast to float32)"
+            }
+            (Convention::Keras, _, true) => {
+                "keras.losses.SparseCategoricalCrossentropy() (the Loss object: inputs cast \
+                 to float32)"
+            }
+            (_, Kind::Binary, _) => {
+                "keras.losses.binary_crossentropy (the function: the input's precision)"
+            }
+            (_, _, false) => {
+                "keras.losses.categorical_crossentropy (the function: the input's precision)"
+            }
+            (_, _, true) => {
+                "keras.losses.sparse_categorical_crossentropy (the function: the input's \
+                 precision)"
+            }
+        }
     }
 
     /// Applies the convention to categorical predictions (distributions, or logits with
     /// `options.from_logits`), `k × m`, and targets (a `k × m` matrix or one class index
     /// per sample), borrowed.
     ///
-    /// Invalid input gets `xent-core`'s errors on the raw arrays, except that the column
-    /// sums of predictions are not required to be 1 by the conventions that rescale them
-    /// (Keras, SciPy) or only warn (scikit-learn), nor those of targets by SciPy.
+    /// Invalid input gets `xent-core`'s errors on the raw arrays, except where the library
+    /// rescales: Keras's predictions and SciPy's predictions and targets may be any finite
+    /// non-negative entries (counts, scores), each column divided by its sum (a negative
+    /// entry is still not a probability, a column summing to 0 is [`Error::ZeroSum`]), and
+    /// scikit-learn only warns about predictions whose columns do not sum to 1.
     pub fn categorical<'a>(
         self,
         predictions: Array<'a>,
@@ -254,44 +349,105 @@ impl Convention {
         options: &ConventionOptions,
     ) -> Result<Conventional<'a>> {
         let (k, m) = (predictions.rows(), predictions.cols());
+        let logits = options.from_logits;
+        let classes = matches!(targets, Targets::Classes(_));
+        let shapes = Unvalidated::categorical(predictions, targets, logits)?;
+        let mut early = Vec::new();
+        // Keras's Loss object casts its inputs to float32 before anything else.
+        let mut q_raw = None;
+        let mut p_raw = None;
+        if self == Convention::Keras {
+            let (q, changed_q) = to_float32(&predictions.to_f64_matrix());
+            let mut what: Vec<String> = describe(&changed_q, k)
+                .map(|w| format!("pred {w}"))
+                .into_iter()
+                .collect();
+            q_raw = Some(q);
+            if let Targets::Dense(t) = targets {
+                let (p, changed_p) = to_float32(&t.to_f64_matrix());
+                what.extend(describe(&changed_p, k).map(|w| format!("target {w}")));
+                p_raw = Some(p);
+            }
+            if !what.is_empty() {
+                early.push(cast_line(Kind::Categorical, classes, &what));
+            }
+        }
+        // The entries the library rescales: finite and non-negative, checked on the
+        // user's numbers, then divided by their column sum.
+        let rescales_pred = !logits && (self.is_keras() || self == Convention::Scipy);
+        let q_scaled = if rescales_pred {
+            check_rescalable(Operand::Predictions, &predictions)?;
+            let mut q = q_raw.take().unwrap_or_else(|| predictions.to_f64_matrix());
+            rescale(&mut q, Operand::Predictions, self, &mut early)?;
+            Some(q)
+        } else {
+            q_raw
+        };
+        let p_scaled = match targets {
+            Targets::Dense(t) if self == Convention::Scipy => {
+                check_rescalable(Operand::Targets, &t)?;
+                let mut p = t.to_f64_matrix();
+                rescale(&mut p, Operand::Targets, self, &mut early)?;
+                Some(p)
+            }
+            _ => p_raw,
+        };
+        // Everything else as the definition checks it (Keras's cast moves entries by
+        // rounding only; the rescaled columns sum to 1 within rounding).
         let pred_sums = matches!(self, Convention::Exact | Convention::Pytorch);
         let target_sums = self != Convention::Scipy;
-        let raw = Unvalidated::categorical(predictions, targets, options.from_logits)?
-            .validate_categorical(pred_sums, target_sums)?;
+        let dense = {
+            let q = q_scaled.as_ref().map_or(predictions, Array::from);
+            let t = p_scaled
+                .as_ref()
+                .map_or(targets, |p| Targets::Dense(p.into()));
+            let checked = Unvalidated::categorical(q, t, logits)?
+                .validate_categorical(pred_sums, target_sums)?;
+            // The targets as a matrix, for label smoothing only.
+            options
+                .label_smoothing
+                .map(|_| DMatrix::from_fn(k, m, |r, c| checked.target(r, c)))
+        };
         self.probabilities_only(options)?;
         let smoothing = self.smoothing(Kind::Categorical, options)?;
-        let mut out = Conventional::plain(self, m, Problem::Categorical(raw));
+        // Validated above: when nothing was copied, the very arrays of `shapes`.
+        let mut out = Conventional::plain(self, m, *shapes.unchecked());
         if self == Convention::Exact {
             return Ok(out);
         }
-        let mut q = None;
-        let mut p = None;
-        if let Some(eps) = smoothing {
-            let dense = DMatrix::from_fn(k, m, |r, c| raw.target(r, c));
+        out.changes = early;
+        let mut q = q_scaled;
+        let mut p = p_scaled;
+        if let (Some(eps), Some(dense)) = (smoothing, &dense) {
             p = Some(dense.map(|v| v * (1.0 - eps) + eps / k as f64));
             out.changes.push(format!(
                 "label smoothing {eps} mixes every target with {eps} / {k}"
             ));
         }
-        let probabilities = !options.from_logits;
         match self {
-            Convention::Exact | Convention::Pytorch => {}
-            Convention::Keras => {
-                if probabilities {
-                    let mut rescaled = predictions.to_f64_matrix();
-                    rescale(&mut rescaled, Operand::Predictions, self, &mut out.changes)?;
-                    let (lo, hi) = options.precision.keras_clip();
+            Convention::Exact | Convention::Pytorch | Convention::Scipy => {}
+            Convention::Keras | Convention::KerasFunctional => {
+                out.divisor_reason.push_str(&format!(
+                    ", as {}",
+                    self.keras_function(Kind::Categorical, classes)
+                ));
+                if let Some(rescaled) = q.take_if(|_| !logits) {
+                    let precision = self.keras_precision(options.precision);
+                    let (lo, hi) = precision.keras_clip();
                     let (clipped, changed) = clip(&rescaled, lo, hi);
                     if let Some(what) = describe(&changed, k) {
                         out.changes.push(format!(
                             "clip at 1e-7 ({}) changed {what}",
-                            options.precision.name()
+                            precision.name()
                         ));
                     }
                     q = Some(clipped);
                 }
             }
             Convention::Sklearn => {
+                if let Targets::Dense(t) = targets {
+                    sklearn_indicator(&t)?;
+                }
                 let eps = options.precision.machine_epsilon();
                 // numpy.allclose(sums, 1, rtol=sqrt(eps)): |s − 1| ≤ 1e-8 + sqrt(eps).
                 let allowed = 1e-8 + eps.sqrt();
@@ -301,7 +457,7 @@ impl Convention {
                     if (sum - 1.0).abs() > allowed {
                         out.warnings.push(format!(
                             "sklearn: column {j} of pred sums to {sum}, not 1: log_loss warns \
-                             (\"The y_pred values do not sum to one\") and does not rescale"
+                             (\"{SKLEARN_SUM_WARNING}\") and does not rescale"
                         ));
                     }
                 }
@@ -314,14 +470,6 @@ impl Convention {
                 }
                 q = Some(clipped);
             }
-            Convention::Scipy => {
-                let mut rescaled = predictions.to_f64_matrix();
-                rescale(&mut rescaled, Operand::Predictions, self, &mut out.changes)?;
-                q = Some(rescaled);
-                let mut dense = DMatrix::from_fn(k, m, |r, c| raw.target(r, c));
-                rescale(&mut dense, Operand::Targets, self, &mut out.changes)?;
-                p = Some(dense);
-            }
         }
         if q.is_some() || p.is_some() {
             let q = q.unwrap_or_else(|| predictions.to_f64_matrix());
@@ -331,15 +479,172 @@ impl Convention {
             };
             // The transformed inputs are checked as the definition checks them, except for
             // the column sums of the predictions (a clip moves them by up to k·ε).
-            Unvalidated::categorical((&q).into(), targets.view(), options.from_logits)?
+            Unvalidated::categorical((&q).into(), targets.view(), logits)?
                 .validate_categorical(false, true)?;
             out.data = Data::Categorical {
                 pred: q,
                 targets,
-                logits: options.from_logits,
+                logits,
             };
         }
         Ok(out)
+    }
+}
+
+/// scikit-learn 1.9's warning for predictions whose rows do not sum to 1, verbatim.
+pub const SKLEARN_SUM_WARNING: &str =
+    "The y_prob values do not sum to one. Make sure to pass probabilities.";
+
+/// Every convention's name, comma-separated, for messages.
+pub fn names() -> String {
+    Convention::ALL.map(Convention::name).join(", ")
+}
+
+/// The line saying what Keras's Loss object's cast to float32 changed.
+fn cast_line(kind: Kind, classes: bool, what: &[String]) -> String {
+    let object = match (kind, classes) {
+        (Kind::Binary, _) => "BinaryCrossentropy()",
+        (_, false) => "CategoricalCrossentropy()",
+        (_, true) => "SparseCategoricalCrossentropy()",
+    };
+    format!(
+        "cast to float32, as keras.losses.{object} casts its inputs (floatx; \
+         keras-functional keeps float64), changed {}",
+        what.join(" and ")
+    )
+}
+
+/// `m` rounded to float32 (numpy's `astype(float32)`: to nearest, ties to even), and the
+/// column-major indices of the entries that changed.
+fn to_float32(m: &DMatrix<f64>) -> (DMatrix<f64>, Vec<usize>) {
+    let cast = m.map(|v| f64::from(v as f32));
+    let changed = m
+        .iter()
+        .zip(cast.iter())
+        .enumerate()
+        .filter(|(_, (a, b))| a.to_bits() != b.to_bits())
+        .map(|(i, _)| i)
+        .collect();
+    (cast, changed)
+}
+
+/// Entries a library rescales by their column sum: any finite non-negative number
+/// (counts, scores); NaN, ±∞ and negative entries get the definition's errors.
+fn check_rescalable(which: Operand, m: &Array<'_>) -> Result<()> {
+    if let Some((row, col, value)) = m.find_f64(f64::is_finite) {
+        return Err(Error::NonFinite {
+            which,
+            row,
+            col,
+            value,
+        });
+    }
+    if let Some((row, col, value)) = m.find_f64(|v| v >= 0.0) {
+        return Err(Error::OutOfRange {
+            which,
+            row,
+            col,
+            value,
+        });
+    }
+    Ok(())
+}
+
+/// scikit-learn's binary labels (one row): classes, not probabilities. Two distinct values
+/// are mapped to 0 and 1 by sorted order, as `LabelBinarizer` does; a soft label, one
+/// value only (but 0 or 1) or more than two values are refused, quoting log_loss.
+fn sklearn_labels(labels: Array<'_>, out: &mut Conventional<'_>) -> Result<DMatrix<f64>> {
+    const CONVENTION: &str = "sklearn";
+    if let Some((row, col, value)) = labels.find_f64(f64::is_finite) {
+        return Err(Error::NonFinite {
+            which: Operand::Labels,
+            row,
+            col,
+            value,
+        });
+    }
+    if let Some((row, col, value)) = labels.find_f64(|v| v.fract() == 0.0) {
+        return Err(Error::Refused {
+            which: Operand::Labels,
+            row,
+            col,
+            value,
+            convention: CONVENTION,
+            reason: "log_loss's labels are classes, not probabilities: scikit-learn raises \
+                     \"ValueError: Unknown label type: (array([…]),)\" for soft labels \
+                     (type_of_target: continuous)"
+                .to_owned(),
+        });
+    }
+    let y = labels.to_f64_matrix();
+    let mut values: Vec<f64> = y.iter().copied().collect();
+    values.sort_by(f64::total_cmp);
+    // −0 and +0 are one label.
+    values.dedup_by(|a, b| a == b);
+    match *values.as_slice() {
+        [v] if v == 0.0 || v == 1.0 => {
+            out.warnings.push(format!(
+                "sklearn: the labels hold one value only ({v}): log_loss raises \"ValueError: \
+                 y_true contains only one label ({v}). Please provide the true labels \
+                 explicitly through the labels argument.\"; computed as \
+                 log_loss(..., labels=[0, 1]) computes it"
+            ));
+            Ok(y.map(|v| v.abs()))
+        }
+        [v] => Err(Error::RefusedInput {
+            which: Operand::Labels,
+            convention: CONVENTION,
+            reason: format!(
+                "they hold one value only ({v}), not two classes, and which class it is \
+                 cannot be told: log_loss raises \"ValueError: y_true contains only one label \
+                 ({v}). Please provide the true labels explicitly through the labels \
+                 argument.\""
+            ),
+        }),
+        [lo, hi] => {
+            if (lo, hi) != (0.0, 1.0) {
+                out.changes.push(format!(
+                    "labels {lo} and {hi} mapped to 0 and 1 by sorted order (log_loss's \
+                     LabelBinarizer: the larger is the positive class)"
+                ));
+            }
+            Ok(y.map(|v| if v == lo { 0.0 } else { 1.0 }))
+        }
+        ref many => {
+            let shown: Vec<String> = many.iter().take(5).map(f64::to_string).collect();
+            let more = if many.len() > 5 { ", …" } else { "" };
+            Err(Error::RefusedInput {
+                which: Operand::Labels,
+                convention: CONVENTION,
+                reason: format!(
+                    "they hold {} distinct values ({}{more}), and one probability per sample \
+                     is two classes: log_loss raises \"ValueError: y_true and y_prob contain \
+                     different number of classes: {} vs 2\"",
+                    many.len(),
+                    shown.join(", "),
+                    many.len()
+                ),
+            })
+        }
+    }
+}
+
+/// scikit-learn's dense targets: a label indicator matrix (0 and 1); soft targets are
+/// refused, quoting log_loss.
+fn sklearn_indicator(targets: &Array<'_>) -> Result<()> {
+    match targets.find_f64(|v| v == 0.0 || v == 1.0) {
+        Some((row, col, value)) => Err(Error::Refused {
+            which: Operand::Targets,
+            row,
+            col,
+            value,
+            convention: "sklearn",
+            reason: "log_loss's targets are classes or a label indicator matrix (0 and 1), \
+                     not probabilities: scikit-learn raises \"ValueError: Multioutput target \
+                     data is not supported with label binarization\" for soft targets"
+                .to_owned(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -356,7 +661,7 @@ impl FromStr for Convention {
         Convention::ALL
             .into_iter()
             .find(|c| c.name() == s)
-            .ok_or_else(|| Error::InvalidConvention(s.to_owned()))
+            .ok_or_else(|| Error::UnknownConvention(s.to_owned()))
     }
 }
 
@@ -607,6 +912,253 @@ mod tests {
         assert_eq!(hi, 1.0 - 2f64.powi(-23));
         assert_eq!(Precision::F32.machine_epsilon(), 2f64.powi(-23));
         assert_eq!(Precision::F64.keras_clip(), (1e-7, 1.0 - 1e-7));
+    }
+
+    fn row(values: &[f64]) -> Array<'_> {
+        crate::array::View::vector(values).array()
+    }
+
+    fn column(values: &[f64]) -> Array<'_> {
+        crate::array::View::column(values).array()
+    }
+
+    /// The convention's loss in nats, `−S / divisor`, summed term by term.
+    fn loss(c: &Conventional<'_>) -> f64 {
+        let s: f64 = match c.problem() {
+            Problem::Binary(p) => p.weighted_logs().map(|(w, l)| w * l).sum(),
+            Problem::Categorical(p) => (0..p.samples())
+                .flat_map(|j| p.weighted_logs(j).collect::<Vec<_>>())
+                .map(|(w, l)| w * l)
+                .sum(),
+        };
+        -s / c.divisor as f64
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        // A few roundings of values of order 1.
+        (a - b).abs() <= 8.0 * f64::EPSILON * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn scipy_and_keras_rescale_counts_and_scores_before_anything_rejects_them() -> Result<()> {
+        let ln2 = std::f64::consts::LN_2;
+        // entropy([1, 1]) + entropy([1, 1], [2, 2]) = ln 2: both normalised.
+        let (q, p) = ([2.0, 2.0], [1.0, 1.0]);
+        let c = Convention::Scipy.categorical(
+            column(&q),
+            Targets::Dense(column(&p)),
+            &ConventionOptions::default(),
+        )?;
+        assert!(close(loss(&c), ln2), "{}", loss(&c));
+        assert_eq!(
+            c.changes,
+            [
+                "predictions rescaled by their column sum (column 0 sums to 4)",
+                "targets rescaled by their column sum (column 0 sums to 2)"
+            ]
+        );
+        // Keras: q = [[2, 2]] against class 0 is −ln(1/2) = 0.693, as either.
+        for keras in [Convention::Keras, Convention::KerasFunctional] {
+            let c = keras.categorical(
+                column(&q),
+                Targets::classes(&[0u8]),
+                &ConventionOptions::default(),
+            )?;
+            assert!(close(loss(&c), ln2), "{keras}: {}", loss(&c));
+        }
+        // Negative entries, NaN and infinities are still refused, as the definition does.
+        for convention in [Convention::Scipy, Convention::Keras] {
+            let negative = convention.categorical(
+                column(&[2.0, -1.0]),
+                Targets::classes(&[0u8]),
+                &ConventionOptions::default(),
+            );
+            assert_eq!(
+                negative.map(|_| ()),
+                Err(Error::OutOfRange {
+                    which: Operand::Predictions,
+                    row: 1,
+                    col: 0,
+                    value: -1.0
+                })
+            );
+            let nan = convention.categorical(
+                column(&[2.0, f64::NAN]),
+                Targets::classes(&[0u8]),
+                &ConventionOptions::default(),
+            );
+            assert!(
+                matches!(nan, Err(Error::NonFinite { row: 1, .. })),
+                "{nan:?}"
+            );
+        }
+        // Keras does not rescale targets, nor SciPy binary entries.
+        let keras_targets = Convention::KerasFunctional.categorical(
+            column(&q),
+            Targets::Dense(column(&p)),
+            &ConventionOptions::default(),
+        );
+        assert!(matches!(keras_targets, Err(Error::ColumnSum { .. })));
+        let binary = Convention::Scipy.binary(row(&[2.0]), row(&[1.0]), &Default::default());
+        assert!(matches!(binary, Err(Error::OutOfRange { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn keras_loss_objects_cast_to_float32_and_the_functions_do_not() -> Result<()> {
+        // y = 0, p = 0.99999991 in float64: float32 1 − 2⁻²³ for the Loss object
+        // (23 ln 2 = 15.9424), clipped to 1 − 1e-7 by the function (−ln 1e-7 = 16.1181).
+        let (a, y) = ([0.999_999_91], [0.0]);
+        let object = Convention::Keras.binary(row(&a), row(&y), &Default::default())?;
+        let function = Convention::KerasFunctional.binary(row(&a), row(&y), &Default::default())?;
+        assert!(close(loss(&object), 23.0 * std::f64::consts::LN_2));
+        assert!(close(loss(&function), -(-(1.0 - 1e-7f64)).ln_1p()));
+        assert_eq!(format!("{:.4}", loss(&object)), "15.9424");
+        assert_eq!(format!("{:.4}", loss(&function)), "16.1181");
+        assert_eq!(
+            object.changes,
+            [
+                "cast to float32, as keras.losses.BinaryCrossentropy() casts its inputs \
+              (floatx; keras-functional keeps float64), changed pred entry [0, 0]"
+            ]
+        );
+        assert_eq!(
+            function.changes,
+            ["clip at 1e-7 (float64) changed entry [0, 0]"]
+        );
+        assert!(
+            object
+                .divisor_reason
+                .contains("BinaryCrossentropy() (the Loss object")
+        );
+        assert!(
+            function
+                .divisor_reason
+                .contains("binary_crossentropy (the function")
+        );
+        // float32 input: the two agree, and the cast changes nothing.
+        let a32 = [f64::from(0.999_999_91_f64 as f32)];
+        let opts = ConventionOptions {
+            precision: Precision::F32,
+            ..Default::default()
+        };
+        let object = Convention::Keras.binary(row(&a32), row(&y), &opts)?;
+        let function = Convention::KerasFunctional.binary(row(&a32), row(&y), &opts)?;
+        assert_eq!(loss(&object), loss(&function));
+        assert!(object.changes.is_empty(), "{:?}", object.changes);
+        // Categorical: the sparse Loss object, named as such.
+        let c = Convention::Keras.categorical(
+            column(&[0.2, 0.8]),
+            Targets::classes(&[1u8]),
+            &Default::default(),
+        )?;
+        assert!(c.divisor_reason.contains("SparseCategoricalCrossentropy()"));
+        assert!(
+            c.changes[0].starts_with("cast to float32"),
+            "{:?}",
+            c.changes
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn sklearn_labels_are_two_classes_by_sorted_order_never_soft() -> Result<()> {
+        let a = [0.9, 0.2, 0.6];
+        let plain =
+            Convention::Sklearn.binary(row(&a), row(&[1.0, 0.0, 1.0]), &Default::default())?;
+        for (labels, mapped) in [([1.0, -1.0, 1.0], "-1 and 1"), ([5.0, 2.0, 5.0], "2 and 5")] {
+            let c = Convention::Sklearn.binary(row(&a), row(&labels), &Default::default())?;
+            assert_eq!(loss(&c), loss(&plain), "{labels:?}");
+            assert_eq!(c.changes.len(), 1, "{:?}", c.changes);
+            assert!(c.changes[0].starts_with(&format!("labels {mapped} mapped to 0 and 1")));
+        }
+        // Integer labels are the same classes.
+        let ints = [1i64, -1, 1];
+        let c = Convention::Sklearn.binary(
+            row(&a),
+            crate::array::View::vector(&ints).array(),
+            &Default::default(),
+        )?;
+        assert_eq!(loss(&c), loss(&plain));
+        // Soft labels: log_loss's "Unknown label type".
+        let soft = Convention::Sklearn.binary(row(&a), row(&[1.0, 0.3, 1.0]), &Default::default());
+        let Err(Error::Refused {
+            which,
+            row: 0,
+            col: 1,
+            value,
+            reason,
+            ..
+        }) = soft
+        else {
+            panic!("{soft:?}");
+        };
+        assert_eq!((which, value), (Operand::Labels, 0.3));
+        assert!(reason.contains("Unknown label type"), "{reason}");
+        // One value: 0 or 1 is computed as with labels=[0, 1], with log_loss's refusal as a
+        // warning; any other value cannot be placed.
+        let one =
+            Convention::Sklearn.binary(row(&a), row(&[1.0, 1.0, 1.0]), &Default::default())?;
+        assert_eq!(one.warnings.len(), 1);
+        assert!(one.warnings[0].contains("y_true contains only one label (1)"));
+        let five = Convention::Sklearn.binary(row(&a), row(&[5.0; 3]), &Default::default());
+        let Err(Error::RefusedInput { reason, .. }) = five else {
+            panic!("{five:?}");
+        };
+        assert!(
+            reason.contains("y_true contains only one label (5)"),
+            "{reason}"
+        );
+        let three = Convention::Sklearn.binary(row(&a), row(&[0.0, 1.0, 2.0]), &Default::default());
+        let Err(Error::RefusedInput { reason, .. }) = three else {
+            panic!("{three:?}");
+        };
+        assert!(reason.contains("3 vs 2"), "{reason}");
+        // Soft dense targets: log_loss's label binarizer refuses them.
+        let soft = Convention::Sklearn.categorical(
+            column(&[0.5, 0.5]),
+            Targets::Dense(column(&[0.3, 0.7])),
+            &Default::default(),
+        );
+        assert!(
+            matches!(
+                &soft,
+                Err(Error::Refused {
+                    which: Operand::Targets,
+                    row: 0,
+                    col: 0,
+                    ..
+                })
+            ),
+            "{soft:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn sklearns_warning_quotes_the_current_wording() -> Result<()> {
+        let c = Convention::Sklearn.categorical(
+            column(&[0.2, 0.4, 0.6]),
+            Targets::classes(&[1u8]),
+            &Default::default(),
+        )?;
+        assert!(
+            c.warnings[0].contains(
+                "\"The y_prob values do not sum to one. Make sure to pass probabilities.\""
+            ),
+            "{:?}",
+            c.warnings
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_name_lists_every_convention() {
+        let e = "torch".parse::<Convention>().unwrap_err().to_string();
+        assert!(
+            e.ends_with("exact, pytorch, keras, keras-functional, sklearn, scipy"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -189,6 +189,37 @@ pub enum Error {
         /// The convention's name.
         convention: &'static str,
     },
+    /// An entry the library a convention reproduces refuses (scikit-learn's soft labels),
+    /// with the library's refusal quoted.
+    #[error("{which}[{row}, {col}] = {value}: the {convention} convention refuses it: {reason}")]
+    Refused {
+        /// The input holding it.
+        which: Operand,
+        /// Row (output or class).
+        row: usize,
+        /// Column (sample).
+        col: usize,
+        /// The entry.
+        value: f64,
+        /// The convention's name.
+        convention: &'static str,
+        /// Why, quoting the library.
+        reason: String,
+    },
+    /// An input the library a convention reproduces refuses as a whole (labels with one
+    /// value, or more than two), with the library's refusal quoted.
+    #[error("{which}: the {convention} convention refuses them: {reason}")]
+    RefusedInput {
+        /// The input.
+        which: Operand,
+        /// The convention's name.
+        convention: &'static str,
+        /// Why, quoting the library.
+        reason: String,
+    },
+    /// A convention name that is not one of [`crate::Convention::ALL`] (every name listed).
+    #[error("convention {0:?} is not one of {names}", names = crate::convention::names())]
+    UnknownConvention(String),
 }
 
 /// `Result` with [`Error`].
