@@ -159,6 +159,45 @@ pub enum Error {
         /// Its shape.
         shape: String,
     },
+    /// A sample a convention must rescale by its sum that sums to 0.
+    #[error(
+        "{file}: {sample} sums to 0: the {convention} convention divides every sample by its \
+         sum ({why}), and this one has none"
+    )]
+    ZeroSum {
+        /// The file.
+        file: FileRef,
+        /// The sample in the user's terms: `column 3`, `row 3`, `line 4`, `the array`.
+        sample: String,
+        /// The convention's name.
+        convention: &'static str,
+        /// What a sample is in this file.
+        why: &'static str,
+    },
+    /// An entry the library a convention reproduces refuses, with its refusal quoted.
+    #[error("{file}: {at}: {value}: the {convention} convention refuses it: {reason}")]
+    Refused {
+        /// The file.
+        file: FileRef,
+        /// Where.
+        at: Position,
+        /// The entry.
+        value: f64,
+        /// The convention's name.
+        convention: &'static str,
+        /// Why, quoting the library.
+        reason: String,
+    },
+    /// A whole input the library a convention reproduces refuses, with its refusal quoted.
+    #[error("{file}: the {convention} convention refuses these labels: {reason}")]
+    RefusedInput {
+        /// The file.
+        file: FileRef,
+        /// The convention's name.
+        convention: &'static str,
+        /// Why, quoting the library.
+        reason: String,
+    },
     /// A validation error of `xent-core` that names no file (class indices without a class
     /// file, a log base): cannot arise from the command line, kept so nothing is lost.
     #[error("{0}")]

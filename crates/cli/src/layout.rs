@@ -529,9 +529,48 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 classes,
             }),
         },
-        // Bases are parsed by clap before any file is read, and the conventions' refusals
-        // (label smoothing, unsupported input, a column summing to 0) name no file
-        // position: kept as they are, so nothing is lost.
+        E::ZeroSum {
+            which,
+            col,
+            convention,
+        } => {
+            let s = source_of(which);
+            Error::ZeroSum {
+                file: s.file.clone(),
+                sample: s.sample(col),
+                convention,
+                why: s.samples_are(),
+            }
+        }
+        E::Refused {
+            which,
+            row,
+            col,
+            value,
+            convention,
+            reason,
+        } => {
+            let s = source_of(which);
+            Error::Refused {
+                file: s.file.clone(),
+                at: s.position(row, col),
+                value,
+                convention,
+                reason,
+            }
+        }
+        E::RefusedInput {
+            which,
+            convention,
+            reason,
+        } => Error::RefusedInput {
+            file: source_of(which).file.clone(),
+            convention,
+            reason,
+        },
+        // Bases are parsed by clap before any file is read, and the conventions' other
+        // refusals (label smoothing, unsupported input) are about the options, not a
+        // position in a file: kept as they are, so nothing is lost.
         e => Error::Core(e),
     }
 }
@@ -555,7 +594,9 @@ mod tests {
     #[test]
     fn positions_are_the_users() -> Result<()> {
         // (reading's row, reading's col) -> what the user reads.
-        let cases: [(&[usize], Format, Layout, Role, (usize, usize), &str); 5] = [
+        // (file shape, format, layout, role, the reading's entry, what the user reads)
+        type Case<'a> = (&'a [usize], Format, Layout, Role, (usize, usize), &'a str);
+        let cases: [Case<'_>; 5] = [
             (
                 &[3, 8],
                 Format::Npy,

@@ -81,14 +81,37 @@ checks every pair against the sum of their own a priori bounds.
 Errors name the file, the position and the rule: .npy positions are numpy indices
 (from 0, in your file), .csv positions are line and column numbers (from 1).
 
-Conventions: --convention pytorch|keras|sklearn|scipy applies that library's rules before
-every formulation: PyTorch's binary_cross_entropy clamps each log at -100 and divides by
-n_y * m elements; Keras clips to [1e-7, 1 - 1e-7] in the input's precision (float32 .npy:
-float32), rescales categorical columns by their sum, divides binary by n_y * m; sklearn's
-log_loss clips at the dtype's machine epsilon, warns (stderr) about columns that do not sum
-to 1, takes one binary output; scipy normalises every column, no guard. --convention all
-prints every convention's value with a reason for each difference from exact; JSON puts
-them under \"conventions\".
+Conventions: --convention NAME applies that library's rules before every formulation;
+--convention all prints every convention's value with a reason for each difference from
+exact (JSON: under \"conventions\"). What each does with unnormalised input, -inf logits and
+labels:
+  exact             the definition: probabilities in [0, 1], categorical samples summing to
+                    1 (nothing is renormalised), labels and targets in [0, 1] (soft allowed);
+                    with --from-logits a -inf logit is probability 0 (a class that cannot
+                    occur), NaN is refused.
+  pytorch           binary_cross_entropy clamps each log at -100 and divides by n_y * m
+                    elements; cross_entropy (logits) divides by m. Nothing rescaled: inputs
+                    are checked as exact checks them; -inf logits as exact; soft labels and
+                    probability targets allowed.
+  keras             keras.losses.BinaryCrossentropy() / CategoricalCrossentropy() /
+                    SparseCategoricalCrossentropy(), the Loss objects: inputs cast to float32
+                    (floatx), then as keras-functional in float32.
+  keras-functional  keras.losses.binary_crossentropy / categorical_crossentropy, in the
+                    input's precision: clip to [1e-7, 1 - 1e-7]; categorical predictions may be
+                    any finite non-negative scores, each sample divided by its sum (a sample
+                    summing to 0 is an error); binary predictions are not rescaled (in
+                    [0, 1]); binary divides by n_y * m; -inf logits as exact; soft labels and
+                    targets allowed, not rescaled.
+  sklearn           log_loss: clip at the dtype's machine epsilon; predictions in [0, 1],
+                    samples not summing to 1 warned about on stderr, not rescaled; one binary
+                    output; labels are classes: any two distinct values, mapped to 0 and 1 by
+                    sorted order (-1/1, 2/5), soft labels refused as log_loss refuses them;
+                    one value only warns (0 or 1) or is refused; probabilities only, no logits.
+  scipy             entropy(pk, qk): every categorical sample of predictions and targets may be
+                    any finite non-negative counts or scores, divided by its sum; binary
+                    entries are [a, 1 - a], in [0, 1]; no guard (+inf possible); no logits.
+Negative probabilities, NaN and +/-inf probabilities are refused under every convention;
+logits follow exact's rule under every convention that takes them.
 
 Exit status: 0 with a result (a +inf loss included: a confident wrong prediction is a
 result, not an error), 1 when the formulations disagree beyond their a priori bounds,
@@ -250,7 +273,7 @@ pub struct Targets {
 #[derive(Debug, Args)]
 pub struct Options {
     /// --pred holds logits: sigmoid (binary) or softmax per sample (categorical), evaluated
-    /// stably for any finite logit; infinite logits are rejected
+    /// stably for any finite logit; a -inf logit is probability 0
     #[arg(long)]
     pub from_logits: bool,
     /// auto: the only sensible reading, refusing ambiguous 2-D arrays; cols: each column is
@@ -270,7 +293,7 @@ pub struct Options {
     /// of them compared
     #[arg(
         long,
-        default_value = "fused",
+        default_value = xent_registry::production().name(),
         value_parser = PossibleValuesParser::new(evaluate::formulation_choices())
     )]
     pub formulation: String,
@@ -281,25 +304,32 @@ pub struct Options {
     /// Output format
     #[arg(long, value_enum, default_value_t, value_name = "text|json")]
     pub format: output::Format,
-    /// Whose rules: exact (the definition), pytorch, keras, sklearn, scipy (each library's
-    /// guard on the logarithm, divisor of the mean and rescaling), or all of them side by
-    /// side with the reason for every difference from exact
+    /// Whose rules: exact (the definition), pytorch, keras (the Loss objects, in float32),
+    /// keras-functional (the functions, in the input's precision), sklearn, scipy (each
+    /// library's guard on the logarithm, divisor of the mean, rescaling and labels), or all
+    /// of them side by side with the reason for every difference from exact
     #[arg(
         long,
         default_value = "exact",
         value_name = "NAME",
-        value_parser = PossibleValuesParser::new(CONVENTIONS)
+        value_parser = PossibleValuesParser::new(convention_choices())
     )]
     pub convention: String,
     /// Label smoothing EPS in [0, 1], where the convention defines it: pytorch
-    /// (categorical, mixing the target with EPS / C) and keras (toward 0.5 binary, 1 / C
-    /// categorical); an error elsewhere
-    #[arg(long, value_name = "EPS")]
+    /// (categorical, mixing the target with EPS / C) and keras, keras-functional (toward
+    /// 0.5 binary, 1 / C categorical); an error elsewhere
+    #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
     pub label_smoothing: Option<f64>,
 }
 
-/// The values `--convention` accepts.
-const CONVENTIONS: [&str; 6] = ["exact", "pytorch", "keras", "sklearn", "scipy", "all"];
+/// The values `--convention` accepts: every convention's name, then `all`.
+fn convention_choices() -> Vec<&'static str> {
+    Convention::ALL
+        .iter()
+        .map(|c| c.name())
+        .chain(std::iter::once("all"))
+        .collect()
+}
 
 fn parse_base(s: &str) -> std::result::Result<LogBase, String> {
     s.parse::<LogBase>().map_err(|e| e.to_string())
@@ -548,6 +578,11 @@ fn loss(
     let selection = Selection::parse(&options.formulation, options.compare)
         .ok_or(Error::Usage("--formulation names no formulation"))?;
     let exact = options.convention == "exact";
+    if let Some(eps) = options.label_smoothing
+        && !(0.0..=1.0).contains(&eps)
+    {
+        return Err(Error::Core(xent_core::Error::LabelSmoothingRange(eps)));
+    }
     if exact && options.label_smoothing.is_some() {
         return Err(Error::Core(xent_core::Error::NoLabelSmoothing {
             convention: Convention::Exact.name(),

@@ -1700,7 +1700,7 @@ fn each_librarys_own_example_through_convention_all() {
             "all",
         ]);
         // Log-softmax, no guard, mean over samples: the definition, PyTorch's and Keras's.
-        for name in ["exact", "pytorch", "keras"] {
+        for name in ["exact", "pytorch", "keras-functional"] {
             let v = convention_value(&j, name);
             assert_eq!(
                 matches_printed(v, printed),
@@ -1724,7 +1724,7 @@ fn float32_input_is_clipped_in_float32() {
     let y = files.f64("y.npy", &[1, 2], &[1.0, 0.0]);
     let a64 = files.f64("a64.npy", &[1, 2], &[0.0, 1.0]);
     let a32 = f32_file(&files, "a32.npy", &[1, 2], &[0.0, 1.0]);
-    let keras = |a: &str| {
+    let keras = |a: &str, convention: &str| {
         json(&[
             "binary",
             "--pred",
@@ -1732,10 +1732,14 @@ fn float32_input_is_clipped_in_float32() {
             "--labels",
             &y,
             "--convention",
-            "keras",
+            convention,
         ])
     };
-    let (k64, k32) = (keras(&a64), keras(&a32));
+    // The function computes in the input's precision.
+    let (k64, k32) = (
+        keras(&a64, "keras-functional"),
+        keras(&a32, "keras-functional"),
+    );
     assert_eq!(
         matches_printed(num(&k64["value"]), "16.1180957"),
         Some(true)
@@ -1748,8 +1752,14 @@ fn float32_input_is_clipped_in_float32() {
         k32["convention"]["changes"],
         serde_json::json!(["clip at 1e-7 (float32) changed 2 entries, first [0, 0]"])
     );
-    // scikit-learn: eps is the dtype's machine epsilon; [0, 0.5] against [1, 1].
-    let y = files.f64("y1.npy", &[1, 2], &[1.0, 1.0]);
+    // The Loss object casts to float32 first: float32 either way.
+    for a in [&a64, &a32] {
+        let k = keras(a, "keras");
+        assert_eq!(matches_printed(num(&k["value"]), "16.0302404"), Some(true));
+        assert_eq!(k["convention"]["changes"], k32["convention"]["changes"]);
+    }
+    // scikit-learn: eps is the dtype's machine epsilon; [0, 0.5] against [1, 0].
+    let y = files.f64("y1.npy", &[1, 2], &[1.0, 0.0]);
     let a64 = files.f64("b64.npy", &[1, 2], &[0.0, 0.5]);
     let a32 = f32_file(&files, "b32.npy", &[1, 2], &[0.0, 0.5]);
     let sklearn = |a: &str| {
@@ -1809,7 +1819,7 @@ fn elementwise_means_divide_by_outputs_times_samples() {
     let a = files.f64("A2.npy", &[2, 5], &A2);
     let y = files.f64("Y2.npy", &[2, 5], &Y2);
     let exact = json(&["binary", "--pred", &a, "--labels", &y, "--layout", "cols"]);
-    for name in ["pytorch", "keras"] {
+    for name in ["pytorch", "keras-functional"] {
         let j = json(&[
             "binary",
             "--pred",
@@ -1828,7 +1838,7 @@ fn elementwise_means_divide_by_outputs_times_samples() {
         );
         assert!(exact.get("convention").is_none());
         // Nothing clipped or clamped: −S/10 is (−S/5)/2 exactly, division by 2 being exact.
-        if name == "keras" {
+        if name == "keras-functional" {
             assert_eq!(num(&j["value"]), num(&exact["value"]) / 2.0);
         }
     }
@@ -1846,9 +1856,14 @@ fn elementwise_means_divide_by_outputs_times_samples() {
         "--layout",
         "cols",
     ]);
-    for name in ["exact", "pytorch", "keras", "sklearn", "scipy"] {
+    for name in ["exact", "pytorch", "keras", "keras-functional", "scipy"] {
         assert_eq!(j["conventions"][name]["divisor"], 4, "{name}");
     }
+    // log_loss's targets are classes: the soft column 3 is refused, quoting it.
+    let e = j["conventions"]["sklearn"]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(e.contains("Multioutput target data"), "{e}");
 }
 
 #[test]
@@ -1860,7 +1875,7 @@ fn keras_rescales_a_column_the_definition_rejects() {
         &["categorical", "--pred", &q, "--classes", &c],
         &["--pred", "sums to 1.2"],
     );
-    for name in ["keras", "scipy"] {
+    for name in ["keras-functional", "scipy"] {
         let j = json(&[
             "categorical",
             "--pred",
@@ -1948,6 +1963,23 @@ fn label_smoothing_only_where_a_convention_defines_it() {
         ],
         &["label smoothing 1.5 is not a number in [0, 1]"],
     );
+    // A negative factor is a value, refused by the range, not an unknown argument.
+    for convention in ["keras", "all", "exact"] {
+        fails(
+            &[
+                "binary",
+                "--pred",
+                &a,
+                "--labels",
+                &y,
+                "--convention",
+                convention,
+                "--label-smoothing",
+                "-0.1",
+            ],
+            &["label smoothing -0.1 is not a number in [0, 1]"],
+        );
+    }
     let j = json(&[
         "binary",
         "--pred",
@@ -1955,7 +1987,7 @@ fn label_smoothing_only_where_a_convention_defines_it() {
         "--labels",
         &y,
         "--convention",
-        "keras",
+        "keras-functional",
         "--label-smoothing",
         "0.1",
     ]);
@@ -2069,4 +2101,287 @@ fn a_file_that_shrinks_while_it_is_read_is_an_error_not_a_signal() {
     // With no delay the cut precedes the read of the header, which then meets a file
     // shorter than it announces: at least that run is an error.
     assert!(saw_error);
+}
+
+#[test]
+fn scipy_and_keras_rescale_counts_and_scores_and_still_refuse_negatives() {
+    let files = Files::new();
+    // scipy.stats.entropy([1, 1]) + entropy([1, 1], [2, 2]) = ln 2: both normalised.
+    let q = files.csv("q.csv", "2,2\n");
+    let p = files.csv("p.csv", "1,1\n");
+    let j = json(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--target",
+        &p,
+        "--convention",
+        "scipy",
+    ]);
+    assert_eq!(matches_printed(num(&j["value"]), "0.6931472"), Some(true));
+    // Keras's q = [[2, 2]] against class 0: 0.693, the Loss object and the function.
+    let c = files.csv("c.csv", "0\n");
+    for name in ["keras", "keras-functional"] {
+        let j = json(&[
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &c,
+            "--convention",
+            name,
+        ]);
+        assert_eq!(
+            matches_printed(num(&j["value"]), "0.6931472"),
+            Some(true),
+            "{name}"
+        );
+    }
+    // The definition still refuses them, and every convention refuses a negative entry
+    // with the definition's message, in the user's file and coordinates.
+    fails(
+        &["categorical", "--pred", &q, "--classes", &c],
+        &["--pred", "2 is not a probability in [0, 1]"],
+    );
+    let negative = files.csv("n.csv", "2,-1\n");
+    for name in ["scipy", "keras", "keras-functional"] {
+        fails(
+            &[
+                "categorical",
+                "--pred",
+                &negative,
+                "--classes",
+                &c,
+                "--convention",
+                name,
+            ],
+            &[
+                "--pred",
+                "line 1, column 2",
+                "-1 is not a probability in [0, 1]",
+            ],
+        );
+    }
+}
+
+#[test]
+fn sklearn_labels_are_any_two_classes_by_sorted_order_never_soft() {
+    let files = Files::new();
+    let a = files.f64("a.npy", &[1, 3], &[0.9, 0.2, 0.6]);
+    let sklearn = |labels: &str| {
+        json(&[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            labels,
+            "--convention",
+            "sklearn",
+        ])
+    };
+    let plain = sklearn(&files.f64("y.npy", &[1, 3], &[1.0, 0.0, 1.0]));
+    for (name, labels, mapped) in [
+        (
+            "pm.npy",
+            [1.0, -1.0, 1.0],
+            "labels -1 and 1 mapped to 0 and 1",
+        ),
+        (
+            "25.npy",
+            [5.0, 2.0, 5.0],
+            "labels 2 and 5 mapped to 0 and 1",
+        ),
+    ] {
+        let j = sklearn(&files.f64(name, &[1, 3], &labels));
+        assert_eq!(j["value"], plain["value"], "{labels:?}");
+        let changes = j["convention"]["changes"].to_string();
+        assert!(changes.contains(mapped), "{changes}");
+    }
+    // Soft labels: log_loss's refusal, at the entry in the user's layout.
+    let soft = files.f64("soft.npy", &[3, 1], &[1.0, 0.3, 1.0]);
+    fails(
+        &[
+            "binary",
+            "--pred",
+            &files.f64("a31.npy", &[3, 1], &[0.9, 0.2, 0.6]),
+            "--labels",
+            &soft,
+            "--convention",
+            "sklearn",
+            "--layout",
+            "rows",
+        ],
+        &[
+            "--labels",
+            "soft.npy: index [1, 0] (row 1, column 0): 0.3",
+            "Unknown label type",
+        ],
+    );
+    // One label only: 0 or 1 is computed as with labels=[0, 1], log_loss's refusal on
+    // stderr; any other value is refused.
+    let ones = files.f64("ones.npy", &[1, 3], &[1.0, 1.0, 1.0]);
+    let out = xent(&[
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &ones,
+        "--convention",
+        "sklearn",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("y_true contains only one label (1)"),
+        "{stderr}"
+    );
+    fails(
+        &[
+            "binary",
+            "--pred",
+            &a,
+            "--labels",
+            &files.f64("fives.npy", &[1, 3], &[5.0, 5.0, 5.0]),
+            "--convention",
+            "sklearn",
+        ],
+        &[
+            "--labels",
+            "fives.npy",
+            "y_true contains only one label (5)",
+        ],
+    );
+}
+
+#[test]
+fn keras_loss_object_casts_to_float32_and_the_function_does_not() {
+    let files = Files::new();
+    let a = files.f64("a.npy", &[1, 1], &[0.999_999_91]);
+    let y = files.f64("y.npy", &[1, 1], &[0.0]);
+    let run = |name: &str| json(&["binary", "--pred", &a, "--labels", &y, "--convention", name]);
+    // keras.losses.BinaryCrossentropy()(y, p): 15.9424; binary_crossentropy(y, p): 16.1181.
+    let object = run("keras");
+    let function = run("keras-functional");
+    assert_eq!(
+        matches_printed(num(&object["value"]), "15.9424"),
+        Some(true)
+    );
+    assert_eq!(
+        matches_printed(num(&function["value"]), "16.1181"),
+        Some(true)
+    );
+    assert_eq!(object["convention"]["name"], "keras");
+    let changes = object["convention"]["changes"].to_string();
+    assert!(
+        changes.contains("keras.losses.BinaryCrossentropy() casts its inputs"),
+        "{changes}"
+    );
+    // The text output names the Loss object or the function on its convention line.
+    for (name, needle) in [
+        (
+            "keras",
+            "keras.losses.BinaryCrossentropy() (the Loss object",
+        ),
+        (
+            "keras-functional",
+            "keras.losses.binary_crossentropy (the function",
+        ),
+    ] {
+        let out = xent(&["binary", "--pred", &a, "--labels", &y, "--convention", name]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("convention"))
+            .unwrap_or_default();
+        assert!(line.contains(needle), "{name}: {line}");
+    }
+    // --convention all has both (and scikit-learn's warning about one label on stderr).
+    let out = xent(&[
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--convention",
+        "all",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let all: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(convention_value(&all, "keras"), num(&object["value"]));
+    assert_eq!(
+        convention_value(&all, "keras-functional"),
+        num(&function["value"])
+    );
+}
+
+#[test]
+fn a_sample_a_convention_cannot_rescale_is_named_in_the_users_file_and_layout() {
+    let files = Files::new();
+    // Two samples of three classes, one per row; sample 0 sums to 0.
+    let q = files.f64("q.npy", &[2, 3], &[0.0, 0.0, 0.0, 0.2, 0.3, 0.5]);
+    let qc = files.csv("q.csv", "0,0,0\n0.2,0.3,0.5\n");
+    let c = files.csv("c.csv", "0\n1\n");
+    for (pred, sample) in [(&q, "row 0 sums to 0"), (&qc, "line 1 sums to 0")] {
+        for name in ["keras", "keras-functional", "scipy"] {
+            let stderr = fails(
+                &[
+                    "categorical",
+                    "--pred",
+                    pred,
+                    "--classes",
+                    &c,
+                    "--layout",
+                    "rows",
+                    "--convention",
+                    name,
+                ],
+                &["--pred", sample, name, "each row is a sample"],
+            );
+            assert!(!stderr.contains("column"), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn help_says_what_each_convention_does_with_unnormalised_input_logits_and_labels() {
+    let out = xent(&["categorical", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "keras-functional",
+        "cast to float32",
+        "any finite non-negative",
+        "-inf logit is probability 0",
+        "mapped to 0 and 1 by",
+        "soft labels refused",
+    ] {
+        assert!(help.contains(needle), "{needle}");
+    }
+}
+
+#[test]
+fn claims_inputs_that_are_malformed_or_missing_are_input_errors() {
+    let files = Files::new();
+    let head = "[[claim]]\nid = \"x\"\nexpr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\n\
+                expect = \"equal\"\n[claim.inputs]\n";
+    let malformed = files.csv("bad.toml", &format!("{head}A = \"0.5\"\nY = [[1]]\n"));
+    let stderr = fails(
+        &["verify", "--claims", &malformed],
+        &[
+            "bad.toml",
+            "input `A`",
+            "`NAME = [[0.9, 0.2], …]`",
+            "`NAME = { file = ",
+        ],
+    );
+    assert!(!stderr.contains("untagged"), "{stderr}");
+    let missing = files.csv(
+        "missing.toml",
+        &format!("{head}A = [[0.5]]\nY = {{ file = \"nowhere.csv\" }}\n"),
+    );
+    fails(
+        &["verify", "--claims", &missing],
+        &["missing.toml", "claim `x`", "input `Y`", "nowhere.csv"],
+    );
 }
