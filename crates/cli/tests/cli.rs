@@ -370,7 +370,9 @@ fn a_confident_wrong_prediction_is_infinite_and_not_an_error() {
     );
     let out = xent(&["binary", "--pred", &a, "--labels", &y]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("loss          inf nats"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(first.split_whitespace().collect::<Vec<_>>(), ["loss", "inf", "nats"], "{text}");
     // 0 · ln 0 = 0: a zero probability under a zero label is fine.
     let y = files.f64("Y0.npy", &[4], &[0.0, 0.0, 1.0, 1.0]);
     assert!(num(&json(&["binary", "--pred", &a, "--labels", &y])["value"]).is_finite());
@@ -996,22 +998,24 @@ fn non_finite_entries_with_their_position() {
         ],
         &["--labels", "I.csv", "line 2, column 6", "inf is not finite"],
     );
-    // Infinite logits are rejected too (documented in --help).
+    // A +inf logit is rejected; -inf is the libraries' masking idiom, probability 0
+    // (documented in --help): under a positive label that is +inf, a result.
     let z = files.f64(
         "z.npy",
         &[1, 8],
-        &[1.0, 2.0, f64::NEG_INFINITY, 0.0, 0.0, 0.0, 0.0, 0.0],
+        &[1.0, 2.0, f64::INFINITY, 0.0, 0.0, 0.0, 0.0, 0.0],
     );
     fails(
         &["binary", "--pred", &z, "--labels", &y, "--from-logits"],
-        &[
-            "--pred",
-            "z.npy",
-            "index [0, 2]",
-            "-inf is not finite",
-            "finite logit",
-        ],
+        &["--pred", "z.npy", "index [0, 2]", "inf is not finite"],
     );
+    let masked = files.f64(
+        "zm.npy",
+        &[1, 8],
+        &[1.0, 2.0, f64::NEG_INFINITY, 0.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    let j = json(&["binary", "--pred", &masked, "--labels", &y, "--from-logits"]);
+    assert_eq!(j["value"], "inf", "label 1 on a -inf logit (probability 0)");
     let _ = a;
 }
 
