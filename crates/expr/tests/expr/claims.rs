@@ -92,14 +92,6 @@ expect = "equal"
 id = "rejected"
 expr = "np.dot(Y, np.log(A))"
 expect = "rejected"
-
-[[claim]]
-id = "missing-file"
-expr = "np.sum(A)"
-expect = "equal"
-[claim.inputs]
-A = { file = "nope.csv" }
-Y = [[1]]
 "#,
     )
     .expect("write");
@@ -115,22 +107,30 @@ Y = [[1]]
             ("mine", true),
             ("mine-wrongly-expected", false),
             ("rejected", true),
-            ("missing-file", false)
         ],
         "{}",
         report.render_text()
     );
     assert!(!report.passed());
-    assert_eq!(report.failures(), 2);
+    assert_eq!(report.failures(), 1);
     let json = report.to_json();
     assert_eq!(json["passed"], false);
     assert_eq!(json["claims"][0]["published_reproduced"], true);
     assert_eq!(json["claims"][1]["verdict"], "differs");
-    assert!(
-        json["claims"][3]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("nope.csv"))
-    );
+    // An input file that does not exist is an error of the claims file, not a failed claim.
+    let missing = dir.join("missing.toml");
+    std::fs::write(
+        &missing,
+        "[[claim]]\nid = \"missing-file\"\nexpr = \"np.sum(A)\"\nexpect = \"equal\"\n\
+         [claim.inputs]\nA = { file = \"nope.csv\" }\nY = [[1]]\n",
+    )
+    .expect("write");
+    let e = claims::run_file(&missing)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("claim `missing-file`: input `A`: "), "{e}");
+    assert!(e.contains("nope.csv"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
