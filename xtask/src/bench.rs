@@ -1318,10 +1318,10 @@ fn markdown(
         let _ = writeln!(md, "| {} | {} |", case.name(), cells.join(" | "));
     }
 
-    // The issue's targets, on the float64 rows.
+    // The targets, on the float64 rows.
     let _ = writeln!(
         md,
-        "\nTargets (issue #5), binary hard labels unless said, float64:\n"
+        "\nThe targets, binary hard labels unless said, float64:\n"
     );
     let _ = writeln!(md, "| target | measured | floor (`read-floor`) | |");
     let _ = writeln!(md, "|---|---:|---:|---|");

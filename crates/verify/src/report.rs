@@ -655,7 +655,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdicts_read_as_the_issue_writes_them() {
+    fn verdicts_read_as_the_catalogue_writes_them() {
         assert_eq!(Verdict::Holds.to_string(), "holds");
         assert_eq!(Verdict::HoldsWithin(1).to_string(), "holds within 1 ulp");
         assert_eq!(Verdict::HoldsWithin(3).to_string(), "holds within 3 ulps");
