@@ -84,7 +84,8 @@ fn distribution_pool(rng: &mut Rng, n: usize, k: usize, zeros: bool) -> Vec<Vec<
 /// The distance in ulps between the fused path's value and the oracle's, for both the
 /// summed log-likelihood and the loss.
 fn ulps(e: &Evaluation, o: &Oracle) -> u64 {
-    ulp_distance(e.log_likelihood, o.log_likelihood).max(ulp_distance(e.nats(), o.loss))
+    // `sum()` applies the evaluation's scale: `−∞` where S overflows, as the oracle rounds it.
+    ulp_distance(e.sum(), o.log_likelihood).max(ulp_distance(e.nats(), o.loss))
 }
 
 /// Asserts the fused path within [`FUSED_MAX_ULPS`] of the oracle and the same bits on 1, 2,
@@ -547,4 +548,256 @@ fn the_logarithm_is_within_one_ulp_on_every_path() {
             "ln(1 − {a}) = {got:e}, not {want:e}"
         );
     }
+}
+
+/// The loss of every formulation of the registry.
+fn every_loss(problem: &xent_core::Problem<'_>) -> Vec<(&'static str, f64)> {
+    xent_registry::all()
+        .iter()
+        .map(|f| (f.name(), problem.evaluate(*f).nats()))
+        .collect()
+}
+
+/// Every formulation of the registry within its own a priori bound of `reference` (never
+/// NaN), and exactly `reference` when `exact` (sums whose every operation is exact).
+fn every_formulation_admits(problem: &xent_core::Problem<'_>, reference: f64, exact: bool) {
+    for f in xent_registry::all() {
+        let e = problem.evaluate(*f);
+        let loss = e.nats();
+        let bound = f.bound(problem, &e);
+        assert!(
+            bound.admits(loss, reference),
+            "{}: {loss:e} vs {reference:e}, bound {bound:?}",
+            f.name()
+        );
+        if exact {
+            assert_eq!(loss, reference, "{}", f.name());
+        }
+    }
+}
+
+/// Finite logits whose summed log-likelihood overflows `f64` (`S = −2·10^308`) have a
+/// finite loss: every formulation gives the oracle's, none NaN, on every thread count; the
+/// scale is carried in the evaluation.
+#[test]
+fn finite_logits_whose_sum_overflows_give_their_finite_loss() -> xent_core::Result<()> {
+    let cases: [(&[f64], &[f64], bool); 3] = [
+        (&[1e308, 1e308], &[0.0, 0.0], true),
+        (&[1e308, -1e308], &[0.0, 1.0], true),
+        (&[f64::MAX, f64::MAX, -f64::MAX], &[0.0, 0.0, 0.5], false),
+    ];
+    for (z, y, exact) in cases {
+        let data = ProblemData::binary(
+            DMatrix::from_row_slice(1, z.len(), z),
+            DMatrix::from_row_slice(1, y.len(), y),
+            true,
+        );
+        let problem = data.problem()?;
+        let xent_core::Problem::Binary(b) = problem else {
+            unreachable!("binary data")
+        };
+        let o = oracle::binary(&b);
+        assert!(o.loss.is_finite(), "{z:?}: oracle {o:?}");
+        every_formulation_admits(&problem, o.loss, exact);
+        let e = Fused.binary(&b);
+        assert_eq!(e.scale, xent_core::formulation::OVERFLOW_SCALE);
+        assert_same_bits_everywhere("overflowing binary logits", e, &o, |f| f.binary(&b));
+        let u = data.unvalidated()?;
+        assert_eq!(checked(&u)?, e);
+        // Mixed into a large problem of ordinary logits: one leaf overflows, the others
+        // are combined with it scaled.
+        let n = 100_000;
+        let mut zz: Vec<f64> = (0..n).map(|i| (i % 17) as f64 - 8.0).collect();
+        let mut yy: Vec<f64> = (0..n).map(|i| (i % 2) as f64).collect();
+        zz[50_000..50_000 + z.len()].copy_from_slice(z);
+        yy[50_000..50_000 + y.len()].copy_from_slice(y);
+        let big = BinaryProblem::from_logits(View::vector(&zz), View::vector(&yy))?;
+        check_binary("overflowing logits among 10^5", &big);
+    }
+    // Categorical: z − lse = −2·10^308 overflows in one term.
+    let z = [1e308, -1e308, 0.0, 1e308, 0.0, -1e308];
+    let c = CategoricalProblem::from_logits_with_classes(cols(&z, 3, 2), &[1u8, 1])?;
+    let o = oracle::categorical(&c);
+    assert_eq!(o.loss, 1.5e308);
+    every_formulation_admits(&c.into(), o.loss, false);
+    check_categorical("overflowing categorical logits", &c);
+    // J = 2·10^308 itself overflows: +∞, the true mean's rounding, not NaN.
+    let z = [1e308, -1e308, 0.0];
+    let c = CategoricalProblem::from_logits_with_classes(View::column(&z), &[1u8])?;
+    assert_eq!(oracle::categorical(&c).loss, f64::INFINITY);
+    for (name, loss) in every_loss(&c.into()) {
+        assert_eq!(loss, f64::INFINITY, "{name}");
+    }
+    Ok(())
+}
+
+/// `−∞` logits are probability 0, as in `F.cross_entropy` and optax: masked classes cost
+/// nothing, a target on one costs `+∞`, in every formulation, the checked path and a
+/// stream; a column entirely `−∞` is rejected.
+#[test]
+fn negative_infinite_logits_are_probability_zero() -> xent_core::Result<()> {
+    let ninf = f64::NEG_INFINITY;
+    // [[0, -inf]], class 0: 0.0.
+    let z = [0.0, ninf];
+    let c = CategoricalProblem::from_logits_with_classes(View::column(&z), &[0u8])?;
+    for (name, loss) in every_loss(&c.into()) {
+        assert_eq!(loss, 0.0, "{name}");
+    }
+    let c = CategoricalProblem::from_logits_with_classes(View::column(&z), &[1u8])?;
+    for (name, loss) in every_loss(&c.into()) {
+        assert_eq!(loss, f64::INFINITY, "{name}");
+    }
+    // Large problems with masked classes, dense and class targets, against the oracle.
+    let (k, m) = (6, 30_001);
+    let mut rng = Rng::new(21);
+    let mut zz = Vec::with_capacity(k * m);
+    let mut classes = Vec::with_capacity(m);
+    let mut p = Vec::with_capacity(k * m);
+    for _ in 0..m {
+        let col: Vec<f64> = (0..k)
+            .map(|_| {
+                if rng.below(3) == 0 {
+                    ninf
+                } else {
+                    (rng.unit() - 0.5) * 40.0
+                }
+            })
+            .collect();
+        let live: Vec<usize> = (0..k).filter(|&i| col[i] > ninf).collect();
+        let live = if live.is_empty() { vec![0] } else { live };
+        let mut col = col;
+        col[live[0]] = col[live[0]].max(0.0);
+        let c = live[rng.below(live.len())];
+        classes.push(c as u64);
+        p.extend((0..k).map(|i| {
+            if live.contains(&i) {
+                1.0 / live.len() as f64
+            } else {
+                0.0
+            }
+        }));
+        zz.extend(col);
+    }
+    let dense = ProblemData::categorical(
+        DMatrix::from_vec(k, m, zz.clone()),
+        DMatrix::from_vec(k, m, p),
+        true,
+    );
+    let with_classes =
+        ProblemData::with_classes(DMatrix::from_vec(k, m, zz.clone()), classes, true);
+    for data in [&dense, &with_classes] {
+        let problem = data.categorical_problem()?;
+        check_categorical("masked logits", &problem);
+        let e = Fused.categorical(&problem);
+        assert_eq!(checked(&data.unvalidated()?)?, e);
+    }
+    // Binary: a = 0 under label 0 costs nothing, under a positive label +∞.
+    let n = 20_000;
+    let bz: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 7 == 0 {
+                ninf
+            } else {
+                (i % 13) as f64 - 6.0
+            }
+        })
+        .collect();
+    let by: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 7 == 0 {
+                0.0
+            } else {
+                (i % 3) as f64 / 2.0
+            }
+        })
+        .collect();
+    let b = BinaryProblem::from_logits(View::vector(&bz), View::vector(&by))?;
+    check_binary("binary logits with −∞ under label 0", &b);
+    let mut by1 = by.clone();
+    by1[7 * 1000] = 0.25;
+    let b = BinaryProblem::from_logits(View::vector(&bz), View::vector(&by1))?;
+    for (name, loss) in every_loss(&b.into()) {
+        assert_eq!(loss, f64::INFINITY, "{name}");
+    }
+    let u = Unvalidated::binary(View::vector(&bz).array(), View::vector(&by1).array(), true)?;
+    assert_eq!(checked(&u)?.nats(), f64::INFINITY);
+    // A stream gives the bits of the whole.
+    let u = Unvalidated::binary(View::vector(&bz).array(), View::vector(&by).array(), true)?;
+    let mut stream = xent_fused::Stream::binary(xent_core::Shape { rows: 1, cols: n }, true);
+    let g = stream.block_samples();
+    for start in (0..n).step_by(g) {
+        let end = n.min(start + g);
+        let block = Unvalidated::binary(
+            View::vector(&bz[start..end]).array(),
+            View::vector(&by[start..end]).array(),
+            true,
+        )?;
+        stream.push(&block);
+    }
+    assert_eq!(stream.finish()?, checked(&u)?);
+    // NaN and +∞ are still rejected; a column entirely −∞ is not a distribution.
+    let bad = [0.0, f64::INFINITY];
+    let u = Unvalidated::categorical(View::column(&bad).array(), Targets::classes(&[0u8]), true)?;
+    let err = checked(&u).unwrap_err();
+    assert_eq!(err.to_string(), "logits[1, 0] = inf is not finite");
+    assert_eq!(u.validate().map(|_| ()).unwrap_err(), err);
+    let empty = [0.0, 1.0, ninf, ninf];
+    let u = Unvalidated::categorical(cols(&empty, 2, 2), Targets::classes(&[0u8, 0]), true)?;
+    let err = checked(&u).unwrap_err();
+    assert_eq!(
+        err,
+        xent_core::Error::NoFiniteLogit {
+            which: xent_core::Operand::Logits,
+            col: 1
+        }
+    );
+    assert_eq!(u.validate().map(|_| ()).unwrap_err(), err);
+    Ok(())
+}
+
+/// Confident columns whose loss is tiny, `L = ln(1 + Σ e^{z_i − z*}) ≈ e^{z_i − z*}`: the
+/// rounding of the exponent `z_i − z*` (up to 256 ulps of `e^d` at `d ≈ −700`) is carried
+/// into the exponential, so the fused path stays within [`FUSED_MAX_ULPS`] of the oracle.
+/// The case: `[[0.1], [700.3]]`, class 1, was 181 ulps off.
+#[test]
+fn tiny_categorical_losses_keep_the_four_ulp_claim() -> xent_core::Result<()> {
+    let z = [0.1, 700.3];
+    let c = CategoricalProblem::from_logits_with_classes(View::column(&z), &[1u8])?;
+    let o = oracle::categorical(&c);
+    assert_eq!(o.loss, 8.072_420_401_778_118e-305);
+    let here = ulp_distance(Fused.categorical(&c).nats(), o.loss);
+    println!("[[0.1], [700.3]], class 1: {here} ulps");
+    let mut rng = Rng::new(22);
+    let mut worst = (0, String::new());
+    for case in 0..2000 {
+        let k = 2 + rng.below(4);
+        // The target is the maximum, the others about `gap` below: L ≈ e^{−gap} is the
+        // whole loss; the offset moves the maximum (and the exponents' rounding) around.
+        let gap = 600.0 + 140.0 * rng.unit();
+        let offset = if case % 2 == 0 {
+            0.0
+        } else {
+            (rng.unit() - 0.5) * 1e4
+        };
+        let mut col: Vec<f64> = (0..k).map(|_| offset + (rng.unit() - 0.5) * 2.0).collect();
+        let c = rng.below(k);
+        col[c] += gap;
+        let class = [c as u8];
+        let problem = CategoricalProblem::from_logits_with_classes(View::column(&col), &class)?;
+        let o = oracle::categorical(&problem);
+        for f in Isa::available().into_iter().filter_map(FusedOn::new) {
+            let e = f.categorical(&problem);
+            let d = ulps(&e, &o);
+            if d > worst.0 {
+                worst = (d, format!("{col:?}, class {c}, {}", f.isa()));
+            }
+        }
+    }
+    println!(
+        "tiny categorical losses: worst {} ulps ({})",
+        worst.0, worst.1
+    );
+    assert!(worst.0 <= FUSED_MAX_ULPS, "{worst:?}");
+    check_categorical("[[0.1], [700.3]], class 1", &c);
+    Ok(())
 }

@@ -90,7 +90,7 @@ pub enum Error {
         /// Number of samples (columns of the predictions).
         samples: usize,
     },
-    /// A NaN or infinite entry.
+    /// A NaN or infinite entry (for logits: `NaN` or `+∞`; `−∞` is probability 0).
     #[error("{which}[{row}, {col}] = {value} is not finite")]
     NonFinite {
         /// The input holding it.
@@ -101,6 +101,18 @@ pub enum Error {
         col: usize,
         /// The entry (NaN or ±inf).
         value: f64,
+    },
+    /// A column of categorical logits that is entirely `−∞`: its softmax would give every
+    /// class probability 0, which is not a distribution.
+    #[error(
+        "column {col} of {which} is entirely -inf: every class would have probability 0, \
+         which is not a distribution (a sample needs at least one logit above -inf)"
+    )]
+    NoFiniteLogit {
+        /// The input holding it (the logits).
+        which: Operand,
+        /// The column (sample).
+        col: usize,
     },
     /// A probability or label outside [0, 1].
     #[error("{which}[{row}, {col}] = {value} is not a probability in [0, 1]")]

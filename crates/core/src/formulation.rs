@@ -51,12 +51,47 @@ impl fmt::Display for ReducedShape {
     }
 }
 
+/// The power of two by which a formulation divides every term when their sum overflows
+/// `f64`. Every term is at most `f64::MAX < 2^1024` in magnitude (a soft-plus of a finite
+/// logit, a scaled log-softmax), so `N < 2^64` terms divided by `2^64` sum to less than
+/// `2^1024`: the scaled sum is finite, and the loss `J = −S/m` is recovered exactly from it
+/// (see [`Evaluation`]).
+pub const OVERFLOW_SCALE: i32 = 64;
+
+/// `x · 2^k`, exact unless the product overflows (then `±∞`) or, for `k < 0`, lands among
+/// the subnormals; `k` in `[−1022, 1023]`.
+#[inline]
+pub fn times_pow2(x: f64, k: i32) -> f64 {
+    if k == 0 {
+        return x;
+    }
+    let k = k.clamp(-1022, 1023);
+    x * f64::from_bits(((1023 + k) as u64) << 52)
+}
+
 /// The result of evaluating a problem with one formulation.
+///
+/// # Sums that overflow
+///
+/// Finite logits can have a log-likelihood beyond `f64` although their loss is not:
+/// `z = [1e308, 1e308]` with labels `[0, 0]` has `S = −2·10^308` and `J = 10^308`. The
+/// summed log-likelihood is therefore carried with a power-of-two scale,
+/// `S = log_likelihood · 2^scale`: `scale` is 0 unless the sum overflows, and then
+/// [`OVERFLOW_SCALE`] (every term was divided by `2^64` before the sum, which is exact for
+/// every term above `2^−958`, and the terms below that are far under the sum's last bit).
+/// [`Evaluation::nats`], [`Evaluation::in_base`] and [`Evaluation::loss_over`] divide first
+/// and apply the scale last, which is exact, so `J` is rounded as if `S` had been
+/// representable; it is `+∞` only when `J` itself overflows. [`Evaluation::sum`] is `S` as
+/// one `f64` (`−∞` when it overflows). Read `log_likelihood` alone only together with
+/// `scale`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
-    /// The summed log-likelihood `S = Σ w · ln p` (the documents' `logprobs`), `≤ 0`;
-    /// `−∞` when a positive weight meets a zero probability.
+    /// The summed log-likelihood `S = Σ w · ln p` (the documents' `logprobs`), `≤ 0`,
+    /// divided by `2^scale`; `−∞` when a positive weight meets a zero probability.
     pub log_likelihood: f64,
+    /// The power of two `S` is divided by in `log_likelihood`: 0, or [`OVERFLOW_SCALE`] when
+    /// `S` overflows `f64`.
+    pub scale: i32,
     /// The number of samples `m` the loss averages over.
     pub samples: usize,
     /// The shape of the intermediate result that was reduced.
@@ -64,9 +99,52 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// An evaluation whose sum `S = log_likelihood` did not overflow (scale 0).
+    pub fn new(log_likelihood: f64, samples: usize, shape: ReducedShape) -> Self {
+        Evaluation {
+            log_likelihood,
+            scale: 0,
+            samples,
+            shape,
+        }
+    }
+
+    /// The evaluation of a reduction that `reduce(scale)` computes with every term divided
+    /// by `2^scale`: at scale 0, and again at [`OVERFLOW_SCALE`] when that sum is not finite
+    /// (a sum of finite terms that overflowed; a sum with a `−∞` term stays `−∞` at any
+    /// scale, and is returned at scale 0).
+    pub fn reduce(samples: usize, shape: ReducedShape, reduce: impl Fn(i32) -> f64) -> Self {
+        let s = reduce(0);
+        if s.is_finite() {
+            return Evaluation::new(s, samples, shape);
+        }
+        let scaled = reduce(OVERFLOW_SCALE);
+        if scaled.is_finite() {
+            Evaluation {
+                log_likelihood: scaled,
+                scale: OVERFLOW_SCALE,
+                samples,
+                shape,
+            }
+        } else {
+            Evaluation::new(s.min(scaled), samples, shape)
+        }
+    }
+
+    /// The summed log-likelihood `S` as one `f64`: `−∞` when it overflows.
+    pub fn sum(&self) -> f64 {
+        times_pow2(self.log_likelihood, self.scale)
+    }
+
+    /// `−S / divisor` (a convention's divisor, `m` for the mean), the scale applied after
+    /// the division: `+∞` only when the quotient itself overflows.
+    pub fn loss_over(&self, divisor: f64) -> f64 {
+        times_pow2(-self.log_likelihood / divisor, self.scale)
+    }
+
     /// The loss in nats, `J = −S / m`: `+∞` for a confident wrong prediction.
     pub fn nats(&self) -> f64 {
-        -self.log_likelihood / self.samples as f64
+        self.loss_over(self.samples as f64)
     }
 
     /// The loss in base `b`: `J / ln b`.

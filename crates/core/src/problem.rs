@@ -1,6 +1,6 @@
 //! Validated cross-entropy problems over **borrowed** arrays: every constructor checks its
 //! inputs once and copies nothing, so every formulation can assume shapes agree, entries
-//! are finite and probabilities are in [0, 1].
+//! are finite (logits may also be `−∞`, probability 0) and probabilities are in [0, 1].
 //!
 //! A problem holds [`Array`]s: the caller's `f32` or `f64` predictions (probabilities or
 //! logits), labels as floats or, for hard labels, integers or bools, class indices as
@@ -13,8 +13,8 @@ use nalgebra::DMatrix;
 
 use crate::array::{Array, Element};
 use crate::error::{Error, Operand, Result, Shape};
-use crate::formulation::{Evaluation, Formulation, Kind};
-use crate::math::{ln_one_minus, ln_one_minus_sigmoid, ln_sigmoid, logsumexp, masked};
+use crate::formulation::{Evaluation, Formulation, Kind, times_pow2};
+use crate::math::{ln_one_minus, ln_one_minus_sigmoid, ln_sigmoid, logsumexp_scaled, masked};
 use crate::tolerance::{self, ErrorBound};
 use crate::with_view;
 
@@ -115,7 +115,9 @@ impl<'a> BinaryProblem<'a> {
     }
 
     /// A problem from logits `z` (`A = σ(z)`) and labels `Y`; any finite logit is allowed and
-    /// evaluated without overflow. Infinite logits are rejected as [`Error::NonFinite`].
+    /// evaluated without overflow, and `−∞` is `a = 0` (the libraries' masking idiom: a
+    /// positive label on it costs `+∞`, label 0 nothing). `NaN` and `+∞` are rejected as
+    /// [`Error::NonFinite`].
     pub fn from_logits(logits: impl Into<Array<'a>>, labels: impl Into<Array<'a>>) -> Result<Self> {
         Unvalidated::binary(logits.into(), labels.into(), true)?.validate_binary()
     }
@@ -184,14 +186,15 @@ impl<'a> BinaryProblem<'a> {
     }
 
     /// `ln a` and `ln(1 − a)` of entry `[r, c]` (stable from logits), clamped at the floor if
-    /// there is one, before masking.
+    /// there is one, before masking, divided by `2^scale`.
     #[inline]
-    fn logs(&self, r: usize, c: usize) -> (f64, f64) {
+    fn logs(&self, r: usize, c: usize, scale: i32) -> (f64, f64) {
         let (la, l1a) = self.raw_logs(r, c);
-        match self.log_floor {
+        let (la, l1a) = match self.log_floor {
             None => (la, l1a),
             Some(floor) => (la.max(floor), l1a.max(floor)),
-        }
+        };
+        (times_pow2(la, -scale), times_pow2(l1a, -scale))
     }
 
     /// `ln a` and `ln(1 − a)` of entry `[r, c]` (stable from logits), unclamped, unmasked.
@@ -214,11 +217,18 @@ impl<'a> BinaryProblem<'a> {
     /// [`Self::log_terms`] without materialising them (what a bound or a streaming pass
     /// needs).
     pub fn weighted_logs(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.weighted_logs_scaled(0)
+    }
+
+    /// [`Self::weighted_logs`] with every logarithm divided by `2^scale` (exact above
+    /// `2^−958`): the terms of a sum that overflows at scale 0 (see
+    /// [`crate::formulation::OVERFLOW_SCALE`]).
+    pub fn weighted_logs_scaled(&self, scale: i32) -> impl Iterator<Item = (f64, f64)> + '_ {
         let (rows, cols) = (self.outputs(), self.samples());
         (0..cols).flat_map(move |c| {
             (0..rows).flat_map(move |r| {
                 let y = self.labels.get_f64(r, c);
-                let (la, l1a) = self.logs(r, c);
+                let (la, l1a) = self.logs(r, c, scale);
                 let w = 1.0 - y;
                 [(y, masked(y, la)), (w, masked(w, l1a))]
             })
@@ -227,6 +237,12 @@ impl<'a> BinaryProblem<'a> {
 
     /// The masked log terms every numpy-style formulation reduces, as `f64` matrices.
     pub fn log_terms(&self) -> BinaryTerms {
+        self.log_terms_scaled(0)
+    }
+
+    /// [`Self::log_terms`] with every logarithm divided by `2^scale` (see
+    /// [`Self::weighted_logs_scaled`]).
+    pub fn log_terms_scaled(&self, scale: i32) -> BinaryTerms {
         let (r, c) = (self.outputs(), self.samples());
         let y = self.labels.to_f64_matrix();
         let one_minus_y = y.map(|v| 1.0 - v);
@@ -234,7 +250,7 @@ impl<'a> BinaryProblem<'a> {
         let mut ln_one_minus_a = DMatrix::zeros(r, c);
         for j in 0..c {
             for i in 0..r {
-                let (la, l1a) = self.logs(i, j);
+                let (la, l1a) = self.logs(i, j, scale);
                 ln_a[(i, j)] = masked(y[(i, j)], la);
                 ln_one_minus_a[(i, j)] = masked(one_minus_y[(i, j)], l1a);
             }
@@ -297,7 +313,9 @@ impl<'a> CategoricalProblem<'a> {
     }
 
     /// A problem from logits (one column per sample, `Q = softmax(z)` per column) and targets.
-    /// Any finite logit is allowed; infinite logits are rejected as [`Error::NonFinite`].
+    /// Any finite logit is allowed, and `−∞` is a class of probability 0 (a positive target
+    /// on it costs `+∞`); `NaN` and `+∞` are rejected as [`Error::NonFinite`], a column
+    /// entirely `−∞` (no distribution) as [`Error::NoFiniteLogit`].
     pub fn from_logits(
         logits: impl Into<Array<'a>>,
         targets: impl Into<Array<'a>>,
@@ -367,11 +385,17 @@ impl<'a> CategoricalProblem<'a> {
 
     /// The masked log terms every numpy-style formulation reduces, as `f64` matrices.
     pub fn log_terms(&self) -> CategoricalTerms {
+        self.log_terms_scaled(0)
+    }
+
+    /// [`Self::log_terms`] with every logarithm divided by `2^scale` (see
+    /// [`Self::weighted_logs_scaled`]).
+    pub fn log_terms_scaled(&self, scale: i32) -> CategoricalTerms {
         let (k, m) = (self.classes_count(), self.samples());
         let p = DMatrix::from_fn(k, m, |r, c| self.target(r, c));
         let mut ln_q = DMatrix::zeros(k, m);
         for (j, mut column) in ln_q.column_iter_mut().enumerate() {
-            for (out, (_, l)) in column.iter_mut().zip(self.weighted_logs(j)) {
+            for (out, (_, l)) in column.iter_mut().zip(self.weighted_logs_scaled(j, scale)) {
                 *out = l;
             }
         }
@@ -382,20 +406,32 @@ impl<'a> CategoricalProblem<'a> {
     /// of [`Self::log_terms`] without materialising the matrix (one `logsumexp` per column
     /// from logits).
     pub fn weighted_logs(&self, j: usize) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.weighted_logs_scaled(j, 0)
+    }
+
+    /// [`Self::weighted_logs`] with every logarithm divided by `2^scale`: from logits
+    /// `z·2^−scale − lse·2^−scale` ([`crate::math::logsumexp_scaled`]), which does not
+    /// overflow where `z − lse` does (`z = −10^308` under `lse = 10^308`); at scale 0 the
+    /// bits of the plain form.
+    pub fn weighted_logs_scaled(
+        &self,
+        j: usize,
+        scale: i32,
+    ) -> impl Iterator<Item = (f64, f64)> + '_ {
         let k = self.classes_count();
         let pred = self.predictions.array();
         let shift = match self.predictions {
             Predictions::Probabilities(_) => None,
             Predictions::Logits(z) => {
                 let column: Vec<f64> = (0..k).map(|r| z.get_f64(r, j)).collect();
-                Some(logsumexp(&column))
+                Some(logsumexp_scaled(&column, scale))
             }
         };
         (0..k).map(move |r| {
             let (w, x) = (self.target(r, j), pred.get_f64(r, j));
             let l = match shift {
-                None => x.ln(),
-                Some(lse) => x - lse,
+                None => times_pow2(x.ln(), -scale),
+                Some(lse) => times_pow2(x, -scale) - lse,
             };
             (w, masked(w, l))
         })
@@ -498,7 +534,8 @@ impl<'a> From<CategoricalProblem<'a>> for Problem<'a> {
 /// The order of the checks: (class indices) one per sample, each a whole number below `k`;
 /// the labels or targets finite, then in [0, 1], then (dense targets) every column summing
 /// to 1; the predictions finite, then (probabilities) in [0, 1] and (categorical) every
-/// column summing to 1, or (logits) finite.
+/// column summing to 1, or (logits) neither `NaN` nor `+∞` (`−∞` is probability 0), then
+/// (categorical logits) no column entirely `−∞`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Unvalidated<'a>(Problem<'a>);
 
@@ -578,7 +615,7 @@ impl<'a> Unvalidated<'a> {
             });
         };
         check_probabilities(Operand::Labels, &p.labels)?;
-        check_predictions(&p.predictions)?;
+        check_predictions(&p.predictions, false)?;
         Ok(p)
     }
 
@@ -605,7 +642,7 @@ impl<'a> Unvalidated<'a> {
                 }
             }
         }
-        check_predictions(&p.predictions)?;
+        check_predictions(&p.predictions, true)?;
         if pred_sums && let Predictions::Probabilities(q) = p.predictions {
             check_column_sums(Operand::Predictions, &q)?;
         }
@@ -613,11 +650,44 @@ impl<'a> Unvalidated<'a> {
     }
 }
 
-fn check_predictions(predictions: &Predictions<'_>) -> Result<()> {
+fn check_predictions(predictions: &Predictions<'_>, categorical: bool) -> Result<()> {
     match predictions {
         Predictions::Probabilities(a) => check_probabilities(Operand::Predictions, a),
-        Predictions::Logits(z) => check_finite(Operand::Logits, z),
+        Predictions::Logits(z) => {
+            check_logits(z)?;
+            if categorical {
+                check_some_finite_logit(z)?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// Logits may be any number but `NaN` and `+∞`: `−∞` is probability 0.
+fn check_logits(z: &Array<'_>) -> Result<()> {
+    match z.find_f64(|v| v < f64::INFINITY) {
+        Some((row, col, value)) => Err(Error::NonFinite {
+            which: Operand::Logits,
+            row,
+            col,
+            value,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Every column of categorical logits has a logit above `−∞` (the first that has none, in
+/// sample order): a column entirely `−∞` gives every class probability 0.
+fn check_some_finite_logit(z: &Array<'_>) -> Result<()> {
+    for col in 0..z.cols() {
+        if (0..z.rows()).all(|r| z.get_f64(r, col) == f64::NEG_INFINITY) {
+            return Err(Error::NoFiniteLogit {
+                which: Operand::Logits,
+                col,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_not_empty(which: Operand, m: &Array<'_>) -> Result<()> {

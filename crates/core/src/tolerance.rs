@@ -3,7 +3,7 @@
 //! Nothing else in the workspace compares floating-point numbers with a literal epsilon: a
 //! check either asks for an exact match, or uses one of these.
 
-use crate::formulation::Evaluation;
+use crate::formulation::{Evaluation, OVERFLOW_SCALE, times_pow2};
 use crate::problem::{BinaryProblem, CategoricalProblem, Predictions};
 use crate::ulp::ulp;
 
@@ -36,6 +36,11 @@ pub fn column_sum(k: usize) -> f64 {
 /// logarithm, `1 − y`, the product; from logits the soft-plus or the log-sum-exp, whose
 /// subtraction `z − lse` can cancel and so is bounded absolutely), the final division by
 /// `m`, and the subnormal floor.
+///
+/// When `Σ |w · ln p|` overflows `f64` (finite logits near `±f64::MAX`), the bound is
+/// computed on the terms divided by `2^64` (as the formulations then sum them, see
+/// [`Evaluation`]) and scaled back: `absolute` stays finite while the loss does, and
+/// `log_likelihood`, a bound on a sum beyond `f64`, is `+∞`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ErrorBound {
     /// Bound on `|computed − exact|` for the loss in nats, `J = −S/m`.
@@ -93,6 +98,28 @@ impl ErrorBound {
     /// The bound for a binary problem, valid for every formulation that reduces its
     /// [`crate::BinaryTerms`] (sum, dot, matmul) and for any summation order.
     pub fn binary(problem: &BinaryProblem<'_>) -> Self {
+        Self::unless_overflow(|scale| Self::binary_at(problem, scale))
+    }
+
+    /// The bound of the terms at `scale` when they are finite there, else at
+    /// [`OVERFLOW_SCALE`]; at scale 0 if both are infinite (a `−∞` term: `S = −∞`).
+    fn unless_overflow(at: impl Fn(i32) -> Self) -> Self {
+        let plain = at(0);
+        if plain.absolute.is_finite() {
+            return plain;
+        }
+        let scaled = at(OVERFLOW_SCALE);
+        if scaled.log_likelihood.is_finite() {
+            ErrorBound {
+                absolute: times_pow2(scaled.absolute, OVERFLOW_SCALE),
+                log_likelihood: times_pow2(scaled.log_likelihood, OVERFLOW_SCALE),
+            }
+        } else {
+            plain
+        }
+    }
+
+    fn binary_at(problem: &BinaryProblem<'_>, scale: i32) -> Self {
         let u = UNIT_ROUNDOFF;
         // Per-term relative error: from probabilities ln or ln_1p (LIBM), 1 − y (u), the
         // product (u); from logits the soft-plus max(x, 0) + ln_1p(exp(−|x|)): exp (LIBM),
@@ -104,7 +131,7 @@ impl ErrorBound {
         // Streamed, term by term: the bound allocates nothing beyond the problem.
         let mut n = 0usize;
         let mut magnitude = 0.0f64; // Σ |w · ln p| = |S|
-        for (w, l) in problem.weighted_logs() {
+        for (w, l) in problem.weighted_logs_scaled(scale) {
             if w != 0.0 {
                 n += 1;
                 magnitude += (w * l).abs();
@@ -115,6 +142,10 @@ impl ErrorBound {
 
     /// The bound for a categorical problem (see [`ErrorBound::binary`]).
     pub fn categorical(problem: &CategoricalProblem<'_>) -> Self {
+        Self::unless_overflow(|scale| Self::categorical_at(problem, scale))
+    }
+
+    fn categorical_at(problem: &CategoricalProblem<'_>, scale: i32) -> Self {
         let u = UNIT_ROUNDOFF;
         let mut n = 0usize;
         let mut magnitude = 0.0f64;
@@ -131,10 +162,11 @@ impl ErrorBound {
                     let max = (0..z.rows())
                         .map(|r| z.get_f64(r, j))
                         .fold(f64::NEG_INFINITY, f64::max);
-                    Some(max.abs() + 4.0 * k + LIBM_ERROR_U * k.ln().max(1.0))
+                    let spread = 4.0 * k + LIBM_ERROR_U * k.ln().max(1.0);
+                    Some(times_pow2(max.abs(), -scale) + times_pow2(spread, -scale))
                 }
             };
-            for (w, l) in problem.weighted_logs(j) {
+            for (w, l) in problem.weighted_logs_scaled(j, scale) {
                 if w != 0.0 {
                     n += 1;
                     let t = (w * l).abs();
@@ -153,13 +185,17 @@ impl ErrorBound {
 
     /// The bound of a formulation that guarantees its summed log-likelihood within
     /// `relative` of the exact one (`|Ŝ − S| ≤ relative · |S|`), from its own evaluation:
-    /// `|S| ≤ |Ŝ| / (1 − relative)`, and the division by `m` adds `u` relative.
+    /// `|S| ≤ |Ŝ| / (1 − relative)`, and the division by `m` adds `u` relative. The
+    /// evaluation's scale is applied last (exact; `+∞` for a bound beyond `f64`).
     pub fn relative(relative: f64, evaluation: &Evaluation) -> Self {
         let s = evaluation.log_likelihood.abs() / (1.0 - relative);
         let j = s / evaluation.samples as f64;
         ErrorBound {
-            absolute: relative * j + UNIT_ROUNDOFF * j * (1.0 + relative),
-            log_likelihood: relative * s,
+            absolute: times_pow2(
+                relative * j + UNIT_ROUNDOFF * j * (1.0 + relative),
+                evaluation.scale,
+            ),
+            log_likelihood: times_pow2(relative * s, evaluation.scale),
         }
     }
 

@@ -59,34 +59,32 @@ impl Formulation for Dot {
 
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
-        let t = problem.log_terms();
-        let log_likelihood = (0..problem.outputs())
-            .map(|i| {
-                t.ln_a.row(i).dot(&t.y.row(i)) + t.ln_one_minus_a.row(i).dot(&t.one_minus_y.row(i))
-            })
-            .sum();
-        Evaluation {
-            log_likelihood,
-            samples: problem.samples(),
-            shape: ReducedShape::Diagonal {
-                n: problem.outputs(),
-            },
-        }
+        let shape = ReducedShape::Diagonal {
+            n: problem.outputs(),
+        };
+        // At scale 0, and with every term divided by 2^64 only if that sum overflowed.
+        Evaluation::reduce(problem.samples(), shape, |scale| {
+            let t = problem.log_terms_scaled(scale);
+            (0..problem.outputs())
+                .map(|i| {
+                    t.ln_a.row(i).dot(&t.y.row(i))
+                        + t.ln_one_minus_a.row(i).dot(&t.one_minus_y.row(i))
+                })
+                .sum()
+        })
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
-        let t = problem.log_terms();
-        let log_likelihood = (0..problem.classes_count())
-            .map(|i| t.ln_q.row(i).dot(&t.p.row(i)))
-            .sum();
-        Evaluation {
-            log_likelihood,
-            samples: problem.samples(),
-            shape: ReducedShape::Diagonal {
-                n: problem.classes_count(),
-            },
-        }
+        let shape = ReducedShape::Diagonal {
+            n: problem.classes_count(),
+        };
+        Evaluation::reduce(problem.samples(), shape, |scale| {
+            let t = problem.log_terms_scaled(scale);
+            (0..problem.classes_count())
+                .map(|i| t.ln_q.row(i).dot(&t.p.row(i)))
+                .sum()
+        })
     }
 }
 

@@ -9,6 +9,8 @@
 //! ([`tree`]). The result is rounded once at the end. Nothing depends on which thread ran
 //! what, so the bits are the same for any number of threads.
 
+use xent_core::formulation::{OVERFLOW_SCALE, times_pow2};
+
 /// Lanes of the compensated accumulators: 16 `f64`, two 512-bit registers.
 pub(crate) const LANES: usize = 16;
 
@@ -36,6 +38,15 @@ impl Dd {
     /// Rounded to one `f64`.
     pub(crate) fn value(self) -> f64 {
         self.hi + self.lo
+    }
+
+    /// Divided by `2^OVERFLOW_SCALE` (exact but for parts below `2^−958`, far under the last
+    /// bit of the overflowing sum this is added to).
+    pub(crate) fn scaled_down(self) -> Dd {
+        Dd {
+            hi: times_pow2(self.hi, -OVERFLOW_SCALE),
+            lo: times_pow2(self.lo, -OVERFLOW_SCALE),
+        }
     }
 }
 
@@ -83,26 +94,59 @@ impl Lanes {
 /// What a leaf (or a subtree of leaves) contributes.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Partial {
-    /// The sum of its finite terms.
+    /// The sum of its finite terms, divided by `2^OVERFLOW_SCALE` when `scaled`.
     pub(crate) sum: Dd,
     /// Whether a term was `−∞` (a positive weight on a zero probability).
     pub(crate) neg_inf: bool,
+    /// Whether `sum` is divided by `2^OVERFLOW_SCALE`: a leaf whose sum of finite terms
+    /// overflowed `f64` was summed again with every term so divided (see
+    /// [`xent_core::Evaluation`]), and everything it is combined with is divided too.
+    pub(crate) scaled: bool,
 }
 
 impl Partial {
-    pub(crate) fn combine(self, other: Partial) -> Partial {
+    /// A partial of finite terms, not scaled.
+    pub(crate) fn of(sum: Dd, neg_inf: bool) -> Partial {
         Partial {
-            sum: self.sum.add(other.sum),
-            neg_inf: self.neg_inf || other.neg_inf,
+            sum,
+            neg_inf,
+            scaled: false,
         }
     }
 
-    /// The summed log-likelihood: `−∞` if any term was.
-    pub(crate) fn value(self) -> f64 {
+    pub(crate) fn combine(self, other: Partial) -> Partial {
+        let (a, b) = match (self.scaled, other.scaled) {
+            (false, true) => (self.sum.scaled_down(), other.sum),
+            (true, false) => (self.sum, other.sum.scaled_down()),
+            _ => (self.sum, other.sum),
+        };
+        Partial {
+            sum: a.add(b),
+            neg_inf: self.neg_inf || other.neg_inf,
+            scaled: self.scaled || other.scaled,
+        }
+    }
+
+    /// The summed log-likelihood and its scale (`S = value · 2^scale`): `−∞` if any term
+    /// was.
+    pub(crate) fn value(self) -> (f64, i32) {
         if self.neg_inf {
-            f64::NEG_INFINITY
+            (f64::NEG_INFINITY, 0)
+        } else if self.scaled {
+            (self.sum.value(), OVERFLOW_SCALE)
         } else {
-            self.sum.value()
+            (self.sum.value(), 0)
+        }
+    }
+
+    /// The evaluation of a whole problem of `samples` samples summed into this partial.
+    pub(crate) fn evaluation(self, samples: usize) -> xent_core::Evaluation {
+        let (log_likelihood, scale) = self.value();
+        xent_core::Evaluation {
+            log_likelihood,
+            scale,
+            samples,
+            shape: xent_core::ReducedShape::Scalar,
         }
     }
 }
@@ -164,12 +208,12 @@ mod tests {
 
     #[test]
     fn tree_shape_does_not_depend_on_threads() {
-        let leaf = |i: usize| Partial {
-            sum: Dd {
+        let leaf = |i: usize| {
+            let sum = Dd {
                 hi: -(i as f64).sqrt() * 1e-3,
                 lo: 0.0,
-            },
-            neg_inf: false,
+            };
+            Partial::of(sum, false)
         };
         let reference = tree(1000, &leaf);
         for threads in 1..=4 {

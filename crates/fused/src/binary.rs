@@ -23,6 +23,7 @@ use crate::math::{
     split_biased, times_ln2,
 };
 use crate::source::Entries;
+use xent_core::formulation::OVERFLOW_SCALE;
 
 /// Entries per sub-block: 4 KiB of each input, so a redo reads from L1.
 pub(crate) const SUB: usize = 256;
@@ -65,6 +66,7 @@ const INVALID: LeafResult = LeafResult {
     partial: Partial {
         sum: crate::accumulate::Dd { hi: 0.0, lo: 0.0 },
         neg_inf: false,
+        scaled: false,
     },
     invalid: true,
 };
@@ -132,7 +134,7 @@ impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
         let (hi, lo) = times_ln2(exponents.hi, exponents.lo);
         let sum = lanes.total().add(Dd { hi, lo });
         LeafResult {
-            partial: Partial { sum, neg_inf },
+            partial: Partial::of(sum, neg_inf),
             // A NaN prediction makes the sum NaN (the range flags do not see NaN).
             invalid: CHECK && !sum.hi.is_finite(),
         }
@@ -437,6 +439,13 @@ fn general_chunk<const FMA: bool, const CHECK: bool>(
 /// One leaf of a binary problem given as logits: per entry one `e^{−|z|}` and one `ln_1p`,
 /// `−[ln_1p(e^{−|z|}) + y·max(−z, 0) + (1 − y)·max(z, 0)]` (`softplus(z) − softplus(−z) = z`,
 /// so soft labels cost no second logarithm). All three parts are `≥ 0`: no cancellation.
+///
+/// Each term is at most `f64::MAX` in magnitude, but their sum may overflow (logits near
+/// `±f64::MAX`), and a logit `−∞` (probability 0) makes the hot loop's term `NaN` (`0·∞`)
+/// or `−∞`: either way the leaf's sum is not finite, and only then the leaf is summed again
+/// by the general loop ([`logit_general_chunk`]), which masks `−∞` logits and, if the sum
+/// of the finite terms overflows, divides every term by `2^OVERFLOW_SCALE` (a scaled
+/// [`Partial`]). The hot loop is unchanged for ordinary inputs.
 pub(crate) struct LogitLeaf<'a, const CHECK: bool> {
     pub(crate) z: Entries<'a>,
     pub(crate) y: Entries<'a>,
@@ -449,11 +458,49 @@ impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
     fn run<const FMA: bool>(self) -> LeafResult {
         let mut lanes = Lanes::ZERO;
         let mut flags = Flags::new();
+        self.chunks(|z, y| logit_chunk::<FMA, CHECK>(z, y, &mut lanes, &mut flags));
+        let sum = lanes.total();
+        let invalid = CHECK && (flags.out_of_unit() || flags.non_finite());
+        if sum.hi.is_finite() || invalid {
+            return LeafResult {
+                partial: Partial::of(sum, false),
+                invalid,
+            };
+        }
+        // Rare: a logit −∞, or finite terms whose sum overflows.
+        let mut partial = Partial::of(sum, false);
+        for (factor, scaled) in [(1.0, false), (OVERFLOW_FACTOR, true)] {
+            let mut lanes = Lanes::ZERO;
+            let mut neg_inf = [0.0f64; LANES];
+            self.chunks(|z, y| {
+                logit_general_chunk::<FMA>(z, y, factor, &mut lanes, &mut neg_inf);
+            });
+            partial = Partial {
+                sum: lanes.total(),
+                neg_inf: neg_inf.iter().any(|&i| i != 0.0),
+                scaled,
+            };
+            if partial.sum.hi.is_finite() {
+                break;
+            }
+        }
+        LeafResult { partial, invalid }
+    }
+}
+
+/// `2^−OVERFLOW_SCALE`: what every term of a leaf whose sum overflows is multiplied by.
+const OVERFLOW_FACTOR: f64 = f64::from_bits(((1023 - OVERFLOW_SCALE) as u64) << 52);
+
+impl<const CHECK: bool> LogitLeaf<'_, CHECK> {
+    /// `f` on every chunk of [`LANES`] entries of the leaf, in order; past the leaf's end
+    /// padded with `(z, y) = (−800, 0)`, which adds `−ln_1p(e^−800) = −0`, in the last chunk
+    /// only.
+    #[inline(always)]
+    fn chunks(&self, mut f: impl FnMut(&[f64; LANES], &[f64; LANES])) {
         let n = self.z.len();
         let (mut pz, mut py) = ([-800.0f64; SUB], [0.0f64; SUB]);
         for b in 0..n.div_ceil(SUB) {
-            // Borrowed or widened; past the leaf's end padded with (z, y) = (−800, 0), which
-            // adds −ln_1p(e^−800) = −0, in the last chunk only.
+            // Borrowed or widened into the buffers.
             let z = self.z.block(b * SUB, &mut pz, -800.0);
             let y = self.y.block(b * SUB, &mut py, 0.0);
             let chunks = (n - b * SUB).min(SUB).div_ceil(LANES);
@@ -463,19 +510,36 @@ impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
                 .take(chunks)
             {
                 if let (Ok(z), Ok(y)) = (z.try_into(), y.try_into()) {
-                    logit_chunk::<FMA, CHECK>(z, y, &mut lanes, &mut flags);
+                    f(z, y);
                 }
             }
         }
-        let sum = lanes.total();
-        LeafResult {
-            partial: Partial {
-                sum,
-                neg_inf: false,
-            },
-            invalid: CHECK && (flags.out_of_unit() || flags.non_finite()),
-        }
     }
+}
+
+/// The general loop of a logits leaf: the hot loop's term, times `factor` (1, or
+/// `2^−OVERFLOW_SCALE`: exact above `2^−958`), with `−∞` logits masked: `a = σ(−∞) = 0`, so
+/// the term is 0 under label 0 and `−∞` (recorded in `neg_inf`, added as 0) otherwise.
+#[inline(always)]
+fn logit_general_chunk<const FMA: bool>(
+    z: &[f64; LANES],
+    y: &[f64; LANES],
+    factor: f64,
+    lanes: &mut Lanes,
+    neg_inf: &mut [f64; LANES],
+) {
+    let mut t = [0.0; LANES];
+    for l in 0..LANES {
+        let (z, y) = (z[l], y[l]);
+        let soft = ln_1p::<FMA>(exp_nonpositive::<FMA>(-z.abs()));
+        let pos = if y == 0.0 { 0.0 } else { y * (-z).max(0.0) };
+        let neg = (1.0 - y) * z.max(0.0);
+        let term = -((soft + pos) + neg) * factor;
+        let is_inf = z == f64::NEG_INFINITY && y != 0.0;
+        neg_inf[l] = if is_inf { 1.0 } else { neg_inf[l] };
+        t[l] = if is_inf { 0.0 } else { term };
+    }
+    lanes.add_all(&t);
 }
 
 #[inline(always)]
@@ -490,7 +554,9 @@ fn logit_chunk<const FMA: bool, const CHECK: bool>(
         let (z, y) = (z[l], y[l]);
         if CHECK {
             flags.see(l, y);
-            flags.see_finite(l, z + y);
+            flags.see_finite(l, y);
+            // NaN and +∞ are rejected; −∞ is a probability of 0.
+            flags.finite[l] += if z < f64::INFINITY { 0.0 } else { 1.0 };
         }
         let soft = ln_1p::<FMA>(exp_nonpositive::<FMA>(-z.abs()));
         let pos = y * (-z).max(0.0);

@@ -9,7 +9,17 @@
 //! - **logits**: per column the maximum `z*` (its first position `i*`), `Σ' = Σ_{i≠i*}
 //!   e^{z_i − z*}` (vectorised exponentials, compensated sum), `L = ln_1p(Σ')`, and the terms
 //!   `(z_i − z*) − L` — both parts `≤ 0`, so no cancellation, and `ln_1p` keeps `L` accurate
-//!   when the other classes are far below the maximum.
+//!   when the other classes are far below the maximum. Each exponent `d = z_i − z*` is
+//!   rounded, off by `δ` (up to `2^−53·|d|`, about 256 ulps of `e^d` at `d = −700`): the
+//!   kernel takes `δ` exactly (TwoSum) and uses `e^{d + δ} ≈ e^d·(1 + δ)`, so that a
+//!   confident column's tiny loss `L ≈ e^d` keeps its digits (the second-order term is below
+//!   `2^−88` relative for the `|d| ≤ 745` where `e^d` is not 0).
+//!
+//!   A logit `−∞` (probability 0) and logits near `±f64::MAX`, whose differences overflow,
+//!   make the hot loop's leaf sum not finite; only then the leaf is summed again by the
+//!   general loop, which masks `−∞` (`e^{−∞} = 0`; a positive target on it is `S = −∞`) and,
+//!   if the finite terms' sum overflows, divides every term by `2^OVERFLOW_SCALE`
+//!   (`z·2^−64 − z*·2^−64` does not overflow) into a scaled partial.
 //!
 //! When checking, the same loops flag entries outside `[0, 1]` (or not finite) and columns
 //! whose sum is not within the tolerance of 1; a flagged leaf is then scanned exactly (see
@@ -21,8 +31,9 @@ use xent_core::{Array, Targets};
 
 use crate::accumulate::{LANES, Lanes, Partial};
 use crate::isa::{Job, prefetch};
-use crate::math::{exp_nonpositive, ln_1p, ln_probability};
+use crate::math::{exp_nonpositive, ln_1p, ln_probability, mul_add, two_sum};
 use crate::source;
+use xent_core::formulation::OVERFLOW_SCALE;
 
 /// Entries per leaf (rounded to whole columns, at least one column).
 pub(crate) const LEAF_ENTRIES: usize = 8192;
@@ -309,10 +320,7 @@ impl<const CHECK: bool> Job for ClassLeaf<'_, CHECK> {
             neg_inf |= sum_logs::<FMA>(&x[..classes.len()], None, &mut lanes);
         }
         LeafResult {
-            partial: Partial {
-                sum: lanes.total(),
-                neg_inf,
-            },
+            partial: Partial::of(lanes.total(), neg_inf),
             flagged: CHECK && flagged,
         }
     }
@@ -354,10 +362,7 @@ impl<const CHECK: bool> Job for DenseLeaf<'_, CHECK> {
                 || columns_suspect(self.q, self.k, self.tolerance);
         }
         LeafResult {
-            partial: Partial {
-                sum: lanes.total(),
-                neg_inf,
-            },
+            partial: Partial::of(lanes.total(), neg_inf),
             flagged: CHECK && flagged,
         }
     }
@@ -379,9 +384,11 @@ pub(crate) struct LogitLeaf<'a, const CHECK: bool> {
 }
 
 /// `(z*, L)` of a column: its maximum and `ln_1p(Σ_{i≠i*} e^{z_i − z*})`, `i*` the first
-/// position of the maximum.
+/// position of the maximum; each `e^{z_i − z*}` corrected for the rounding of its exponent
+/// (see the module docs). `GENERAL`: entries whose difference is `−∞` (a logit `−∞`, or a
+/// difference beyond `f64`) add `e^{−∞} = 0` rather than `NaN`.
 #[inline(always)]
-fn log_normaliser<const FMA: bool>(col: &[f64]) -> (f64, f64) {
+fn log_normaliser<const FMA: bool, const GENERAL: bool>(col: &[f64]) -> (f64, f64) {
     let mut max = f64::NEG_INFINITY;
     let mut arg = 0;
     for (i, &z) in col.iter().enumerate() {
@@ -395,7 +402,14 @@ fn log_normaliser<const FMA: bool>(col: &[f64]) -> (f64, f64) {
     for (c, chunk) in col.chunks(LANES).enumerate() {
         let mut e = [0.0f64; LANES];
         for (l, (e, &z)) in e.iter_mut().zip(chunk).enumerate() {
-            let v = exp_nonpositive::<FMA>(z - max);
+            // d + δ = z − z* exactly.
+            let (d, delta) = two_sum(z, -max);
+            let v = exp_nonpositive::<FMA>(d);
+            let v = if GENERAL && !delta.is_finite() {
+                v
+            } else {
+                mul_add::<FMA>(v, delta, v)
+            };
             *e = if c * LANES + l == arg { 0.0 } else { v };
         }
         for &e in &e[..chunk.len()] {
@@ -419,10 +433,12 @@ impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
         // Terms go to the lanes in turn.
         let mut lane = 0;
         for (j, col) in self.z.chunks(k).enumerate() {
+            let (max, l) = log_normaliser::<FMA, false>(col);
             if CHECK {
-                flagged |= col.iter().any(|z| !z.is_finite());
+                // NaN and +∞ are rejected, and a column entirely −∞; −∞ is probability 0.
+                let rejected = |z: f64| z.is_nan() || z == f64::INFINITY;
+                flagged |= col.iter().any(|&z| rejected(z)) || max == f64::NEG_INFINITY;
             }
-            let (max, l) = log_normaliser::<FMA>(col);
             match self.targets {
                 LeafTargets::Classes(classes) => {
                     let c = classes.get(j).copied().unwrap_or(0);
@@ -445,12 +461,68 @@ impl<const CHECK: bool> Job for LogitLeaf<'_, CHECK> {
         if CHECK && let LeafTargets::Dense(p) = self.targets {
             flagged |= out_of_range(p) || columns_suspect(p, k, self.tolerance);
         }
+        let sum = lanes.total();
+        let partial = if sum.hi.is_finite() {
+            Partial::of(sum, false)
+        } else {
+            // Rare: a logit −∞, or differences or a sum beyond f64.
+            self.general::<FMA>()
+        };
         LeafResult {
-            partial: Partial {
-                sum: lanes.total(),
-                neg_inf: false,
-            },
+            partial,
             flagged: CHECK && flagged,
         }
+    }
+}
+
+impl<const CHECK: bool> LogitLeaf<'_, CHECK> {
+    /// The leaf summed by the general loop: as the hot loop, with `−∞` masked, at scale 0,
+    /// and with every term divided by `2^OVERFLOW_SCALE` if that sum is not finite.
+    fn general<const FMA: bool>(&self) -> Partial {
+        let k = self.k;
+        let factor = f64::from_bits(((1023 - OVERFLOW_SCALE) as u64) << 52);
+        let mut partial = Partial::default();
+        for (factor, scaled) in [(1.0, false), (factor, true)] {
+            let mut lanes = Lanes::ZERO;
+            let mut neg_inf = false;
+            let mut lane = 0;
+            // A logit −∞ under a positive target is S = −∞ (recorded, added as 0); any other
+            // non-finite term is an overflow, which makes this sum not finite: redone scaled.
+            let mut add = |z: f64, t: f64| {
+                let zero_probability = z == f64::NEG_INFINITY;
+                neg_inf |= zero_probability;
+                lanes.add(lane, if zero_probability { 0.0 } else { t });
+                lane = (lane + 1) % LANES;
+            };
+            for (j, col) in self.z.chunks(k).enumerate() {
+                let (max, l) = log_normaliser::<FMA, true>(col);
+                // (z − z*) − L, each part times the factor: no overflow at 2^−64.
+                let term = |z: f64| (z * factor - max * factor) - l * factor;
+                match self.targets {
+                    LeafTargets::Classes(classes) => {
+                        let c = classes.get(j).copied().unwrap_or(0);
+                        let z = col.get(c).copied().unwrap_or(max);
+                        add(z, term(z));
+                    }
+                    LeafTargets::Dense(p) => {
+                        let p = p.get(j * k..(j + 1) * k).unwrap_or(&[]);
+                        for (&z, &p) in col.iter().zip(p) {
+                            if p != 0.0 {
+                                add(z, p * term(z));
+                            }
+                        }
+                    }
+                }
+            }
+            partial = Partial {
+                sum: lanes.total(),
+                neg_inf,
+                scaled,
+            };
+            if partial.sum.hi.is_finite() {
+                break;
+            }
+        }
+        partial
     }
 }

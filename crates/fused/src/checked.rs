@@ -14,7 +14,8 @@
 //! fails: (class indices) each a whole number below `k`; labels or targets finite, then in
 //! `[0, 1]`, then (dense targets) every column summing to 1 within
 //! [`xent_core::tolerance::column_sum`] (the first such column); predictions finite, then
-//! (probabilities) in `[0, 1]` and (categorical) every column summing to 1.
+//! (probabilities) in `[0, 1]` and (categorical) every column summing to 1, or (logits)
+//! neither `NaN` nor `+∞` (`−∞` is probability 0) and (categorical) no column entirely `−∞`.
 //!
 //! Here, the pass computes and flags at once: the vectorised loops keep, per block of a leaf,
 //! cheap conservative flags (a minimum and a maximum per lane, `NaN` propagating into a sum,
@@ -29,8 +30,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use xent_core::array::{Element, View};
 use xent_core::{
-    Array, Error, Evaluation, Operand, Problem, ReducedShape, Result, Targets, Unvalidated,
-    evaluation_span, with_view,
+    Array, Error, Evaluation, Operand, Problem, Result, Targets, Unvalidated, evaluation_span,
+    with_view,
 };
 
 use crate::accumulate::{Combine, Partial, tree};
@@ -70,11 +71,7 @@ pub fn checked(problem: &Unvalidated<'_>) -> Result<Evaluation> {
     let out = tree(block.leaves(), &|j| block.leaf(j, &failed));
     match out.faults.error(&block.context()) {
         Some(e) => Err(e),
-        None => Ok(Evaluation {
-            log_likelihood: out.partial.value(),
-            samples: p.samples(),
-            shape: ReducedShape::Scalar,
-        }),
+        None => Ok(out.partial.evaluation(p.samples())),
     }
 }
 
@@ -166,7 +163,9 @@ impl<'p, 'a> Block<'p, 'a> {
                         }
                     }
                     faults.scan_entries(&z, entries, Slot::SecondNonFinite, !logits, at);
-                    if !logits {
+                    if logits {
+                        faults.scan_no_finite_logit(&z, cols, at);
+                    } else {
                         faults.scan_column_sums(&z, cols, tolerance, Slot::SecondSum, at);
                     }
                 }
@@ -208,9 +207,11 @@ enum Slot {
     SecondRange,
     /// Predictions: a column sum.
     SecondSum,
+    /// Categorical logits: a column entirely `−∞`.
+    SecondNoFinite,
 }
 
-const SLOTS: usize = 7;
+const SLOTS: usize = 8;
 
 /// The first offence found for a check: its key (memory offset in the whole input, or the
 /// column for a sum, or the sample for a class index), where it is, and the entry or sum.
@@ -252,6 +253,8 @@ impl Faults {
 
     /// The non-finite entries (into `nonfinite`) and, when `range`, the entries outside
     /// `[0, 1]` (into the next slot) among entries `entries` (canonical positions) of `a`.
+    /// Without `range` `a` holds logits, for which only `NaN` and `+∞` are non-finite
+    /// (`−∞` is probability 0).
     fn scan_entries(
         &mut self,
         a: &Array<'_>,
@@ -270,14 +273,19 @@ impl Faults {
                 let (r, c) = (e % rows, e / rows);
                 let x = v.get(r, c).to_f64();
                 let bad_range = range && !(0.0..=1.0).contains(&x);
-                if !x.is_finite() || bad_range {
+                let non_finite = if range {
+                    !x.is_finite()
+                } else {
+                    x.is_nan() || x == f64::INFINITY
+                };
+                if non_finite || bad_range {
                     let fault = Fault {
                         key: at.key + memory_offset(*v, r, c),
                         row: r,
                         col: at.col + c,
                         value: x,
                     };
-                    if !x.is_finite() {
+                    if non_finite {
                         self.record(nonfinite, fault);
                     }
                     if bad_range {
@@ -316,6 +324,24 @@ impl Faults {
         }
     }
 
+    /// The first column of `cols` of categorical logits that is entirely `−∞`.
+    fn scan_no_finite_logit(&mut self, z: &Array<'_>, cols: Range<usize>, at: Offset) {
+        let k = z.rows();
+        for c in cols {
+            if (0..k).all(|r| z.get_f64(r, c) == f64::NEG_INFINITY) {
+                let col = at.col + c;
+                let fault = Fault {
+                    key: col,
+                    row: 0,
+                    col,
+                    value: f64::NEG_INFINITY,
+                };
+                self.record(Slot::SecondNoFinite, fault);
+                return;
+            }
+        }
+    }
+
     fn scan_classes(&mut self, classes: &Array<'_>, k: usize, samples: Range<usize>, at: Offset) {
         let bad = with_view!(classes, v => first_bad_class(*v, k, samples));
         if let Some((j, value)) = bad {
@@ -342,6 +368,7 @@ impl Faults {
             Slot::SecondNonFinite,
             Slot::SecondRange,
             Slot::SecondSum,
+            Slot::SecondNoFinite,
         ];
         slots.into_iter().find_map(|slot| {
             let f = self.0[slot as usize]?;
@@ -374,6 +401,7 @@ impl Faults {
                     sum: value,
                     tolerance: c.tolerance,
                 },
+                Slot::SecondNoFinite => Error::NoFiniteLogit { which, col },
             })
         })
     }

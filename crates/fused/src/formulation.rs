@@ -109,11 +109,7 @@ fn binary(isa: Isa, problem: &BinaryProblem<'_>) -> Evaluation {
         let range = i * binary::LEAF..n.min((i + 1) * binary::LEAF);
         binary::leaf::<false>(isa, a, y, logits, range).partial
     });
-    Evaluation {
-        log_likelihood: partial.value(),
-        samples: problem.samples(),
-        shape: ReducedShape::Scalar,
-    }
+    partial.evaluation(problem.samples())
 }
 
 /// A problem whose logarithms are clamped (PyTorch's convention, see
@@ -123,14 +119,13 @@ fn binary(isa: Isa, problem: &BinaryProblem<'_>) -> Evaluation {
 /// and within [`xent_core::ErrorBound::binary`]. The vectorised kernels serve the exact
 /// convention.
 fn clamped_binary(problem: &BinaryProblem<'_>) -> Evaluation {
-    let sum = problem
-        .weighted_logs()
-        .fold(Dd::default(), |s, (w, l)| s.add(Dd { hi: w * l, lo: 0.0 }));
-    Evaluation {
-        log_likelihood: sum.value(),
-        samples: problem.samples(),
-        shape: ReducedShape::Scalar,
-    }
+    // At scale 0, and with every term divided by 2^64 only if that sum overflowed.
+    Evaluation::reduce(problem.samples(), ReducedShape::Scalar, |scale| {
+        problem
+            .weighted_logs_scaled(scale)
+            .fold(Dd::default(), |s, (w, l)| s.add(Dd { hi: w * l, lo: 0.0 }))
+            .value()
+    })
 }
 
 fn categorical(isa: Isa, problem: &CategoricalProblem<'_>) -> Evaluation {
@@ -143,9 +138,5 @@ fn categorical(isa: Isa, problem: &CategoricalProblem<'_>) -> Evaluation {
         let cols = i * per_leaf..m.min((i + 1) * per_leaf);
         categorical::leaf::<false>(isa, z, targets, logits, cols, 0.0).partial
     });
-    Evaluation {
-        log_likelihood: partial.value(),
-        samples: m,
-        shape: ReducedShape::Scalar,
-    }
+    partial.evaluation(m)
 }

@@ -4,9 +4,7 @@
 use std::sync::atomic::AtomicBool;
 
 use rayon::prelude::*;
-use xent_core::{
-    Error, Evaluation, Kind, Operand, Problem, ReducedShape, Result, Shape, Targets, Unvalidated,
-};
+use xent_core::{Error, Evaluation, Kind, Operand, Problem, Result, Shape, Targets, Unvalidated};
 
 use crate::accumulate::{Partial, tree};
 use crate::checked::{Block, Context, Faults, context_of};
@@ -252,11 +250,7 @@ impl Stream {
         }
         let partials = &self.partials;
         let total = tree(partials.len(), &|i| partials[i]);
-        Ok(Evaluation {
-            log_likelihood: total.value(),
-            samples: self.shape.cols,
-            shape: ReducedShape::Scalar,
-        })
+        Ok(total.evaluation(self.shape.cols))
     }
 }
 

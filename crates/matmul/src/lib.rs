@@ -56,30 +56,25 @@ impl Formulation for Matmul {
 
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
-        let t = problem.log_terms();
-        let product = &t.y * t.ln_a.transpose() + &t.one_minus_y * t.ln_one_minus_a.transpose();
-        Evaluation {
-            log_likelihood: product.trace(),
-            samples: problem.samples(),
-            shape: ReducedShape::Matrix {
-                rows: product.nrows(),
-                cols: product.ncols(),
-            },
-        }
+        let n = problem.outputs();
+        let shape = ReducedShape::Matrix { rows: n, cols: n };
+        // At scale 0, and with every term divided by 2^64 only if that trace overflowed.
+        Evaluation::reduce(problem.samples(), shape, |scale| {
+            let t = problem.log_terms_scaled(scale);
+            let product = &t.y * t.ln_a.transpose() + &t.one_minus_y * t.ln_one_minus_a.transpose();
+            product.trace()
+        })
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
-        let t = problem.log_terms();
-        let product = &t.p * t.ln_q.transpose();
-        Evaluation {
-            log_likelihood: product.trace(),
-            samples: problem.samples(),
-            shape: ReducedShape::Matrix {
-                rows: product.nrows(),
-                cols: product.ncols(),
-            },
-        }
+        let k = problem.classes_count();
+        let shape = ReducedShape::Matrix { rows: k, cols: k };
+        Evaluation::reduce(problem.samples(), shape, |scale| {
+            let t = problem.log_terms_scaled(scale);
+            let product = &t.p * t.ln_q.transpose();
+            product.trace()
+        })
     }
 }
 

@@ -56,24 +56,21 @@ impl Formulation for Sum {
 
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
-        let t = problem.log_terms();
-        let elementwise =
-            t.y.component_mul(&t.ln_a) + t.one_minus_y.component_mul(&t.ln_one_minus_a);
-        Evaluation {
-            log_likelihood: elementwise.sum(),
-            samples: problem.samples(),
-            shape: ReducedShape::Scalar,
-        }
+        // At scale 0, and with every term divided by 2^64 only if that sum overflowed.
+        Evaluation::reduce(problem.samples(), ReducedShape::Scalar, |scale| {
+            let t = problem.log_terms_scaled(scale);
+            let elementwise =
+                t.y.component_mul(&t.ln_a) + t.one_minus_y.component_mul(&t.ln_one_minus_a);
+            elementwise.sum()
+        })
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
-        let t = problem.log_terms();
-        Evaluation {
-            log_likelihood: t.p.component_mul(&t.ln_q).sum(),
-            samples: problem.samples(),
-            shape: ReducedShape::Scalar,
-        }
+        Evaluation::reduce(problem.samples(), ReducedShape::Scalar, |scale| {
+            let t = problem.log_terms_scaled(scale);
+            t.p.component_mul(&t.ln_q).sum()
+        })
     }
 }
 

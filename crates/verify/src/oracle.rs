@@ -5,7 +5,12 @@
 //!   `ln_1p(−a)` evaluated so that tiny `a` keep their digits, logits go through an exact
 //!   soft-plus (`max(z, 0) + ln_1p(e^{−|z|})`) and log-sum-exp
 //!   (`z_i − lse = −((max − z_i) + ln_1p(Σ_{j≠argmax} e^{z_j − max}))`), so no term cancels.
-//! - `0 · ln 0 = 0`; a positive weight on a zero probability gives `J = +∞`, `S = −∞`.
+//! - `0 · ln 0 = 0`; a positive weight on a zero probability gives `J = +∞`, `S = −∞`. A
+//!   logit `−∞` is a probability 0 (binary `a = σ(−∞) = 0`; categorical `q = 0`, adding
+//!   `e^{−∞} = 0` to its column's normaliser).
+//! - Logits near `±f64::MAX` are exact `BigFloat`s like any other: a log-likelihood beyond
+//!   `f64` (`z = [1e308, 1e308]`, labels `[0, 0]`: `S = −2·10^308`) rounds to `−∞` as IEEE
+//!   rounding does, while the loss `J = −S/m` is rounded from the exact sum (`10^308`).
 //! - The sum of the terms, all of one sign, is computed at [`ORACLE_PRECISION`] bits with a
 //!   rigorous relative error budget ([`crate::tolerance`]); it is rounded to the nearest `f64`
 //!   (ties to even) by [`crate::exact::to_f64`] once the whole error interval rounds to the same
@@ -84,7 +89,8 @@ pub fn binary_exact<'p>(problem: &BinaryProblem<'p>) -> Exact<'p> {
             (g.map_or_infinite(Terms::BinaryProbabilities), n)
         }
         Predictions::Logits(z) => {
-            let g = Grouped::new(y, z, |_, _| false);
+            // σ(−∞) = 0: a positive label on it is S = −∞.
+            let g = Grouped::new(y, z, |y, z| y > 0.0 && z == f64::NEG_INFINITY);
             let n = g.values.len();
             (g.map_or_infinite(Terms::BinaryLogits), n)
         }
@@ -108,7 +114,16 @@ pub fn categorical_exact<'p>(problem: &CategoricalProblem<'p>) -> Exact<'p> {
             let n = g.values.len();
             (g.map_or_infinite(Terms::CategoricalProbabilities), n)
         }
-        Predictions::Logits(z) => (Terms::CategoricalLogits(*problem), z.len()),
+        Predictions::Logits(z) => {
+            // A positive target on a class at −∞ (q = 0) is S = −∞.
+            let infinite = (0..m)
+                .any(|c| (0..k).any(|r| p[(r, c)] > 0.0 && z.get_f64(r, c) == f64::NEG_INFINITY));
+            if infinite {
+                (Terms::Infinite, z.len())
+            } else {
+                (Terms::CategoricalLogits(*problem), z.len())
+            }
+        }
     };
     Exact::new(
         terms,
@@ -437,6 +452,10 @@ fn binary_logits(ctx: &mut Ctx, g: &Grouped) -> Magnitude {
     let one = ctx.one();
     for &(y, i, count) in &g.pairs {
         let z = g.values[i];
+        if z == f64::NEG_INFINITY {
+            // a = 0 under label 0 (a positive label made the whole sum −∞): softplus(−∞) = 0.
+            continue;
+        }
         let l = tail[i]
             .get_or_insert_with(|| {
                 let e = ctx.f(-z.abs());
@@ -512,10 +531,13 @@ fn categorical_logits(ctx: &mut Ctx, z: &DMatrix<f64>, p: &DMatrix<f64>) -> Magn
                 (arg, max) = (i, v);
             }
         }
-        let cached = zc.iter().all(|v| v.abs() <= EXP_CACHE_LIMIT);
+        // Classes at −∞ add e^{−∞} = 0 (their targets are 0: a positive one is S = −∞).
+        let cached = zc
+            .iter()
+            .all(|&v| v.abs() <= EXP_CACHE_LIMIT || v == f64::NEG_INFINITY);
         let mut t = ctx.zero();
         for (i, &v) in zc.iter().enumerate() {
-            if i == arg {
+            if i == arg || v == f64::NEG_INFINITY {
                 continue;
             }
             if cached {
@@ -648,14 +670,10 @@ fn round_interval(ctx: &Ctx, x: &BigFloat, units: u64, last: bool) -> Option<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xent_core::published;
+    use xent_core::{View, published};
 
-    fn binary_problem(a: &[f64], y: &[f64]) -> BinaryProblem {
-        BinaryProblem::new(
-            DMatrix::from_row_slice(1, a.len(), a),
-            DMatrix::from_row_slice(1, y.len(), y),
-        )
-        .expect("valid problem")
+    fn binary_problem<'a>(a: &'a [f64], y: &'a [f64]) -> BinaryProblem<'a> {
+        BinaryProblem::new(View::vector(a), View::vector(y)).expect("valid problem")
     }
 
     #[test]
@@ -663,8 +681,11 @@ mod tests {
         let o = binary(&binary_problem(&[0.5; 4], &[1.0, 0.0, 1.0, 0.0]));
         assert_eq!(o.loss, std::f64::consts::LN_2);
         assert_eq!(o.log_likelihood, -4.0 * std::f64::consts::LN_2);
-        let z = BinaryProblem::from_logits(DMatrix::zeros(2, 3), DMatrix::from_element(2, 3, 0.25))
-            .expect("valid");
+        let (z0, quarter) = (
+            DMatrix::<f64>::zeros(2, 3),
+            DMatrix::from_element(2, 3, 0.25),
+        );
+        let z = BinaryProblem::from_logits(&z0, &quarter).expect("valid");
         assert_eq!(binary(&z).loss, 2.0 * std::f64::consts::LN_2);
     }
 
@@ -699,10 +720,10 @@ mod tests {
         assert_eq!(wrong.loss, f64::INFINITY);
         let q = DMatrix::from_column_slice(3, 1, &[0.0, 1.0, 0.0]);
         let p = DMatrix::from_column_slice(3, 1, &[0.0, 1.0, 0.0]);
-        let c = CategoricalProblem::new(q.clone(), p).expect("valid");
+        let c = CategoricalProblem::new(&q, &p).expect("valid");
         assert_eq!(categorical(&c).loss, 0.0);
         let p = DMatrix::from_column_slice(3, 1, &[0.5, 0.5, 0.0]);
-        let c = CategoricalProblem::new(q, p).expect("valid");
+        let c = CategoricalProblem::new(&q, &p).expect("valid");
         assert_eq!(categorical(&c).loss, f64::INFINITY);
     }
 
@@ -727,22 +748,68 @@ mod tests {
         // σ(0) = 1/2 exactly; softplus of huge logits is the logit itself.
         let z = DMatrix::from_row_slice(1, 3, &[0.0, 800.0, -800.0]);
         let y = DMatrix::from_row_slice(1, 3, &[1.0, 0.0, 1.0]);
-        let o = binary(&BinaryProblem::from_logits(z, y).expect("valid"));
+        let o = binary(&BinaryProblem::from_logits(&z, &y).expect("valid"));
         assert_eq!(o.log_likelihood, -(std::f64::consts::LN_2 + 1600.0));
         // Categorical: z = [0, −700]: ln q_0 = −ln(1 + e^-700) ≈ −e^-700, a normal f64.
         let z = DMatrix::from_column_slice(2, 1, &[0.0, -700.0]);
-        let c = CategoricalProblem::from_logits_with_classes(z, &[0]).expect("valid");
+        let c = CategoricalProblem::from_logits_with_classes(&z, &[0]).expect("valid");
         let e700 = single(|ctx| {
             let x = ctx.f(-700.0);
             ctx.exp(&x)
         });
         assert_eq!(categorical(&c).loss, e700);
         let z = DMatrix::from_column_slice(2, 1, &[0.0, -700.0]);
-        let c = CategoricalProblem::from_logits_with_classes(z, &[1]).expect("valid");
+        let c = CategoricalProblem::from_logits_with_classes(&z, &[1]).expect("valid");
         assert_eq!(categorical(&c).loss, 700.0);
         // Logits beyond the cache's range take the direct path.
         let z = DMatrix::from_column_slice(3, 1, &[1e300, 1e300, -1e300]);
-        let c = CategoricalProblem::from_logits_with_classes(z, &[0]).expect("valid");
+        let c = CategoricalProblem::from_logits_with_classes(&z, &[0]).expect("valid");
+        assert_eq!(categorical(&c).loss, std::f64::consts::LN_2);
+    }
+
+    #[test]
+    fn logits_whose_sum_overflows_and_negative_infinite_logits() {
+        // S = −2·10^308 is beyond f64 (rounds to −∞); J = 10^308 is not.
+        let (z, y) = ([1e308, 1e308], [0.0, 0.0]);
+        let p = BinaryProblem::from_logits(View::vector(&z), View::vector(&y)).expect("valid");
+        let o = binary(&p);
+        assert_eq!((o.loss, o.log_likelihood), (1e308, f64::NEG_INFINITY));
+        let (z, y) = ([1e308, -1e308], [0.0, 1.0]);
+        let p = BinaryProblem::from_logits(View::vector(&z), View::vector(&y)).expect("valid");
+        assert_eq!(binary(&p).loss, 1e308);
+        let z = [1e308, -1e308, 0.0];
+        let c =
+            CategoricalProblem::from_logits_with_classes(View::column(&z), &[1u8]).expect("valid");
+        assert_eq!(
+            categorical(&c).loss,
+            f64::INFINITY,
+            "J = 2·10^308 overflows"
+        );
+        let z = [1e308, -1e308, 0.0, 1e308, 0.0, 0.0];
+        let c = CategoricalProblem::from_logits_with_classes(
+            View::col_major(&z, 3, 2).expect("3 × 2"),
+            &[1u8, 1],
+        )
+        .expect("valid");
+        // (2·10^308 + ln 2 + (10^308 + ln 2)) / 2, the ln 2 far below the last bit.
+        assert_eq!(categorical(&c).loss, 1.5e308);
+        // −∞ is probability 0.
+        let (z, y) = ([f64::NEG_INFINITY, 0.0], [0.0, 1.0]);
+        let p = BinaryProblem::from_logits(View::vector(&z), View::vector(&y)).expect("valid");
+        assert_eq!(binary(&p).loss, std::f64::consts::LN_2 / 2.0);
+        let y = [1.0, 1.0];
+        let p = BinaryProblem::from_logits(View::vector(&z), View::vector(&y)).expect("valid");
+        assert_eq!(binary(&p).loss, f64::INFINITY);
+        let z = [0.0, f64::NEG_INFINITY];
+        let c =
+            CategoricalProblem::from_logits_with_classes(View::column(&z), &[0u8]).expect("valid");
+        assert_eq!(categorical(&c).loss, 0.0);
+        let c =
+            CategoricalProblem::from_logits_with_classes(View::column(&z), &[1u8]).expect("valid");
+        assert_eq!(categorical(&c).loss, f64::INFINITY);
+        let z = [0.0, f64::NEG_INFINITY, 0.0];
+        let c =
+            CategoricalProblem::from_logits_with_classes(View::column(&z), &[2u8]).expect("valid");
         assert_eq!(categorical(&c).loss, std::f64::consts::LN_2);
     }
 
@@ -755,9 +822,9 @@ mod tests {
         let col = [1.0, 2.0, 3.0];
         let z = DMatrix::from_fn(3, 2, |i, _| col[i]);
         let p = DMatrix::from_column_slice(3, 2, &[0.25, 0.25, 0.5, 0.0, 1.0, 0.0]);
-        let soft = categorical(&CategoricalProblem::from_logits(z, p).expect("valid"));
+        let soft = categorical(&CategoricalProblem::from_logits(&z, &p).expect("valid"));
         let z8 = DMatrix::from_fn(3, 8, |i, _| col[i]);
-        let one_hot = CategoricalProblem::from_logits_with_classes(z8, &[0, 1, 2, 2, 1, 1, 1, 1])
+        let one_hot = CategoricalProblem::from_logits_with_classes(&z8, &[0, 1, 2, 2, 1, 1, 1, 1])
             .expect("valid");
         assert_eq!(soft.loss, categorical(&one_hot).loss);
         assert!(soft.loss > 0.0);
