@@ -3,16 +3,18 @@
 //!
 //! The arrays are read like `binary`'s and `categorical`'s (same formats, same `--layout`
 //! and 1-D rules) and validated by `xent-core`, so a bad entry is reported in the user's
-//! file and coordinates before any expression runs.
+//! file and coordinates before any expression runs. The expression is evaluated on the
+//! arrays exactly as numpy would hold them (the file's shape: a 1-D file is 1-D, an
+//! `(m, 1)` file is `(m, 1)`); the layout only tells the reference which axis holds the
+//! samples.
 
 use std::path::Path;
 
-use nalgebra::DMatrix;
 use xent_core::{BinaryProblem, CategoricalProblem, Kind};
-use xent_expr::{CheckOptions, check, parse};
+use xent_expr::{CheckOptions, SamplesAxis, UserArray, check, parse};
 
 use crate::error::{Error, FileRef, Result};
-use crate::layout::{self, Layout, Other, Role};
+use crate::layout::{self, Layout, Other, Placed, Reading, Role};
 use crate::output::Format;
 
 /// What `xent check` was asked.
@@ -38,7 +40,7 @@ pub fn run(request: &Request<'_>) -> Result<(String, u8)> {
     let mut options = CheckOptions::new(request.kind);
     if let Some((pred, truth)) = &request.files {
         let (a, y) = read_inputs(pred, truth.clone(), request.kind, request.layout)?;
-        options = options.with_inputs(a, y);
+        options = options.with_user_arrays(a, y);
     }
     let report = check(&program, &options).map_err(|e| Error::Expr(e.render(request.expr)))?;
     let rendered = match request.format {
@@ -48,14 +50,14 @@ pub fn run(request: &Request<'_>) -> Result<(String, u8)> {
     Ok((rendered, if report.equal() { 0 } else { 1 }))
 }
 
-/// Reads both arrays in the documents' layout and validates them as a problem of `kind`,
-/// so that errors name the file and the entry; returns them unchanged.
+/// Reads both arrays, validates their documents' reading as a problem of `kind`, so that
+/// errors name the file and the entry, and returns them as numpy would hold them.
 fn read_inputs(
     pred: &Path,
     truth: FileRef,
     kind: Kind,
     layout: Layout,
-) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
+) -> Result<(UserArray, UserArray)> {
     let role = match kind {
         Kind::Binary => Role::Binary,
         Kind::Categorical => Role::Categorical,
@@ -72,5 +74,15 @@ fn read_inputs(
             .map(drop)
             .map_err(explain)?,
     }
-    Ok((a.array().to_f64_matrix(), y.array().to_f64_matrix()))
+    Ok((user_array(&a), user_array(&y)))
+}
+
+/// The array in the file's own shape, with the axis its reading takes as the samples'.
+fn user_array(placed: &Placed) -> UserArray {
+    let file = placed.loaded.matrix(false).to_f64_matrix();
+    match placed.source.reading {
+        Reading::Vector => UserArray::vector(file.iter().copied().collect()),
+        Reading::Cols => UserArray::matrix(file, SamplesAxis::Cols),
+        Reading::Rows => UserArray::matrix(file, SamplesAxis::Rows),
+    }
 }

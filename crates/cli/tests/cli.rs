@@ -372,7 +372,11 @@ fn a_confident_wrong_prediction_is_infinite_and_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next().unwrap_or_default();
-    assert_eq!(first.split_whitespace().collect::<Vec<_>>(), ["loss", "inf", "nats"], "{text}");
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        ["loss", "inf", "nats"],
+        "{text}"
+    );
     // 0 · ln 0 = 0: a zero probability under a zero label is fine.
     let y = files.f64("Y0.npy", &[4], &[0.0, 0.0, 1.0, 1.0]);
     assert!(num(&json(&["binary", "--pred", &a, "--labels", &y])["value"]).is_finite());
@@ -1478,18 +1482,51 @@ fn check_on_the_users_files_gives_numpys_shape_and_the_value() {
         Value::String("equal only when n_y = 1".into())
     );
     assert_eq!(report["equal"], Value::Bool(false));
-
-    // The same files read as rows: (8, 1) is eight samples of one output.
-    let rows_a = files.f64("Ar.npy", &[8, 1], &published::BINARY_A);
-    let rows_y = files.f64("Yr.npy", &[8, 1], &published::BINARY_Y);
-    let (_, rows) = check_json(&[
-        dot, "--pred", &rows_a, "--labels", &rows_y, "--layout", "rows",
-    ]);
-    assert_eq!(rows["value"], report_value_on_cols(&a, &y, dot));
 }
 
-fn report_value_on_cols(a: &str, y: &str, expr: &str) -> Value {
-    check_json(&[expr, "--pred", a, "--labels", y]).1["value"].clone()
+#[test]
+fn check_with_layout_rows_evaluates_the_arrays_as_numpy_holds_them() {
+    let files = Files::new();
+    let a = files.f64("A.npy", &[8, 1], &published::BINARY_A);
+    let y = files.f64("Y.npy", &[8, 1], &published::BINARY_Y);
+    let rows = ["--layout", "rows"];
+    // Correct for (m, 1) arrays: numpy's (1, 1), the published cost.
+    let right = "-(1.0/m) * (np.dot(Y.T, np.log(A)) + np.dot((1-Y).T, np.log(1-A)))";
+    let (status, report) =
+        check_json(&[&[right, "--pred", &a, "--labels", &y], &rows[..]].concat());
+    assert_eq!(status, Some(0), "{report}");
+    assert_eq!(report["shape"], serde_json::json!([1, 1]));
+    assert_eq!(
+        matches_printed(num(&report["value"]), published::BINARY_COST),
+        Some(true),
+        "{report}"
+    );
+    // The documents' (1, m) form is an (m, m) matrix on (m, 1) arrays, as in numpy.
+    let cols_form = "-(1.0/m) * (np.dot(np.log(A), Y.T) + np.dot(np.log(1-A), (1-Y).T))";
+    let (status, report) =
+        check_json(&[&[cols_form, "--pred", &a, "--labels", &y], &rows[..]].concat());
+    assert_eq!(status, Some(1), "{report}");
+    assert_eq!(report["shape"], serde_json::json!([8, 8]));
+    assert_eq!(report["equal"], Value::Bool(false));
+    // (m, 1) predictions against (m,) labels broadcast to (m, m): numpy's 11.504…, not
+    // the loss.
+    let y1 = files.f64("y1.npy", &[8], &published::BINARY_Y);
+    let sum = "-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m";
+    let (status, report) = check_json(&[&[sum, "--pred", &a, "--labels", &y1], &rows[..]].concat());
+    assert_eq!(status, Some(1), "{report}");
+    assert_eq!(
+        report["verdict"],
+        Value::String("differs".into()),
+        "{report}"
+    );
+    assert_eq!(
+        matches_printed(num(&report["value"]), "11.504260660846105"),
+        Some(true)
+    );
+    assert_eq!(
+        matches_printed(num(&report["reference"]), published::BINARY_COST),
+        Some(true)
+    );
 }
 
 #[test]

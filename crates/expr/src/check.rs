@@ -18,7 +18,9 @@ use crate::verdict::{
 };
 
 /// Predictions and labels (or targets) to check an expression on, **columns are samples**
-/// (the documents' `(n_y, m)` layout; a CLI's `--layout rows` transposes before this).
+/// (the documents' `(n_y, m)` layout), the reference's view; the expression sees
+/// [`Inputs::user`] instead when the arrays were given in the user's own shapes
+/// ([`CheckOptions::with_user_arrays`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inputs {
     /// `A` (binary) or `Q` (categorical), `n_y × m` or `k × m`.
@@ -28,6 +30,88 @@ pub struct Inputs {
     /// One class index per sample (categorical), when the targets were given that way: the
     /// values of the names `y` and `classes`.
     pub classes: Option<Vec<usize>>,
+    /// The predictions and labels (or one-hot targets) exactly as the user's numpy holds
+    /// them (1-D or 2-D, samples along either axis): what the expression is evaluated on.
+    /// `None`: the expression sees `predictions` and `labels`.
+    pub user: Option<(UserArray, UserArray)>,
+}
+
+/// An array as numpy holds it, in the user's shape: 1-D (`(n,)`) or 2-D (`(r, c)`, with
+/// the axis that holds the samples).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserArray {
+    /// The entries; a 1-D array is held as an `n × 1` column.
+    data: DMatrix<f64>,
+    /// Whether it is 1-D.
+    one_d: bool,
+    /// Which axis of a 2-D array holds the samples.
+    samples: SamplesAxis,
+}
+
+impl UserArray {
+    /// A 1-D array `(n,)`.
+    pub fn vector(values: Vec<f64>) -> Self {
+        UserArray {
+            data: DMatrix::from_vec(values.len(), 1, values),
+            one_d: true,
+            samples: SamplesAxis::Cols,
+        }
+    }
+
+    /// A 2-D array `(r, c)` whose `samples` axis holds the samples.
+    pub fn matrix(data: DMatrix<f64>, samples: SamplesAxis) -> Self {
+        UserArray {
+            data,
+            one_d: false,
+            samples,
+        }
+    }
+
+    /// Its numpy shape: `[n]` or `[r, c]`.
+    pub fn shape(&self) -> Vec<usize> {
+        if self.one_d {
+            vec![self.data.nrows()]
+        } else {
+            vec![self.data.nrows(), self.data.ncols()]
+        }
+    }
+
+    /// The documents' `(outputs, samples)` view of it: a 1-D array is `m` samples of one
+    /// output (binary) or one distribution over `k` classes (categorical); a 2-D array is
+    /// transposed when its rows are the samples.
+    fn reference_view(&self, kind: Kind) -> DMatrix<f64> {
+        match (self.one_d, kind, self.samples) {
+            (true, Kind::Binary, _) | (false, _, SamplesAxis::Rows) => self.data.transpose(),
+            (true, Kind::Categorical, _) | (false, _, SamplesAxis::Cols) => self.data.clone(),
+        }
+    }
+
+    /// The user's array of the same layout as `self` holding `view`, the documents'
+    /// view of an array of this shape (one-hot targets from class indices).
+    fn like_this(&self, view: DMatrix<f64>, kind: Kind) -> Self {
+        let data = match (self.one_d, kind, self.samples) {
+            (true, Kind::Binary, _) | (false, _, SamplesAxis::Rows) => view.transpose(),
+            _ => view,
+        };
+        UserArray {
+            data,
+            one_d: self.one_d,
+            samples: self.samples,
+        }
+    }
+
+    fn val(&self) -> Val {
+        Val::input(&self.data, self.one_d)
+    }
+}
+
+/// Which axis of the user's 2-D arrays holds the samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplesAxis {
+    /// Each row is a sample: `(m, n_y)` (PyTorch, Keras).
+    Rows,
+    /// Each column is a sample: `(n_y, m)`, the documents' layout.
+    Cols,
 }
 
 /// How to check an expression.
@@ -77,6 +161,37 @@ impl CheckOptions {
             predictions,
             labels,
             classes: None,
+            user: None,
+        });
+        self
+    }
+
+    /// The same, on the arrays exactly as the user's numpy holds them (a 1-D file is 1-D;
+    /// each 2-D array says which of its axes holds the samples): the expression is
+    /// evaluated on them unchanged, so its shapes are numpy's (broadcasting included), and
+    /// the reference reads them in the documents' `(outputs, samples)` layout. Set the kind
+    /// ([`CheckOptions::new`]) first: it decides what a 1-D array is.
+    pub fn with_user_arrays(mut self, predictions: UserArray, labels: UserArray) -> Self {
+        self.inputs = Some(Inputs {
+            predictions: predictions.reference_view(self.kind),
+            labels: labels.reference_view(self.kind),
+            classes: None,
+            user: Some((predictions, labels)),
+        });
+        self
+    }
+
+    /// [`CheckOptions::with_classes`] on predictions as the user's numpy holds them: the
+    /// expression sees them unchanged and the one-hot targets `P` in the same layout.
+    pub fn with_user_classes(mut self, predictions: UserArray, classes: Vec<usize>) -> Self {
+        let view = predictions.reference_view(self.kind);
+        let labels = one_hot(&view, &classes).unwrap_or_else(|_| DMatrix::zeros(0, 0));
+        let user_labels = predictions.like_this(labels.clone(), self.kind);
+        self.inputs = Some(Inputs {
+            predictions: view,
+            labels,
+            classes: Some(classes),
+            user: Some((predictions, user_labels)),
         });
         self
     }
@@ -90,6 +205,7 @@ impl CheckOptions {
             predictions,
             labels,
             classes: Some(classes),
+            user: None,
         });
         self
     }
@@ -399,7 +515,14 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
     let mut runs = Vec::new();
     let mut first_refusal = None;
     for problem in &problems {
-        let env = numeric_binding(&inputs, problem, concrete, program)?;
+        let user = options.inputs.as_ref().and_then(|i| i.user.as_ref());
+        let env = numeric_binding(
+            &inputs,
+            problem,
+            user.filter(|_| concrete),
+            concrete,
+            program,
+        )?;
         if concrete {
             let shapes = env
                 .iter()
@@ -560,50 +683,55 @@ fn size_names(inputs: &[(String, Role)], rows: Dim, samples: Dim) -> HashMap<Str
 fn numeric_binding(
     inputs: &[(String, Role)],
     problem: &Problem,
+    user: Option<&(UserArray, UserArray)>,
     concrete: bool,
     program: &Program,
 ) -> Result<HashMap<String, Val>, ExprError> {
     let mut env = HashMap::new();
     for (name, role) in inputs {
-        let v = match role {
-            Role::Predictions => Val::input(&problem.predictions, false),
-            Role::Labels => Val::input(&problem.labels, false),
-            Role::SamplePredictions | Role::SampleLabels => {
-                if problem.samples() != 1 {
-                    let span = first_use(program, name);
-                    let upper = if role.is_predictions() { "Q" } else { "P" };
-                    return Err(ExprError::Binding {
-                        message: format!(
-                            "`{name}` is one sample (a 1-D array, as the documents write it), \
+        let v = match (role, user) {
+            (Role::Predictions | Role::Logits, Some((a, _))) => a.val(),
+            (Role::Labels, Some((_, y))) => y.val(),
+            (role, _) => match role {
+                Role::Predictions => Val::input(&problem.predictions, false),
+                Role::Labels => Val::input(&problem.labels, false),
+                Role::SamplePredictions | Role::SampleLabels => {
+                    if problem.samples() != 1 {
+                        let span = first_use(program, name);
+                        let upper = if role.is_predictions() { "Q" } else { "P" };
+                        return Err(ExprError::Binding {
+                            message: format!(
+                                "`{name}` is one sample (a 1-D array, as the documents write it), \
                              but the {} hold m = {} samples: use `{upper}`",
-                            if concrete { "inputs" } else { "problems" },
-                            problem.samples()
-                        ),
-                        span,
-                    });
+                                if concrete { "inputs" } else { "problems" },
+                                problem.samples()
+                            ),
+                            span,
+                        });
+                    }
+                    let m = if role.is_predictions() {
+                        &problem.predictions
+                    } else {
+                        &problem.labels
+                    };
+                    Val::input(m, true)
                 }
-                let m = if role.is_predictions() {
-                    &problem.predictions
-                } else {
-                    &problem.labels
-                };
-                Val::input(m, true)
-            }
-            Role::Samples => Val::scalar(problem.samples() as f64, 0.0, Ty::Int),
-            Role::Rows => Val::scalar(problem.rows() as f64, 0.0, Ty::Int),
-            Role::Logits => Val::input(&problem.predictions, false),
-            Role::ClassIndices => match problem.class_indices() {
-                Some(c) => Val::integers(c.into_iter()),
-                None => {
-                    return Err(ExprError::Binding {
-                        message: format!(
-                            "`{name}` is one class index per sample, but the targets of {} are \
+                Role::Samples => Val::scalar(problem.samples() as f64, 0.0, Ty::Int),
+                Role::Rows => Val::scalar(problem.rows() as f64, 0.0, Ty::Int),
+                Role::Logits => Val::input(&problem.predictions, false),
+                Role::ClassIndices => match problem.class_indices() {
+                    Some(c) => Val::integers(c.into_iter()),
+                    None => {
+                        return Err(ExprError::Binding {
+                            message: format!(
+                                "`{name}` is one class index per sample, but the targets of {} are \
                              not one-hot",
-                            problem.label
-                        ),
-                        span: first_use(program, name),
-                    });
-                }
+                                problem.label
+                            ),
+                            span: first_use(program, name),
+                        });
+                    }
+                },
             },
         };
         env.insert(name.clone(), v);

@@ -95,7 +95,9 @@ pub mod tolerance;
 mod verdict;
 
 pub use ast::{BinOp, Expr, ExprKind, Func, NpConstant, Program, Statement};
-pub use check::{CheckOptions, CheckReport, Inputs, Run, Symbolic, check, shapes};
+pub use check::{
+    CheckOptions, CheckReport, Inputs, Run, SamplesAxis, Symbolic, UserArray, check, shapes,
+};
 pub use error::{ExprError, ParseError, Span};
 pub use eval::{Culprit, NanOrigin};
 pub use infer::NodeShape;

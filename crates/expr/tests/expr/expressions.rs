@@ -523,3 +523,46 @@ fn verdicts_lead_with_what_holds() {
         r.render_text()
     );
 }
+
+#[test]
+fn user_arrays_are_evaluated_in_the_users_shapes() {
+    use xent_expr::{SamplesAxis, UserArray};
+    let (a, y) = (
+        xent_core::published::BINARY_A.to_vec(),
+        xent_core::published::BINARY_Y.to_vec(),
+    );
+    let column =
+        |v: &[f64]| UserArray::matrix(DMatrix::from_column_slice(8, 1, v), SamplesAxis::Rows);
+    let rows = CheckOptions::new(Kind::Binary).with_user_arrays(column(&a), column(&y));
+    // Right for (m, 1) arrays: numpy's (1, 1), the loss.
+    let report = run(
+        "-(np.dot(Y.T, np.log(A)) + np.dot((1-Y).T, np.log(1-A)))/m",
+        &rows,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.verdict.code(), "equal", "{}", report.render_text());
+    assert_eq!(
+        report.shape().map(|s| s.to_string()).as_deref(),
+        Some("(1, 1)")
+    );
+    // The (1, m) form is (m, m) on them, as numpy says.
+    let report = run(
+        "-(np.dot(np.log(A), Y.T) + np.dot(np.log(1-A), (1-Y).T))/m",
+        &rows,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        report.shape().map(|s| s.to_string()).as_deref(),
+        Some("(8, 8)")
+    );
+    assert!(!report.equal());
+    // (m, 1) against (m,): broadcast to (m, m), numpy's value, which is not the loss.
+    let mixed = CheckOptions::new(Kind::Binary).with_user_arrays(column(&a), UserArray::vector(y));
+    let report =
+        run("-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m", &mixed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.verdict.code(), "differs", "{}", report.render_text());
+    assert_eq!(
+        report.value().map(|v| format!("{v:.6}")).as_deref(),
+        Some("11.504261")
+    );
+}
