@@ -98,7 +98,7 @@ def test_conventions():
     assert torch.value == pytest.approx((100 - math.log(0.9)) / 2)
     assert torch.changes == ("log clamped at -100 at entry [0, 0]",)
     r = xent.binary(a, y, convention="all")
-    assert list(r.conventions) == ["exact", "pytorch", "keras", "sklearn", "scipy"]
+    assert list(r.conventions) == ["exact", "pytorch", "keras", "keras-functional", "sklearn", "scipy"]
     assert r.value == math.inf and r.conventions["pytorch"].value == torch.value
     keras = r.conventions["keras"]
     assert keras.value is not None and keras.reasons and keras.error is None

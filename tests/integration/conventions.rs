@@ -100,7 +100,8 @@ fn pytorch_and_keras_binary_divide_by_elements_not_samples() -> xent_core::Resul
     assert_eq!(exact.divisor, 2);
     assert!(exact.changes.is_empty());
     let exact_problem = exact.problem();
-    for convention in [Convention::Pytorch, Convention::Keras] {
+    // Keras's functions (in the input's precision); its Loss objects cast to float32 first.
+    for convention in [Convention::Pytorch, Convention::KerasFunctional] {
         let c = convention.binary((&a).into(), (&y).into(), &Default::default())?;
         assert_eq!(c.divisor, 6, "{convention}");
         assert_eq!(c.changes, ["mean over 6 elements, not 2 samples"]);
@@ -133,8 +134,9 @@ fn pytorch_and_keras_binary_divide_by_elements_not_samples() -> xent_core::Resul
 #[test]
 fn keras_clips_at_1e_7_in_the_inputs_precision() -> xent_core::Result<()> {
     let (a, y) = ([0.0, 1.0], [1.0, 0.0]);
-    let f64_ = Convention::Keras.binary(row(&a), row(&y), &options(Precision::F64))?;
-    let f32_ = Convention::Keras.binary(row(&a), row(&y), &options(Precision::F32))?;
+    // The function keeps the input's precision (the Loss object casts everything to float32).
+    let f64_ = Convention::KerasFunctional.binary(row(&a), row(&y), &options(Precision::F64))?;
+    let f32_ = Convention::KerasFunctional.binary(row(&a), row(&y), &options(Precision::F32))?;
     assert_eq!(
         f64_.changes,
         ["clip at 1e-7 (float64) changed 2 entries, first [0, 0]"]
@@ -160,8 +162,11 @@ fn keras_rescales_categorical_columns_that_exact_rejects() -> xent_core::Result<
     let exact =
         Convention::Exact.categorical(column(&q), Targets::classes(&[1u8]), &Default::default());
     assert!(matches!(exact, Err(Error::ColumnSum { col: 0, .. })));
-    let keras =
-        Convention::Keras.categorical(column(&q), Targets::classes(&[1u8]), &Default::default())?;
+    let keras = Convention::KerasFunctional.categorical(
+        column(&q),
+        Targets::classes(&[1u8]),
+        &Default::default(),
+    )?;
     assert_eq!(keras.divisor, 1);
     assert_eq!(
         keras.changes,
