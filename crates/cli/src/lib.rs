@@ -196,6 +196,13 @@ pub enum Command {
         /// Targets (P, p), the same shape as --pred
         #[arg(long, value_name = "FILE", group = "truth", requires = "pred")]
         target: Option<PathBuf>,
+        /// One class index per sample (y, classes; categorical): P is their one-hot columns
+        #[arg(long, value_name = "FILE", group = "truth", requires = "pred")]
+        classes: Option<PathBuf>,
+        /// --pred holds logits (z, Z, logits in the expression): the reference is the loss
+        /// from logits
+        #[arg(long)]
+        from_logits: bool,
         /// cols (each column is a sample, the documents' layout, the default here), rows
         /// (each row is a sample) or auto
         #[arg(
@@ -205,10 +212,60 @@ pub enum Command {
             value_name = "cols|rows|auto"
         )]
         layout: Layout,
+        /// How the files are read (.csv headers, standard input).
+        #[command(flatten)]
+        read: ReadArgs,
         /// Output format
         #[arg(long, value_enum, default_value_t, value_name = "text|json")]
         format: output::Format,
     },
+}
+
+/// How input files are read: `--header` and `--stdin-format`, shared by every command
+/// that reads arrays.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ReadArgs {
+    /// Every .csv input's first line is a header, skipped unread
+    #[arg(long)]
+    pub header: bool,
+    /// The format of standard input (a FILE given as -); by default .npy when it starts
+    /// with the .npy magic string, CSV otherwise
+    #[arg(long, value_enum, value_name = "npy|csv")]
+    pub stdin_format: Option<StdinFormat>,
+}
+
+/// `--stdin-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StdinFormat {
+    /// A `.npy` stream.
+    Npy,
+    /// CSV text.
+    Csv,
+}
+
+impl ReadArgs {
+    /// The reading options of `path`: the forced format applies to standard input only.
+    pub fn io(&self, path: &Path) -> xent_io::Options {
+        let stdin = path.as_os_str() == "-";
+        xent_io::Options {
+            format: self.stdin_format.filter(|_| stdin).map(|f| match f {
+                StdinFormat::Npy => xent_io::Format::Npy,
+                StdinFormat::Csv => xent_io::Format::Csv,
+            }),
+            header: self.header,
+            ..xent_io::Options::default()
+        }
+    }
+
+    /// Refuses standard input named twice: it can be read once.
+    pub fn stdin_once(paths: &[&Path]) -> Result<()> {
+        if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::Usage(
+                "standard input (-) can be read once: give it for one file only",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Command {
@@ -320,6 +377,9 @@ pub struct Options {
     /// 0.5 binary, 1 / C categorical); an error elsewhere
     #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
     pub label_smoothing: Option<f64>,
+    /// How the files are read (.csv headers, standard input).
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// The values `--convention` accepts: every convention's name, then `all`.
@@ -391,19 +451,25 @@ pub fn run_full(cli: &Cli) -> Result<Ran> {
             pred,
             labels,
             target,
+            classes,
+            from_logits,
             layout,
+            read,
             format,
         } => {
-            let truth = match (labels, target) {
-                (Some(l), _) => Some(FileRef::new("--labels", l)),
-                (None, Some(t)) => Some(FileRef::new("--target", t)),
-                (None, None) => None,
+            let truth = match (labels, target, classes) {
+                (Some(l), _, _) => Some(FileRef::new("--labels", l)),
+                (None, Some(t), _) => Some(FileRef::new("--target", t)),
+                (None, None, Some(c)) => Some(FileRef::new("--classes", c)),
+                (None, None, None) => None,
             };
             return check::run(&check::Request {
                 expr,
                 kind: (*kind).into(),
                 files: pred.as_deref().zip(truth),
+                from_logits: *from_logits,
                 layout: *layout,
+                read: *read,
                 format: *format,
             })
             .map(plain);
@@ -438,7 +504,8 @@ struct Inputs {
 
 impl Inputs {
     fn read_binary(pred: &Path, labels: &Path, options: &Options) -> Result<Self> {
-        let io = xent_io::Options::default();
+        ReadArgs::stdin_once(&[pred, labels])?;
+        let io = |p: &Path| options.read.io(p);
         Ok(Inputs {
             kind: Kind::Binary,
             pred: layout::read_matrix(
@@ -446,32 +513,38 @@ impl Inputs {
                 options.layout,
                 Role::Binary,
                 None,
-                &io,
+                &io(pred),
             )?,
             truth: Truth::Matrix(layout::read_matrix(
                 FileRef::new("--labels", labels),
                 options.layout,
                 Role::Binary,
                 None,
-                &io,
+                &io(labels),
             )?),
         })
     }
 
     fn read_categorical(pred: &Path, targets: &Targets, options: &Options) -> Result<Self> {
-        let io = xent_io::Options::default();
+        let io = |p: &Path| options.read.io(p);
         let truth = match (&targets.target, &targets.classes) {
-            (Some(target), _) => Truth::Matrix(layout::read_matrix(
-                FileRef::new("--target", target),
-                options.layout,
-                Role::Categorical,
-                None,
-                &io,
-            )?),
-            (None, Some(classes)) => Truth::Classes(layout::read_classes(
-                FileRef::new("--classes", classes),
-                &io,
-            )?),
+            (Some(target), _) => {
+                ReadArgs::stdin_once(&[pred, target])?;
+                Truth::Matrix(layout::read_matrix(
+                    FileRef::new("--target", target),
+                    options.layout,
+                    Role::Categorical,
+                    None,
+                    &io(target),
+                )?)
+            }
+            (None, Some(classes)) => {
+                ReadArgs::stdin_once(&[pred, classes])?;
+                Truth::Classes(layout::read_classes(
+                    FileRef::new("--classes", classes),
+                    &io(classes),
+                )?)
+            }
             // clap's group makes exactly one of them required.
             (None, None) => {
                 return Err(Error::Usage(
@@ -488,7 +561,7 @@ impl Inputs {
             options.layout,
             Role::Categorical,
             samples,
-            &io,
+            &io(pred),
         )?;
         Ok(Inputs {
             kind: Kind::Categorical,

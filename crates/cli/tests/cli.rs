@@ -2426,3 +2426,232 @@ fn claims_inputs_that_are_malformed_or_missing_are_input_errors() {
         &["missing.toml", "claim `x`", "input `Y`", "nowhere.csv"],
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// `xent check --classes`, `--from-logits`; standard input and `--header`
+
+#[test]
+fn check_takes_class_indices_and_logits() {
+    let files = Files::new();
+    // Two samples of three classes, one per row: (m, k) = (2, 3).
+    let q = files.csv("Q.csv", "0.2,0.7,0.1\n0.5,0.25,0.25\n");
+    let c = files.csv("c.csv", "1\n1\n");
+    let args = |expr: &'static str| {
+        vec![
+            expr,
+            "--kind",
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &c,
+            "--layout",
+            "rows",
+        ]
+    };
+    // Rows are samples: Q[np.arange(m), y] picks each sample's class; Q[y, np.arange(m)]
+    // picks other entries.
+    // The definition on the documents' (k, m) reading of the same numbers, in-process.
+    let qm = DMatrix::from_row_slice(3, 2, &[0.2, 0.5, 0.7, 0.25, 0.1, 0.25]);
+    let pm = DMatrix::from_row_slice(3, 2, &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    let problem = CategoricalProblem::new(&qm, &pm).expect("a valid problem");
+    let (_, loss) = best(problem);
+    let bound = ErrorBound::categorical(&problem);
+    let (status, report) = check_json(&args("-np.sum(np.log(Q[np.arange(m), y]))/m"));
+    assert_eq!(status, Some(0), "{report}");
+    assert_eq!(report["verdict"], Value::String("equal".into()));
+    assert!(bound.admits(num(&report["reference"]), loss), "{report}");
+    let (status, report) = check_json(&args("-np.sum(np.log(Q[y, np.arange(m)]))/m"));
+    assert_eq!(status, Some(1), "{report}");
+    assert_eq!(report["verdict"], Value::String("differs".into()));
+    // P is the one-hot targets, in the predictions' layout.
+    let (status, report) = check_json(&args("-np.sum(P*np.log(Q))/m"));
+    assert_eq!(status, Some(0), "{report}");
+    // Class indices are categorical; a bad index names the file and its line.
+    fails(
+        &["check", "A", "--pred", &q, "--classes", &c],
+        &["--classes", "--kind categorical"],
+    );
+    let bad = files.csv("bad.csv", "1\n3\n");
+    fails(
+        &[
+            "check",
+            "Q",
+            "--kind",
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &bad,
+            "--layout",
+            "rows",
+        ],
+        &["--classes", "line 2", "3"],
+    );
+
+    // From logits: the expression reads Z, the reference is the loss from logits.
+    let z = files.csv("Z.csv", "2,-1\n0.5,3\n");
+    let y = files.csv("Y.csv", "1,0\n0,1\n");
+    let sigmoid = "-np.sum(Y*np.log(1/(1+np.exp(-Z))) + (1-Y)*np.log(1-1/(1+np.exp(-Z))))/m";
+    let (status, report) = check_json(&[sigmoid, "--pred", &z, "--labels", &y, "--from-logits"]);
+    assert_eq!(status, Some(0), "{report}");
+    let zm = DMatrix::from_row_slice(2, 2, &[2.0, -1.0, 0.5, 3.0]);
+    let ym = DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.0, 1.0]);
+    let problem = BinaryProblem::from_logits(&zm, &ym).expect("a valid problem");
+    let (_, loss) = best(problem);
+    let bound = ErrorBound::binary(&problem);
+    assert!(bound.admits(num(&report["reference"]), loss), "{report}");
+    // Without --from-logits, Z is refused as a name of logits.
+    let out = xent(&["check", sigmoid, "--pred", &z, "--labels", &y]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from-logits"));
+}
+
+/// Runs xent with `stdin` on standard input.
+fn xent_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .write_stdin(stdin.to_vec())
+        .output()
+        .expect("run xent")
+}
+
+/// [`json`] with `stdin` on standard input.
+fn json_stdin(args: &[&str], stdin: &[u8]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = xent_stdin(&all, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{all:?}: {stderr}");
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+#[test]
+fn a_dash_reads_standard_input_npy_or_csv() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let on_files = result(&["binary", "--pred", &a, "--labels", &y]);
+    let npy = npy_bytes("<f8", false, &[1, 8], &le_f64(&published::BINARY_A));
+    let csv = "0.8,0.2,0.95,0.92,0.01,0.93,0.1,0.02\n";
+    let strip = |mut j: Value| {
+        if let Some(o) = j.as_object_mut() {
+            o.remove("inputs");
+            o.remove("dtypes");
+        }
+        j
+    };
+    // A .npy stream by its magic bytes, CSV otherwise; the in-memory path, the same value.
+    for stdin in [&npy[..], csv.as_bytes()] {
+        let j = json_stdin(&["binary", "--pred", "-", "--labels", &y], stdin);
+        assert_eq!(strip(j), on_files);
+    }
+    // --stdin-format forces it: CSV text read as .npy is an error of standard input.
+    let j = json_stdin(
+        &[
+            "binary",
+            "--pred",
+            "-",
+            "--labels",
+            &y,
+            "--stdin-format",
+            "csv",
+        ],
+        csv.as_bytes(),
+    );
+    assert_eq!(strip(j), on_files);
+    let out = xent_stdin(
+        &[
+            "binary",
+            "--pred",
+            "-",
+            "--labels",
+            &y,
+            "--stdin-format",
+            "npy",
+        ],
+        csv.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: --pred"));
+    // Standard input for two files is refused.
+    let out = xent_stdin(&["binary", "--pred", "-", "--labels", "-"], csv.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard input (-) can be read once"));
+
+    // categorical: the targets on standard input.
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let p = files.f64("P.npy", &[3, 4], &P3);
+    let on_files = result(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--target",
+        &p,
+        "--layout",
+        "cols",
+    ]);
+    let p_npy = npy_bytes("<f8", false, &[3, 4], &le_f64(&P3));
+    let j = json_stdin(
+        &[
+            "categorical",
+            "--pred",
+            &q,
+            "--target",
+            "-",
+            "--layout",
+            "cols",
+        ],
+        &p_npy,
+    );
+    assert_eq!(strip(j), on_files);
+
+    // check: the predictions on standard input.
+    let expr = "-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m";
+    let j = json_stdin(
+        &["check", expr, "--pred", "-", "--labels", &y],
+        csv.as_bytes(),
+    );
+    assert_eq!(j["verdict"], Value::String("equal".into()), "{j}");
+    assert_eq!(
+        matches_printed(num(&j["value"]), published::BINARY_COST),
+        Some(true)
+    );
+}
+
+#[test]
+fn header_skips_the_first_line_of_every_csv() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let on_files = result(&["binary", "--pred", &a, "--labels", &y]);
+    let ha = files.csv(
+        "A.csv",
+        "a1,a2,a3,a4,a5,a6,a7,a8\n0.8,0.2,0.95,0.92,0.01,0.93,0.1,0.02\n",
+    );
+    let hy = files.csv("Y.csv", "y1,y2,y3,y4,y5,y6,y7,y8\n1,0,1,1,0,1,0,0\n");
+    assert_eq!(
+        result(&["binary", "--pred", &ha, "--labels", &hy, "--header"]),
+        on_files
+    );
+    // Without --header the header is a token that is not a number.
+    fails(
+        &["binary", "--pred", &ha, "--labels", &hy],
+        &["--pred", "line 1"],
+    );
+    // On standard input too, and in check.
+    let hy_text = "y1,y2,y3,y4,y5,y6,y7,y8\n1,0,1,1,0,1,0,0\n";
+    let j = json_stdin(
+        &[
+            "check",
+            "-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m",
+            "--pred",
+            &ha,
+            "--labels",
+            "-",
+            "--header",
+        ],
+        hy_text.as_bytes(),
+    );
+    assert_eq!(j["verdict"], Value::String("equal".into()), "{j}");
+}
