@@ -73,7 +73,7 @@ pub enum Error {
     #[error("{0}")]
     ShapeMismatch(Box<Mismatch>),
     /// A NaN or infinite entry.
-    #[error("{file}: {at}: {value} is not finite{note}")]
+    #[error("{file}: {at}: {} is not finite{note}", xent_core::error::Num(*.value))]
     NonFinite {
         /// The file.
         file: FileRef,
@@ -85,7 +85,7 @@ pub enum Error {
         note: &'static str,
     },
     /// A probability or label outside [0, 1].
-    #[error("{file}: {at}: {value} is not a probability in [0, 1]{hint}")]
+    #[error("{file}: {at}: {} is not a probability in [0, 1]{hint}", xent_core::error::Num(*.value))]
     OutOfRange {
         /// The file.
         file: FileRef,
@@ -134,9 +134,8 @@ pub enum Error {
     },
     /// A class index that is not one of the `k` classes (negative, fractional, too large).
     #[error(
-        "{file}: {at}: {value} is not a class index: {pred} has {classes} classes, \
-         numbered 0 to {last}"
-    )]
+        "{file}: {at}: {} is not a class index: {pred} has {classes} classes, \
+         numbered 0 to {last}", xent_core::error::Num(*.value))]
     ClassIndex {
         /// The class file.
         file: FileRef,
@@ -175,7 +174,7 @@ pub enum Error {
         why: &'static str,
     },
     /// An entry the library a convention reproduces refuses, with its refusal quoted.
-    #[error("{file}: {at}: {value}: the {convention} convention refuses it: {reason}")]
+    #[error("{file}: {at}: {}: the {convention} convention refuses it: {reason}", xent_core::error::Num(*.value))]
     Refused {
         /// The file.
         file: FileRef,

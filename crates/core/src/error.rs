@@ -91,7 +91,7 @@ pub enum Error {
         samples: usize,
     },
     /// A NaN or infinite entry (for logits: `NaN` or `+∞`; `−∞` is probability 0).
-    #[error("{which}[{row}, {col}] = {value} is not finite")]
+    #[error("{which}[{row}, {col}] = {} is not finite", Num(*.value))]
     NonFinite {
         /// The input holding it.
         which: Operand,
@@ -115,7 +115,7 @@ pub enum Error {
         col: usize,
     },
     /// A probability or label outside [0, 1].
-    #[error("{which}[{row}, {col}] = {value} is not a probability in [0, 1]")]
+    #[error("{which}[{row}, {col}] = {} is not a probability in [0, 1]", Num(*.value))]
     OutOfRange {
         /// The input holding it.
         which: Operand,
@@ -143,9 +143,8 @@ pub enum Error {
     },
     /// A class index that is not one of the `k` classes (negative, fractional, too large).
     #[error(
-        "classes[{sample}] = {value} is not a class index: there are {classes} classes, \
-         numbered 0 to {last}", last = classes.saturating_sub(1)
-    )]
+        "classes[{sample}] = {} is not a class index: there are {classes} classes, \
+         numbered 0 to {last}", Num(*.value), last = classes.saturating_sub(1))]
     ClassIndex {
         /// The sample whose index it is.
         sample: usize,
@@ -203,7 +202,7 @@ pub enum Error {
     },
     /// An entry the library a convention reproduces refuses (scikit-learn's soft labels),
     /// with the library's refusal quoted.
-    #[error("{which}[{row}, {col}] = {value}: the {convention} convention refuses it: {reason}")]
+    #[error("{which}[{row}, {col}] = {}: the {convention} convention refuses it: {reason}", Num(*.value))]
     Refused {
         /// The input holding it.
         which: Operand,
@@ -232,6 +231,22 @@ pub enum Error {
     /// A convention name that is not one of [`crate::Convention::ALL`] (every name listed).
     #[error("convention {0:?} is not one of {names}", names = crate::convention::names())]
     UnknownConvention(String),
+}
+
+/// A number in a message: Rust's shortest round-trip digits, in exponent form when the
+/// decimal form would be long (`1e300`, not 301 digits; `1.5e-7`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a.is_finite() && a != 0.0 && !(1e-5..1e16).contains(&a) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
 }
 
 /// `Result` with [`Error`].
