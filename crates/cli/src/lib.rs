@@ -5,7 +5,9 @@
 //! xent binary      --pred FILE --labels FILE                      [options]
 //! xent categorical --pred FILE (--target FILE | --classes FILE)   [options]
 //! xent verify      [--format text|json] [--claims FILE]
-//! xent check       'EXPR' [--kind binary|categorical] [--pred FILE (--labels FILE | --target FILE)]
+//! xent check       'EXPR' [--kind binary|categorical] [--pred FILE (--labels FILE | --target FILE | --classes FILE)]
+//! xent completions SHELL
+//! xent man
 //! ```
 //!
 //! This library holds everything but argument parsing's last step and the process exit, so
@@ -219,6 +221,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t, value_name = "text|json")]
         format: output::Format,
     },
+    /// Print a shell completion script: `xent completions bash > /etc/bash_completion.d/xent`
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `xent man > xent.1`
+    Man,
 }
 
 /// How input files are read: `--header` and `--stdin-format`, shared by every command
@@ -277,8 +287,26 @@ impl Command {
             }
             Command::Verify { .. } => "the audit failed (see the report's Result line)",
             Command::Check { .. } => "the expression is not the loss (see its verdict)",
+            Command::Completions { .. } | Command::Man => "could not write the output",
         }
     }
+}
+
+/// The shell completion script of the command line: `xent completions bash`.
+pub fn completions(shell: clap_complete::Shell) -> Result<String> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "xent", &mut out);
+    String::from_utf8(out).map_err(|e| Error::Output(std::io::Error::other(e)))
+}
+
+/// The man page of the command line, in roff: `xent man > xent.1`.
+pub fn man_page() -> Result<String> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut out)
+        .map_err(Error::Output)?;
+    String::from_utf8(out).map_err(|e| Error::Output(std::io::Error::other(e)))
 }
 
 /// `--kind` of `xent check`.
@@ -445,6 +473,8 @@ pub fn run_full(cli: &Cli) -> Result<Ran> {
             (o, w, options)
         }
         Command::Verify { format, claims } => return verify(*format, claims).map(plain),
+        Command::Completions { shell } => return completions(*shell).map(|s| plain((s, 0))),
+        Command::Man => return man_page().map(|s| plain((s, 0))),
         Command::Check {
             expr,
             kind,

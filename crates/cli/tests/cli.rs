@@ -2656,46 +2656,56 @@ fn header_skips_the_first_line_of_every_csv() {
     assert_eq!(j["verdict"], Value::String("equal".into()), "{j}");
 }
 
+// ---------------------------------------------------------------------------------------
+// Completions and the man page
+
 #[test]
-fn a_perfect_prediction_costs_zero_not_minus_zero() {
-    // Every term is 0·ln 0 or 1·ln 1: the sum is −0.0 in IEEE arithmetic, the loss 0.
-    let files = Files::new();
-    let a = files.f64("A.npy", &[4], &[1.0, 0.0, 1.0, 0.0]);
-    let y = files.f64("Y.npy", &[4], &[1.0, 0.0, 1.0, 0.0]);
-    let j = json(&["binary", "--pred", &a, "--labels", &y, "--compare"]);
-    let raw = serde_json::to_string(&j).unwrap_or_default();
-    assert!(!raw.contains("-0"), "{raw}");
-    assert_eq!(num(&j["value"]).to_bits(), 0.0f64.to_bits());
-    let out = xent(&["binary", "--pred", &a, "--labels", &y]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let first = text.lines().next().unwrap_or_default();
-    assert_eq!(
-        first.split_whitespace().collect::<Vec<_>>(),
-        ["loss", "0", "nats"],
-        "{text}"
-    );
+fn completions_name_every_subcommand() {
+    let out = xent(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(script.contains("_xent()"), "{script}");
+    for sub in [
+        "binary",
+        "categorical",
+        "verify",
+        "check",
+        "completions",
+        "man",
+    ] {
+        assert!(script.contains(sub), "the bash script lacks {sub}");
+    }
+    assert!(script.contains("--from-logits") && script.contains("--stdin-format"));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = xent(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("categorical"),
+            "{shell}"
+        );
+    }
+    let out = xent(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
-fn a_class_index_too_large_to_be_one_is_reported_as_read() {
-    let files = Files::new();
-    let q = files.f64("Q.npy", &[3, 2], &[0.2, 0.5, 0.3, 0.4, 0.5, 0.3]);
-    let c = files.csv("c.csv", "1e300\n0\n");
-    fails(
-        &[
-            "categorical",
-            "--pred",
-            &q,
-            "--classes",
-            &c,
-            "--layout",
-            "cols",
-        ],
-        &[
-            "c.csv",
-            "line 1, column 1",
-            "1e300 is not a class index",
-            "numbered 0 to 2",
-        ],
+fn the_man_page_is_roff_from_the_clap_definition() {
+    let out = xent(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq \\(aq"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+    assert!(page.contains(".TH xent 1"), "{page}");
+    assert!(
+        page.contains(".SH NAME") && page.contains(".SH SUBCOMMANDS"),
+        "{page}"
+    );
+    assert!(page.contains("xent\\-binary(1)"), "{page}");
+    assert!(
+        page.contains(".SH EXTRA") && page.contains("Exit status"),
+        "{page}"
     );
 }
