@@ -2656,6 +2656,50 @@ fn header_skips_the_first_line_of_every_csv() {
     assert_eq!(j["verdict"], Value::String("equal".into()), "{j}");
 }
 
+#[test]
+fn a_perfect_prediction_costs_zero_not_minus_zero() {
+    // Every term is 0·ln 0 or 1·ln 1: the sum is −0.0 in IEEE arithmetic, the loss 0.
+    let files = Files::new();
+    let a = files.f64("A.npy", &[4], &[1.0, 0.0, 1.0, 0.0]);
+    let y = files.f64("Y.npy", &[4], &[1.0, 0.0, 1.0, 0.0]);
+    let j = json(&["binary", "--pred", &a, "--labels", &y, "--compare"]);
+    let raw = serde_json::to_string(&j).unwrap_or_default();
+    assert!(!raw.contains("-0"), "{raw}");
+    assert_eq!(num(&j["value"]).to_bits(), 0.0f64.to_bits());
+    let out = xent(&["binary", "--pred", &a, "--labels", &y]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        ["loss", "0", "nats"],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_class_index_too_large_to_be_one_is_reported_as_read() {
+    let files = Files::new();
+    let q = files.f64("Q.npy", &[3, 2], &[0.2, 0.5, 0.3, 0.4, 0.5, 0.3]);
+    let c = files.csv("c.csv", "1e300\n0\n");
+    fails(
+        &[
+            "categorical",
+            "--pred",
+            &q,
+            "--classes",
+            &c,
+            "--layout",
+            "cols",
+        ],
+        &[
+            "c.csv",
+            "line 1, column 1",
+            "1e300 is not a class index",
+            "numbered 0 to 2",
+        ],
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Completions and the man page
 
