@@ -841,6 +841,58 @@ fn which(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The Python package in process (`xtask/bench/in_process.py`): `xent.binary` on (1, 10^7)
+/// float32 arrays beside its kernel's time inside the same calls, the documents' numpy
+/// styles and torch's `binary_cross_entropy` in the same process, as a Markdown table; or why
+/// it was skipped (the interpreter is `$XENT_PYTHON`, else `python3`, and must import `xent`:
+/// `pip install ./python`).
+fn in_process_markdown() -> String {
+    let python = std::env::var_os("XENT_PYTHON").unwrap_or_else(|| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/in_process.py");
+    let out = Command::new(&python).arg(&script).output();
+    let skipped = |why: String| format!("\n## In process (Python)\n\nSkipped: {why}.\n");
+    let out = match out {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            return skipped(format!(
+                "{} cannot run it ({}; install the package with `pip install ./python`)",
+                python.to_string_lossy(),
+                String::from_utf8_lossy(&o.stdout).trim()
+            ));
+        }
+        Err(e) => return skipped(format!("no {}: {e}", python.to_string_lossy())),
+    };
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+        return skipped("its output is not JSON".to_string());
+    };
+    let mut md = String::from(
+        "\n## In process (Python)\n\n`xent.binary` on `(1, 10^7)` float32 numpy arrays, the \
+         kernel's own time inside the same calls, and the same arrays through numpy's styles \
+         and torch, in one Python process (median and fastest of 7). Target: the call within \
+         1.2 × its kernel.\n\n| what | median | fastest |\n|---|---:|---:|\n",
+    );
+    let rows = doc["rows"].as_array().cloned().unwrap_or_default();
+    for r in &rows {
+        let _ = writeln!(
+            md,
+            "| {} | {:.1} ms | {:.1} ms |",
+            r["what"].as_str().unwrap_or("?"),
+            1e3 * r["median_s"].as_f64().unwrap_or(f64::NAN),
+            1e3 * r["min_s"].as_f64().unwrap_or(f64::NAN),
+        );
+    }
+    if let (Some(call), Some(kernel)) = (
+        rows.first().and_then(|r| r["median_s"].as_f64()),
+        rows.get(1).and_then(|r| r["median_s"].as_f64()),
+    ) {
+        let ratio = call / kernel;
+        let verdict = if ratio <= 1.2 { "met" } else { "missed" };
+        let _ = writeln!(md, "\nThe call takes {ratio:.3} × its kernel ({verdict}).");
+    }
+    let _ = writeln!(md, "\nVersions: {}", doc["versions"]);
+    md
+}
+
 /// The commands' table, in Markdown.
 fn command_markdown(rows: &[CommandRow]) -> String {
     let mut md = String::from(
@@ -1096,7 +1148,14 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         load_after,
         elapsed: started.elapsed(),
     };
-    let md = markdown(&rows, &cases, &paths, ln_alone, &conditions) + &command_markdown(&commands);
+    let in_process = if args.no_command {
+        String::new()
+    } else {
+        in_process_markdown()
+    };
+    let md = markdown(&rows, &cases, &paths, ln_alone, &conditions)
+        + &command_markdown(&commands)
+        + &in_process;
     std::fs::write(out_dir.join("bench.md"), &md)?;
     std::fs::write(
         out_dir.join("commands.json"),

@@ -84,6 +84,17 @@ pub enum Error {
         /// Why logits are not exempt, or empty.
         note: &'static str,
     },
+    /// A sample whose logits are all `-inf`: no class has any probability.
+    #[error(
+        "{file}: {sample}: every logit is -inf, so no class has any probability: a sample \
+         must allow at least one class"
+    )]
+    NoFiniteLogit {
+        /// The file.
+        file: FileRef,
+        /// The sample in the user's terms.
+        sample: String,
+    },
     /// A probability or label outside [0, 1].
     #[error("{file}: {at}: {} is not a probability in [0, 1]{hint}", xent_core::error::Num(*.value))]
     OutOfRange {

@@ -185,7 +185,7 @@ impl Outcome {
         base: LogBase,
     ) -> Outcome {
         let f = xent_registry::production();
-        let value = base.from_nats(-evaluation.log_likelihood / divisor as f64);
+        let value = base.from_nats(evaluation.loss_over(divisor as f64));
         Outcome {
             kind,
             base,
@@ -223,7 +223,7 @@ pub fn compare(
 ) -> Outcome {
     let kind = problem.kind();
     let scale = problem.samples() as f64 / divisor as f64;
-    let loss = |e: &Evaluation| base.from_nats(-e.log_likelihood / divisor as f64);
+    let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor as f64));
     let in_unit = |b: &ErrorBound| base.from_nats(b.absolute * scale).abs();
     let _span = tracing::info_span!("xent", kind = kind.as_str()).entered();
     let best = xent_registry::production();

@@ -459,8 +459,8 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 at: s.position(row, col),
                 value,
                 note: if which == Operand::Logits {
-                    " (--from-logits accepts any finite logit; an infinite one is rejected, \
-                     not taken as a probability of exactly 0 or 1)"
+                    " (--from-logits accepts any finite logit, and -inf as probability 0; \
+                     NaN and +inf are rejected)"
                 } else {
                     ""
                 },
@@ -482,6 +482,13 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 } else {
                     ""
                 },
+            }
+        }
+        E::NoFiniteLogit { which, col } => {
+            let s = source_of(which);
+            Error::NoFiniteLogit {
+                file: s.file.clone(),
+                sample: s.sample(col),
             }
         }
         E::ColumnSum {

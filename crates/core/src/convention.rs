@@ -801,7 +801,7 @@ impl<'a> Conventional<'a> {
 
     /// The convention's loss in nats: `−S / divisor`.
     pub fn loss(&self, e: &Evaluation) -> f64 {
-        -e.log_likelihood / self.divisor as f64
+        e.loss_over(self.divisor as f64)
     }
 
     /// The convention's loss in base `base`.

@@ -150,7 +150,7 @@ fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
     };
     let evaluated = Instant::now();
     let divisor = applied.divisor;
-    let loss = |e: &Evaluation| base.from_nats(-e.log_likelihood / divisor as f64);
+    let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor as f64));
     let value = loss(&evaluation);
 
     let mut rows = Vec::new();
