@@ -2753,3 +2753,94 @@ fn the_man_page_is_roff_from_the_clap_definition() {
         "{page}"
     );
 }
+
+#[test]
+fn verify_only_checks_the_users_claims_alone() {
+    let files = Files::new();
+    files.csv("A.csv", "0.8,0.2,0.95,0.92,0.01,0.93,0.1,0.02\n");
+    files.csv("Y.csv", "1,0,1,1,0,1,0,0\n");
+    let claims = files.csv("claims.toml", CLAIMS);
+    let out = xent(&["verify", "--claims", &claims, "--only", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["passed"], Value::Bool(true));
+    // No audit: no catalogue, no sweep, only this file's claims.
+    assert!(
+        report.get("claims").is_none() && report.get("sweep").is_none(),
+        "{report}"
+    );
+    let expressions = report["expressions"].as_array().expect("expressions");
+    assert_eq!(expressions.len(), 1);
+    assert_eq!(expressions[0]["file"], Value::String(claims.clone()));
+    let ids: Vec<&str> = expressions[0]["report"]["claims"]
+        .as_array()
+        .expect("claims")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["dot-style-cost", "mean-from-files"]);
+    let out = xent(&["verify", "--claims", &claims, "--only"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with(&format!("Expressions: {claims}\n")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Result: 2 of 2 claims hold: PASS\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Sweep") && !text.contains("peer"), "{text}");
+
+    // Exit status by those claims: a wrong expectation fails.
+    let wrong = files.csv(
+        "wrong.toml",
+        &CLAIMS.replace(
+            "expr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\nexpect = \"equal\"",
+            "expr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\nexpect = \"differs\"",
+        ),
+    );
+    let out = xent(&["verify", "--claims", &wrong, "--only"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("claim mean-from-files — FAILS"), "{text}");
+    assert!(
+        text.ends_with("Result: 1 of 2 claims hold: FAIL\n"),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a claim does not hold"));
+
+    // An unknown expectation is an error of the file, when it is read.
+    let unknown = files.csv(
+        "unknown.toml",
+        &CLAIMS
+            .replace("expect = \"differs\"", "expect = \"equals\"")
+            .replace(
+                "expr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\nexpect = \"equal\"",
+                "expr = \"-np.mean(Y*np.log(A) + (1-Y)*np.log(1-A))\"\nexpect = \"equals\"",
+            ),
+    );
+    for only in [true, false] {
+        let mut args = vec!["verify", "--claims", &unknown];
+        if only {
+            args.push("--only");
+        }
+        fails(
+            &args,
+            &[
+                "unknown.toml",
+                "claim `mean-from-files`",
+                "expect `equals` is not a verdict",
+                "`equal only when n_y = 1`",
+            ],
+        );
+    }
+    // --only needs --claims.
+    let out = xent(&["verify", "--only"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -13,7 +13,7 @@
 //! published = "-0.78914626"       # as printed: its digits are its precision
 //! shape = [1, 1]                  # as printed; strings for a symbolic run: ["n_y", "n_y"]
 //! type = "numpy.ndarray"
-//! expect = "equal"                # the verdict code; anything else fails the claim
+//! expect = "equal"                # a verdict code; another verdict fails the claim
 //!
 //! [claim.inputs]                  # omit for the seeded suite (a symbolic claim)
 //! A2 = [[0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02]]   # numpy's rows: (n_y, m)
@@ -23,7 +23,9 @@
 //! A claim passes when its verdict is the expected one, the published value is reproduced
 //! (or, with `published_holds = false`, is *not*: a document's known slip, recorded so that
 //! it cannot silently start agreeing), and the printed shape and type match. numpy's refusal
-//! is the verdict `rejected`.
+//! is the verdict `rejected`. An `expect` that is no verdict code of the claim's kind
+//! (`equal`, `equal only when n_y = 1`, `differs`, …) is an error of the file when it is
+//! read, naming the claim and the accepted values.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -273,6 +275,19 @@ impl ClaimsFile {
                 None => None,
                 Some(map) => Some(claim_inputs(map).map_err(bad)?),
             };
+            let accepted = crate::verdict::codes(kind);
+            if !accepted.contains(&c.expect) {
+                return Err(bad(format!(
+                    "expect `{}` is not a verdict of a {} claim: the accepted values are {}",
+                    c.expect,
+                    kind.as_str(),
+                    accepted
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
             if let Some(p) = &c.published
                 && p.trim().parse::<f64>().is_err()
             {
@@ -733,6 +748,37 @@ mod tests {
             1e-17,
             "-0.78914625761870361"
         ));
+    }
+
+    #[test]
+    fn an_unknown_expect_is_refused_when_the_file_is_read() {
+        let claim = |kind: &str, expect: &str| {
+            ClaimsFile::parse(&format!(
+                "[[claim]]\nid = \"mine\"\nexpr = \"-np.sum(Y*np.log(A))\"\nkind = \"{kind}\"\n\
+                 expect = \"{expect}\""
+            ))
+        };
+        let e = claim("binary", "equals").map(|_| ()).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("claim `mine`: expect `equals` is not a verdict of a binary claim"),
+            "{msg}"
+        );
+        for accepted in [
+            "`equal`",
+            "`equal only when n_y = 1`",
+            "`differs by a constant factor`",
+            "`NaN where a label is 0 and its prediction is 0`",
+            "`rejected`",
+        ] {
+            assert!(msg.contains(accepted), "{msg} lacks {accepted}");
+        }
+        // Each kind's own vocabulary.
+        assert!(claim("categorical", "equal only when k = 1").is_ok());
+        assert!(claim("categorical", "equal only when n_y = 1").is_err());
+        assert!(claim("binary", "NaN where a label is 1 and its prediction is 1").is_ok());
+        // Every verdict the checker gives is accepted: the documents' file parses.
+        assert!(ClaimsFile::parse(DOCUMENTS).is_ok());
     }
 
     #[test]

@@ -473,6 +473,24 @@ pub enum Verdict {
     },
 }
 
+/// Every verdict code [`Verdict::code`] can give for `kind`, in the order of the verdicts,
+/// then `rejected` (a claim numpy refuses): what a claims file's `expect` may say.
+pub(crate) fn codes(kind: Kind) -> Vec<String> {
+    let v = Vocabulary::of(kind);
+    let mut out = vec!["equal".to_owned()];
+    out.extend(
+        Condition::ALL
+            .iter()
+            .map(|c| format!("equal only when {}", c.describe(v))),
+    );
+    out.extend(["differs by a constant factor".into(), "differs".into()]);
+    out.extend(
+        ["0", "1"].map(|l| format!("NaN where a {} is {l} and its prediction is {l}", v.label)),
+    );
+    out.extend(["NaN".into(), "inaccurate".into(), "rejected".into()]);
+    out
+}
+
 impl Verdict {
     /// The verdict's stable name, what a claims file's `expect` is compared with: `equal`,
     /// `equal only when n_y = 1`, `differs by a constant factor`, `differs`,
