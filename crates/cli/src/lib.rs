@@ -119,6 +119,10 @@ Exit status: 0 with a result (a +inf loss included: a confident wrong prediction
 result, not an error), 1 when the formulations disagree beyond their a priori bounds,
 2 for any input or usage error. Set RUST_LOG (e.g. RUST_LOG=info) for tracing on stderr.";
 
+/// The pointer the subcommands' long help ends with, instead of repeating [`AFTER_HELP`].
+const SEE_XENT_HELP: &str = "\
+Inputs, layout, evaluation, errors, conventions and exit status: see `xent --help`.";
+
 /// The command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -142,7 +146,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Binary cross-entropy: J = -(1/m) Σ [Y ln A + (1 - Y) ln(1 - A)]
-    #[command(after_long_help = AFTER_HELP)]
+    #[command(after_long_help = SEE_XENT_HELP)]
     Binary {
         /// Predictions A, probabilities in [0, 1] (logits with --from-logits)
         #[arg(long, value_name = "FILE")]
@@ -155,7 +159,7 @@ pub enum Command {
         options: Options,
     },
     /// Categorical cross-entropy: J = -(1/m) Σ P ln Q, each sample a distribution
-    #[command(after_long_help = AFTER_HELP)]
+    #[command(after_long_help = SEE_XENT_HELP)]
     Categorical {
         /// Predicted distributions Q, each sample summing to 1 (logits with --from-logits)
         #[arg(long, value_name = "FILE")]
@@ -393,7 +397,10 @@ pub struct Options {
     /// same as --formulation all)
     #[arg(long)]
     pub compare: bool,
-    /// Output format
+    /// text: an aligned table, the loss and its unit, then the problem, how each file was
+    /// read, the precision, the base and the formulation the value comes from (with
+    /// --compare, every formulation's value and bound, the largest ulp difference and
+    /// whether they agree); json: one object with the same fields
     #[arg(long, value_enum, default_value_t, value_name = "text|json")]
     pub format: output::Format,
     /// Whose rules: exact (the definition), pytorch, keras (the Loss objects, in float32),

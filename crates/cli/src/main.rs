@@ -3,7 +3,7 @@
 //! 1 when the formulations disagree beyond their bounds (the audit fails, the expression is
 //! not the loss), 2 for any input or usage error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,6 +15,8 @@ fn main() -> ExitCode {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_writer(std::io::stderr)
+            // Colours only for a terminal: a log file or a pipe gets plain text.
+            .with_ansi(std::io::stderr().is_terminal())
             .init();
     }
     let result = xent_cli::run_full(&cli).and_then(|ran| {

@@ -15,10 +15,11 @@ use crate::layout::Layout;
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
-    /// An aligned table, value and unit first.
+    /// An aligned table for reading, one field a line: the loss and its unit first
+    /// (`binary`, `categorical`), the verdict (`check`), the report (`verify`)
     #[default]
     Text,
-    /// One JSON object.
+    /// One JSON object, the same fields, for programs
     Json,
 }
 
@@ -64,7 +65,7 @@ impl<V: Serialize> Serialize for Ordered<'_, V> {
 struct Json<'a> {
     kind: &'static str,
     base: String,
-    unit: &'static str,
+    unit: String,
     samples: usize,
     outputs: usize,
     from_logits: bool,
@@ -144,7 +145,7 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
     let doc = Json {
         kind: outcome.kind.as_str(),
         base: outcome.base.to_string(),
-        unit: outcome.base.unit(),
+        unit: outcome.base.unit_name(),
         samples: outcome.samples,
         outputs: outcome.outputs,
         from_logits: outcome.from_logits,
@@ -202,7 +203,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The outcome as an aligned table, value and unit first.
 pub fn text(outcome: &Outcome, layout: Layout) -> String {
-    let unit = outcome.base.unit();
+    let unit = outcome.base.unit_name();
     let (what, outputs) = match outcome.kind {
         xent_core::Kind::Binary => ("binary", plural(outcome.outputs, "output", "outputs")),
         xent_core::Kind::Categorical => {
@@ -283,7 +284,7 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
                     .join("; "),
                 Err(e) => e.clone(),
             };
-            let unit = if r.result.is_ok() { unit } else { "" };
+            let unit = if r.result.is_ok() { unit.as_str() } else { "" };
             rows.push((
                 format!("  {}", r.convention),
                 format!("{v:<width$} {unit:<5}  {why}"),

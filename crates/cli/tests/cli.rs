@@ -254,8 +254,8 @@ fn the_numpy_users_example_in_bits() {
         ("2", "bits", LogBase::TWO),
         ("10", "bans", LogBase::TEN),
         ("e", "nats", LogBase::E),
-        ("3.5", "base-b units", LogBase::new(3.5).expect("a base")),
-        ("0.5", "base-b units", LogBase::new(0.5).expect("a base")),
+        ("3.5", "base-3.5 units", LogBase::new(3.5).expect("a base")),
+        ("0.5", "base-0.5 units", LogBase::new(0.5).expect("a base")),
     ] {
         let j = json(&[
             "binary",
@@ -1279,7 +1279,7 @@ fn help_names_every_option() {
         "dot",
         "matmul",
         "fused",
-        "Exit status",
+        "exit status: see `xent --help`",
     ] {
         assert!(help.contains(needle), "{needle}");
     }
@@ -2387,7 +2387,8 @@ fn a_sample_a_convention_cannot_rescale_is_named_in_the_users_file_and_layout() 
 
 #[test]
 fn help_says_what_each_convention_does_with_unnormalised_input_logits_and_labels() {
-    let out = xent(&["categorical", "--help"]);
+    // The epilogue, once, on `xent --help` (the subcommands point at it).
+    let out = xent(&["--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
     for needle in [
         "keras-functional",
@@ -2843,4 +2844,156 @@ fn verify_only_checks_the_users_claims_alone() {
     // --only needs --claims.
     let out = xent(&["verify", "--only"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Help texts, tracing, units
+
+/// `xent ARGS --help`'s standard output, with status 0.
+fn help(args: &[&str]) -> String {
+    let out = xent(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_long_epilogue_is_on_xent_help_only() {
+    let top = help(&["--help"]);
+    for paragraph in [
+        "Inputs: .npy (float64, float32",
+        "Layout: with --layout cols each column of a 2-D array is a sample",
+        "Evaluation: the fused path",
+        "Errors name the file, the position and the rule",
+        "Conventions: --convention NAME",
+        "Exit status: 0 with a result",
+    ] {
+        assert_eq!(top.matches(paragraph).count(), 1, "{paragraph}: {top}");
+    }
+    // Every convention has its line, as the README says `xent --help` does.
+    for c in xent_core::Convention::ALL {
+        let line = format!("\n  {} ", c.name());
+        assert!(top.contains(&line), "{} lacks its line: {top}", c.name());
+    }
+    for sub in ["binary", "categorical"] {
+        let text = help(&[sub, "--help"]);
+        assert!(
+            !text.contains("Exit status: 0 with a result"),
+            "{sub}: {text}"
+        );
+        assert!(
+            !text.contains("Conventions: --convention NAME"),
+            "{sub}: {text}"
+        );
+        assert!(
+            text.trim_end()
+                .ends_with("conventions and exit status: see `xent --help`."),
+            "{sub}: {text}"
+        );
+    }
+}
+
+#[test]
+fn binary_help_lists_every_flag_and_what_layout_and_format_do() {
+    let text = help(&["binary", "--help"]);
+    for flag in [
+        "--pred <FILE>",
+        "--labels <FILE>",
+        "--from-logits",
+        "--layout <auto|cols|rows>",
+        "--base <e|2|10|B>",
+        "--formulation <FORMULATION>",
+        "--compare",
+        "--format <text|json>",
+        "--convention <NAME>",
+        "--label-smoothing <EPS>",
+        "--header",
+        "--stdin-format <npy|csv>",
+    ] {
+        assert!(text.contains(flag), "binary --help lacks {flag}: {text}");
+    }
+    for promise in [
+        "auto: the only sensible reading, refusing ambiguous 2-D arrays",
+        "cols: each column is a sample",
+        "rows: each row is a sample",
+        "text: an aligned table, the loss and its unit",
+        "json: one object with the same fields",
+        "e (nats), 2 (bits), 10 (bans)",
+        "(a FILE given as -)",
+    ] {
+        assert!(
+            text.contains(promise),
+            "binary --help lacks {promise:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn every_flag_the_readme_names_is_in_a_help_text() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("the README");
+    let start = readme
+        .find("## The xent command")
+        .expect("the command section");
+    let end = readme[start..]
+        .find("\n## ")
+        .map_or(readme.len(), |e| start + e);
+    // Cargo's own flags (`cargo install --locked --path …`) are not xent's.
+    let section: String = readme[start..end]
+        .lines()
+        .filter(|l| !l.contains("cargo "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let section = section.as_str();
+    let helps: String = [
+        vec!["--help"],
+        vec!["binary", "--help"],
+        vec!["categorical", "--help"],
+        vec!["verify", "--help"],
+        vec!["check", "--help"],
+        vec!["completions", "--help"],
+    ]
+    .iter()
+    .map(|a| help(a))
+    .collect();
+    let mut flags: Vec<&str> = section
+        .match_indices("--")
+        .filter_map(|(i, _)| {
+            let rest = &section[i + 2..];
+            let n = rest
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '-'))
+                .unwrap_or(rest.len());
+            (n > 1).then(|| &section[i..i + 2 + n])
+        })
+        .collect();
+    flags.sort_unstable();
+    flags.dedup();
+    assert!(flags.len() > 15, "{flags:?}");
+    for flag in flags {
+        let flag = flag.trim_end_matches('-');
+        assert!(
+            helps.contains(flag),
+            "the README names {flag}, no --help does"
+        );
+    }
+}
+
+#[test]
+fn tracing_on_a_pipe_has_no_colour_codes() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+        .args(["binary", "--pred", &a, "--labels", &y, "--compare"])
+        .env("RUST_LOG", "info")
+        // tracing-subscriber would drop colours under NO_COLOR whatever the terminal.
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run xent");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("INFO"), "no tracing: {stderr}");
+    assert!(stderr.contains("read"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "ANSI codes on a pipe: {stderr:?}"
+    );
 }

@@ -86,6 +86,15 @@ impl LogBase {
         }
     }
 
+    /// The unit in words, naming the base when it has no name of its own: `nats`, `bits`,
+    /// `bans`, `base-3.5 units`, `base-0.5 units` (a base below 1 makes losses negative).
+    pub fn unit_name(self) -> String {
+        match self.kind {
+            Kind::Other(b) => format!("base-{b} units"),
+            _ => self.unit().to_owned(),
+        }
+    }
+
     /// Converts a loss in nats to this base: `j / ln b` (exact for base e).
     pub fn from_nats(self, nats: f64) -> f64 {
         match self.kind {
@@ -153,6 +162,21 @@ mod tests {
             assert_eq!(b.unit(), unit, "{s}");
         }
         assert_eq!("2.0".parse::<LogBase>(), Ok(LogBase::TWO));
+    }
+
+    #[test]
+    fn a_base_without_a_name_is_named_by_its_value() {
+        for (s, unit) in [
+            ("e", "nats"),
+            ("2", "bits"),
+            ("10", "bans"),
+            ("3.5", "base-3.5 units"),
+            ("0.5", "base-0.5 units"),
+            ("1e-3", "base-0.001 units"),
+        ] {
+            let b: LogBase = s.parse().expect(s);
+            assert_eq!(b.unit_name(), unit, "{s}");
+        }
     }
 
     #[test]
