@@ -103,6 +103,18 @@ impl UserArray {
     fn val(&self) -> Val {
         Val::input(&self.data, self.one_d)
     }
+
+    /// Its shape for general sizes, in its own layout: `(n_y, m)` or `(m, n_y)`; 1-D, `(m,)`
+    /// (binary) or `(k,)` (categorical, one sample).
+    fn symbolic(&self, kind: Kind, rows: &'static str) -> Shape {
+        let (r, m) = (Dim::Sym(rows), Dim::Sym("m"));
+        Shape(match (self.one_d, kind, self.samples) {
+            (true, Kind::Binary, _) => vec![m],
+            (true, Kind::Categorical, _) => vec![r],
+            (false, _, SamplesAxis::Cols) => vec![r, m],
+            (false, _, SamplesAxis::Rows) => vec![m, r],
+        })
+    }
 }
 
 /// Which axis of the user's 2-D arrays holds the samples.
@@ -477,7 +489,18 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
     // The symbolic pass.
     let symbolic_env: HashMap<String, (Shape, Ty)> = inputs
         .iter()
-        .map(|(n, r)| (n.clone(), symbolic_binding(*r, vocab.rows)))
+        .map(|(n, r)| {
+            // The user's arrays keep their own layout for general sizes too.
+            let user = options.inputs.as_ref().and_then(|i| i.user.as_ref());
+            let binding = match (r, user) {
+                (Role::Predictions | Role::Logits, Some((a, _))) => {
+                    (a.symbolic(kind, vocab.rows), Ty::NdArray)
+                }
+                (Role::Labels, Some((_, y))) => (y.symbolic(kind, vocab.rows), Ty::NdArray),
+                _ => symbolic_binding(*r, vocab.rows),
+            };
+            (n.clone(), binding)
+        })
         .collect();
     let symbolic_sizes = size_names(&inputs, Dim::Sym(vocab.rows), Dim::Sym("m"));
     let symbolic = match infer::infer(program, symbolic_env, symbolic_sizes) {

@@ -48,8 +48,11 @@
 //!
 //! [`CheckOptions`] says what the expression is checked against: the kind
 //! ([`CheckOptions::new`]), given predictions and labels ([`CheckOptions::with_inputs`]) or
-//! predictions and class indices ([`CheckOptions::with_classes`]), and whether the
-//! predictions are logits ([`CheckOptions::with_from_logits`]).
+//! predictions and class indices ([`CheckOptions::with_classes`]), both in the documents'
+//! `(n_y, m)` layout, or arrays as the user's numpy holds them, evaluated unchanged while the
+//! reference reads their samples' axis ([`CheckOptions::with_user_arrays`],
+//! [`CheckOptions::with_user_classes`]), and whether the predictions are logits
+//! ([`CheckOptions::with_from_logits`]).
 //!
 //! ```
 //! use xent_core::Kind;

@@ -545,6 +545,9 @@ fn user_arrays_are_evaluated_in_the_users_shapes() {
         report.shape().map(|s| s.to_string()).as_deref(),
         Some("(1, 1)")
     );
+    // For general sizes too, the arrays keep their layout: (m, n_y), so (n_y, n_y).
+    let symbolic = |r: &xent_expr::CheckReport| r.symbolic.as_ref().map(|s| s.shape.to_string());
+    assert_eq!(symbolic(&report).as_deref(), Some("(n_y, n_y)"));
     // The (1, m) form is (m, m) on them, as numpy says.
     let report = run(
         "-(np.dot(np.log(A), Y.T) + np.dot(np.log(1-A), (1-Y).T))/m",
@@ -555,6 +558,7 @@ fn user_arrays_are_evaluated_in_the_users_shapes() {
         report.shape().map(|s| s.to_string()).as_deref(),
         Some("(8, 8)")
     );
+    assert_eq!(symbolic(&report).as_deref(), Some("(m, m)"));
     assert!(!report.equal());
     // (m, 1) against (m,): broadcast to (m, m), numpy's value, which is not the loss.
     let mixed = CheckOptions::new(Kind::Binary).with_user_arrays(column(&a), UserArray::vector(y));
