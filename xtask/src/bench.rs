@@ -644,18 +644,21 @@ fn write_npy(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<(
     std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }
 
-/// Runs `program args` and waits for it: (wall seconds, peak RSS bytes), or an error when it
-/// fails. The peak comes from the kernel's accounting of the child (`wait4`'s `ru_maxrss`),
-/// not from sampling.
-fn run_measured(program: &Path, args: &[String], dir: &Path) -> Result<(f64, u64)> {
+/// `cargo xtask measure-child PROGRAM ARGS…`: runs the program (output discarded), waits
+/// for it with `wait4`, and prints `wall_seconds peak_rss_bytes`; fails if it fails. This
+/// process is small when it spawns the program, so the peak is the program's own (plus at
+/// most this process's few MiB, shared until the `exec`).
+pub(crate) fn measure_child(command: &[String]) -> Result<ExitCode> {
+    let Some((program, args)) = command.split_first() else {
+        bail!("measure-child needs a program");
+    };
     let start = Instant::now();
     let child = Command::new(program)
         .args(args)
-        .current_dir(dir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .with_context(|| format!("running {}", program.display()))?;
+        .with_context(|| format!("running {program}"))?;
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: an all-zero `rusage` is a valid value of that C struct.
@@ -666,13 +669,45 @@ fn run_measured(program: &Path, args: &[String], dir: &Path) -> Result<(f64, u64
     let wall = start.elapsed().as_secs_f64();
     std::mem::forget(child);
     if waited != pid {
-        bail!("wait4 on {} failed", program.display());
+        bail!("wait4 on {program} failed");
     }
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("{} {args:?} failed with status {status}", program.display());
+        bail!("{program} {args:?} failed with status {status}");
     }
     // Linux reports ru_maxrss in KiB.
-    Ok((wall, usage.ru_maxrss as u64 * 1024))
+    println!("{wall} {}", usage.ru_maxrss as u64 * 1024);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `program args` in `dir` through [`measure_child`] in a fresh `xtask` process:
+/// (wall seconds, peak RSS bytes).
+fn run_measured(program: &Path, args: &[String], dir: &Path) -> Result<(f64, u64)> {
+    let me = std::env::current_exe().context("the xtask binary")?;
+    let out = Command::new(me)
+        .arg("measure-child")
+        .arg(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("running xtask measure-child")?;
+    if !out.status.success() {
+        bail!(
+            "{} {args:?}: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace();
+    let wall: f64 = fields
+        .next()
+        .and_then(|w| w.parse().ok())
+        .context("wall time")?;
+    let rss: u64 = fields
+        .next()
+        .and_then(|r| r.parse().ok())
+        .context("peak RSS")?;
+    Ok((wall, rss))
 }
 
 /// The `xent` binary of this workspace, built in release.
@@ -776,6 +811,7 @@ fn measure_commands(dir: &Path, runs: usize, huge: bool) -> Result<Vec<CommandRo
             bytes.extend(f64::from((unit() < 0.5) as u8).to_le_bytes());
         }
         write_npy(&dir.join("cmd_y8.npy"), "<f8", &[1, mh], &bytes)?;
+        drop(bytes);
         cases.push((
             "xent binary (1, 10^8) float64".into(),
             vec!["binary", "--pred", "cmd_a8.npy", "--labels", "cmd_y8.npy"],

@@ -24,6 +24,16 @@ enum Task {
     Verify(verify::Args),
     /// Benchmarks: ns per entry and peak extra memory of every formulation, against numpy.
     Bench(bench::Args),
+    /// (For `bench`.) Runs PROGRAM ARGS… and prints its wall seconds and peak RSS bytes. A
+    /// child's peak RSS includes the memory of the process it was spawned from until its
+    /// `exec`, so the bench, which holds its arrays, measures the command through this
+    /// small process.
+    #[command(hide = true)]
+    MeasureChild {
+        /// The program and its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
@@ -34,5 +44,6 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().task {
         Task::Verify(args) => verify::run(args),
         Task::Bench(args) => bench::run(args),
+        Task::MeasureChild { command } => bench::measure_child(&command),
     }
 }

@@ -10,7 +10,7 @@ use crate::error::{ExprError, Span};
 use crate::eval::{self, Culprit, NanOrigin, Val};
 use crate::infer::{self, NodeShape};
 use crate::names::{self, Role};
-use crate::problems::{self, Probe, Problem, Quantity};
+use crate::problems::{self, Case, Probe, Quantity};
 use crate::shape::{Dim, Shape, Ty};
 use crate::tolerance::DEFAULT_SEED;
 use crate::verdict::{
@@ -476,7 +476,7 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
                 Some(c) => one_hot(&i.predictions, c)?,
                 None => i.labels.clone(),
             };
-            let mut p = Problem::given("the given inputs", i.predictions.clone(), labels);
+            let mut p = Case::given("the given inputs", i.predictions.clone(), labels);
             p.classes = i.classes.clone();
             p.from_logits = options.from_logits;
             Some(p)
@@ -705,7 +705,7 @@ fn size_names(inputs: &[(String, Role)], rows: Dim, samples: Dim) -> HashMap<Str
 /// The values of the free input names on one problem.
 fn numeric_binding(
     inputs: &[(String, Role)],
-    problem: &Problem,
+    problem: &Case,
     user: Option<&(UserArray, UserArray)>,
     concrete: bool,
     program: &Program,
@@ -779,7 +779,7 @@ fn first_use(program: &Program, name: &str) -> Span {
 
 /// Inputs the program assigns itself from literals (`Y = np.array([[1, 0, …]])`), as the
 /// documents do: the problem they define.
-fn own_inputs(program: &Program) -> Result<Option<Problem>, ExprError> {
+fn own_inputs(program: &Program) -> Result<Option<Case>, ExprError> {
     let mut predictions: Option<(String, DMatrix<f64>, Span)> = None;
     let mut labels: Option<(String, DMatrix<f64>, Span)> = None;
     for s in program.statements() {
@@ -813,9 +813,7 @@ fn own_inputs(program: &Program) -> Result<Option<Problem>, ExprError> {
     }
     match (predictions, labels) {
         (None, None) => Ok(None),
-        (Some((_, a, _)), Some((_, y, _))) => {
-            Ok(Some(Problem::given("the program's arrays", a, y)))
-        }
+        (Some((_, a, _)), Some((_, y, _))) => Ok(Some(Case::given("the program's arrays", a, y))),
         (Some((name, _, span)), None) | (None, Some((name, _, span))) => Err(ExprError::Binding {
             message: format!(
                 "the program assigns `{name}` but not its {}: give both arrays",
@@ -832,7 +830,7 @@ fn own_inputs(program: &Program) -> Result<Option<Problem>, ExprError> {
 
 /// The run's outcome and its one-line detail.
 fn classify(
-    problem: &Problem,
+    problem: &Case,
     evaluated: &eval::Evaluated,
     reference: problems::Reference,
     quantity: Quantity,
@@ -922,7 +920,7 @@ fn classify(
 /// Which `0 · ln 0` a NaN is: `a label is 0 and its prediction is 0` (under `Y · ln A`) or
 /// `a label is 1 and its prediction is 1` (under `(1 − Y) · ln(1 − A)`), found at the NaN's
 /// entry when it maps to one of the problem's, else anywhere in the problem.
-fn locate_zero_log_zero(problem: &Problem, nan: &NanOrigin, v: Vocabulary) -> Option<String> {
+fn locate_zero_log_zero(problem: &Case, nan: &NanOrigin, v: Vocabulary) -> Option<String> {
     let (rows, m) = (problem.rows(), problem.samples());
     let mut candidates: Vec<(usize, usize)> = Vec::new();
     match (nan.index.as_slice(), nan.term) {

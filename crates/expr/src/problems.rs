@@ -34,9 +34,10 @@ impl Probe {
     }
 }
 
-/// One problem a check evaluates the expression and the reference on.
+/// One case of a check: labelled inputs (the user's, the documents' example, a random
+/// problem, a probe) the expression and the reference are evaluated on.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Problem {
+pub(crate) struct Case {
     /// What it is: `the given inputs`, `the documents' example`, `random`, a probe.
     pub(crate) label: String,
     /// Predictions, columns are samples.
@@ -53,11 +54,11 @@ pub(crate) struct Problem {
     pub(crate) classes: Option<Vec<usize>>,
 }
 
-impl Problem {
+impl Case {
     /// A problem from inputs (the CLI's files, a claim's arrays).
-    pub(crate) fn given(label: &str, predictions: DMatrix<f64>, labels: DMatrix<f64>) -> Problem {
+    pub(crate) fn given(label: &str, predictions: DMatrix<f64>, labels: DMatrix<f64>) -> Case {
         let hard = labels.iter().all(|&y| y == 0.0 || y == 1.0);
-        Problem {
+        Case {
             label: label.to_owned(),
             predictions,
             labels,
@@ -125,7 +126,7 @@ pub(crate) struct Reference {
 /// `xent_core::ErrorBound`, in `base`.
 pub(crate) fn reference(
     kind: Kind,
-    problem: &Problem,
+    problem: &Case,
     quantity: Quantity,
     base: LogBase,
 ) -> Result<Reference, xent_core::Error> {
@@ -190,12 +191,12 @@ impl Rng {
 
 /// The seeded suite for `kind`: sizes that tell `n_y = 1`, `m = 1` and hard labels apart,
 /// then the probes. With `one_sample`, every problem has `m = 1` (the 1-D names `p`, `q`).
-pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Problem> {
+pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Case> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::new();
     match (kind, one_sample) {
         (Kind::Binary, false) => {
-            out.push(Problem::given(
+            out.push(Case::given(
                 "the documents' example",
                 DMatrix::from_row_slice(1, 8, &xent_core::published::BINARY_A),
                 DMatrix::from_row_slice(1, 8, &xent_core::published::BINARY_Y),
@@ -215,7 +216,7 @@ pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Problem> {
         }
         (Kind::Categorical, _) => {
             let e = &xent_core::published::CATEGORICAL[0];
-            out.push(Problem::given(
+            out.push(Case::given(
                 "the documents' example",
                 DMatrix::from_column_slice(3, 1, &e.prediction),
                 DMatrix::from_column_slice(3, 1, &e.target),
@@ -234,7 +235,7 @@ pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Problem> {
     out
 }
 
-fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
+fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Case {
     let a = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
     let mut y = DMatrix::from_fn(rows, cols, |_, _| {
         if hard {
@@ -247,7 +248,7 @@ fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
     if hard && y.len() > 1 && y.iter().all(|&v| v == y[0]) {
         y[0] = 1.0 - y[0];
     }
-    Problem {
+    Case {
         label: format!("random, {} labels", if hard { "hard" } else { "soft" }),
         predictions: a,
         labels: y,
@@ -262,8 +263,8 @@ fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
 /// rounding) or `z = ln q` (categorical, so `softmax(z) = q`), the reference computed from
 /// the logits themselves; the probes of exact 0 and 1 (infinite logits) are replaced by
 /// one of large logits.
-pub(crate) fn as_logits(kind: Kind, problems: Vec<Problem>) -> Vec<Problem> {
-    let mut out: Vec<Problem> = problems
+pub(crate) fn as_logits(kind: Kind, problems: Vec<Case>) -> Vec<Case> {
+    let mut out: Vec<Case> = problems
         .into_iter()
         .filter(|p| p.probe.is_none())
         .map(|mut p| {
@@ -290,7 +291,7 @@ pub(crate) fn as_logits(kind: Kind, problems: Vec<Problem>) -> Vec<Problem> {
             DMatrix::from_column_slice(3, 3, &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
         ),
     };
-    out.push(Problem {
+    out.push(Case {
         label: "probe: large logits (|z| up to 1000)".into(),
         predictions: z,
         labels: y,
@@ -304,7 +305,7 @@ pub(crate) fn as_logits(kind: Kind, problems: Vec<Problem>) -> Vec<Problem> {
 
 /// `A = Y` exactly at some entries, both ways (0 under 0, 1 under 1); `rows = 0` asks for the
 /// one-sample form `(2, 1)`.
-fn binary_zero_log_zero(rows: usize) -> Problem {
+fn binary_zero_log_zero(rows: usize) -> Case {
     let (y, a) = if rows == 0 {
         (
             DMatrix::from_column_slice(2, 1, &[0.0, 1.0]),
@@ -316,7 +317,7 @@ fn binary_zero_log_zero(rows: usize) -> Problem {
             DMatrix::from_row_slice(1, 6, &[0.9, 0.0, 1.0, 0.2, 0.7, 0.4]),
         )
     };
-    Problem {
+    Case {
         label: "probe: confident and right (A = Y at some entries)".into(),
         predictions: a,
         labels: y,
@@ -327,8 +328,8 @@ fn binary_zero_log_zero(rows: usize) -> Problem {
     }
 }
 
-fn binary_tiny(rows: usize, cols: usize) -> Problem {
-    Problem {
+fn binary_tiny(rows: usize, cols: usize) -> Case {
+    Case {
         label: "probe: tiny predictions (Y = 0, A ≤ 5e-17)".into(),
         predictions: DMatrix::from_iterator(rows, cols, TINY_PREDICTIONS),
         labels: DMatrix::zeros(rows, cols),
@@ -339,7 +340,7 @@ fn binary_tiny(rows: usize, cols: usize) -> Problem {
     }
 }
 
-fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
+fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Case {
     let mut q = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
     let mut p = DMatrix::zeros(rows, cols);
     for j in 0..cols {
@@ -355,7 +356,7 @@ fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
             }
         }
     }
-    Problem {
+    Case {
         label: format!("random, {} targets", if hard { "one-hot" } else { "soft" }),
         predictions: q,
         labels: p,
@@ -367,7 +368,7 @@ fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Problem {
 }
 
 /// One-hot targets with predictions exactly 0 under some zero targets.
-fn categorical_zero_log_zero(cols: usize) -> Problem {
+fn categorical_zero_log_zero(cols: usize) -> Case {
     let (p, q): (&[f64], &[f64]) = if cols == 1 {
         (&[0.0, 1.0, 0.0], &[0.0, 0.7, 0.3])
     } else {
@@ -376,7 +377,7 @@ fn categorical_zero_log_zero(cols: usize) -> Problem {
             &[0.0, 0.7, 0.3, 0.6, 0.4, 0.0, 0.0, 0.0, 1.0],
         )
     };
-    Problem {
+    Case {
         label: "probe: confident and right (Q = 0 where P = 0)".into(),
         predictions: DMatrix::from_column_slice(3, cols, q),
         labels: DMatrix::from_column_slice(3, cols, p),
