@@ -50,7 +50,7 @@ pub const KERAS_EPSILON: f64 = 1e-7;
 /// One library's rules for cross-entropy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Convention {
-    /// The definition (`../shared/DESIGN.md`): no guard (`0 · ln 0 = 0`, `+∞` possible),
+    /// The definition (see `ARCHITECTURE.md`): no guard (`0 · ln 0 = 0`, `+∞` possible),
     /// summed over outputs, averaged over the `m` samples, nothing rescaled, no label
     /// smoothing.
     #[default]

@@ -1,7 +1,7 @@
 //! The fused path's own tolerances, each with its reason. Everything else (unit roundoff,
 //! column sums, a priori bounds) is `xent_core::tolerance`.
 
-/// The logarithm's maximum error, in ulps: the target of the issue. The tests assert that
+/// The logarithm's maximum error, in ulps: the fused path's design target. The tests assert that
 /// every result is at most this far (an ulp distance ≤ 1) from the correctly rounded value.
 ///
 /// fdlibm's evaluation is proved below 1 ulp; measured against 192-bit values (every binade,
