@@ -88,7 +88,7 @@ struct Spec {
 }
 
 const OPTAX: &str = "optax softmax_cross_entropy_with_integer_labels docs/tests, \
-                     as quoted in xent issue 6";
+                     as quoted to the project (the upstream file is not located)";
 
 /// The catalogue of peer vectors.
 fn specs() -> Vec<Spec> {
@@ -133,7 +133,7 @@ fn specs() -> Vec<Spec> {
             id: "S1",
             library: "scikit-learn",
             function: "sklearn.metrics.log_loss",
-            source: "scikit-learn log_loss tests/docs, as quoted in xent issue 6",
+            source: "scikit-learn log_loss tests/docs, as quoted to the project (the upstream file is not located)",
             inputs: &[
                 "y_true [1, 0, 2]",
                 "y_pred [[.2, .7, .1], [.6, .2, .2], [.6, .1, .3]]",
@@ -177,7 +177,7 @@ fn specs() -> Vec<Spec> {
             library: "Keras",
             function: "keras.losses.BinaryCrossentropy()",
             source: "Keras BinaryCrossentropy tests (test_unweighted, float32 inputs), as \
-                     quoted in xent issue 6",
+                     quoted to the project (the upstream file is not located)",
             inputs: &[
                 "y_true [[1, 0, 0], [0, 1, 0], [0, 0, 1]] (float32)",
                 "y_pred [[.9, .1, .2], [.3, .8, .1], [.1, .2, .7]] (float32)",
@@ -236,7 +236,7 @@ fn specs() -> Vec<Spec> {
             id: "T1",
             library: "PyTorch",
             function: "torch.nn.functional.cross_entropy(label_smoothing=0.1)",
-            source: "PyTorch cross_entropy with label_smoothing, as quoted in xent issue 6",
+            source: "PyTorch cross_entropy with label_smoothing, as quoted to the project (the upstream file is not located)",
             inputs: &["logits [2, 1, 0, -1, 0.5]", "target class 0"],
             convention: Convention::Pytorch,
             precision: Precision::F32,
