@@ -180,14 +180,7 @@ impl Source {
     /// The position in the file of the reading's entry `[row, col]`.
     pub fn position(&self, row: usize, col: usize) -> Position {
         let (r, c) = self.file_coords(row, col);
-        match (self.format, self.shape.len()) {
-            (Format::Npy, 1) => Position::Element(c),
-            (Format::Npy, _) => Position::Entry { row: r, col: c },
-            (Format::Csv, _) => Position::Line {
-                line: r + 1,
-                column: c + 1,
-            },
-        }
+        file_position(self.format, self.shape.len(), r, c)
     }
 
     /// Sample `col` in the user's terms: `column 3`, `row 3`, `line 4`, `the array`.
@@ -307,14 +300,7 @@ impl ClassesSource {
             [_, 1] => (s, 0),
             _ => (0, s),
         };
-        match (self.format, self.shape.len()) {
-            (Format::Npy, 1) => Position::Element(c),
-            (Format::Npy, _) => Position::Entry { row: r, col: c },
-            (Format::Csv, _) => Position::Line {
-                line: r + 1,
-                column: c + 1,
-            },
-        }
+        file_position(self.format, self.shape.len(), r, c)
     }
 
     /// How it was read, for the output.
@@ -392,6 +378,19 @@ fn read(file: &FileRef, options: &xent_io::Options) -> Result<Loaded> {
         "read"
     );
     Ok(loaded)
+}
+
+/// How a file of `format` and `ndim` dimensions names its entry `[r, c]` (`[0, c]` for a
+/// 1-D array): a numpy index, or a CSV line and column from 1.
+fn file_position(format: Format, ndim: usize, r: usize, c: usize) -> Position {
+    match (format, ndim) {
+        (Format::Npy, 1) => Position::Element(c),
+        (Format::Npy, _) => Position::Entry { row: r, col: c },
+        (Format::Csv, _) => Position::Line {
+            line: r + 1,
+            column: c + 1,
+        },
+    }
 }
 
 /// `.npy` or `.csv`.
