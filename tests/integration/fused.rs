@@ -15,7 +15,7 @@ use xent_core::{
 };
 use xent_fused::tolerance::{FUSED_MAX_ULPS, LN_MAX_ULPS};
 use xent_fused::{Fused, FusedOn, Isa, checked};
-use xent_verify::oracle::{self, Oracle};
+use xent_oracle::{self as oracle, Oracle};
 
 /// Entries of the large problems: the size the issue asks accuracy and determinism at.
 const LARGE: usize = 10_000_000;

@@ -17,11 +17,12 @@ use xent_core::ulp::ulp;
 use xent_core::{
     BinaryProblem, CategoricalProblem, ErrorBound, Formulation, LogBase, Problem, ProblemData, View,
 };
+use xent_oracle as oracle;
 use xent_verify::tolerance::{
     bernoulli_entropy_error, categorical_entropy_error, in_base, kl_divergence_error,
     sigmoid_perturbation, softmax_perturbation,
 };
-use xent_verify::{AuditOptions, audit, oracle};
+use xent_verify::{AuditOptions, audit};
 
 /// The one place snapshots are configured: every snapshot of the workspace lives in the
 /// top-level `snapshots/`, named without a module prefix.

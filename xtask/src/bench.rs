@@ -38,7 +38,7 @@
 //! live bytes during the call minus the live bytes before it); for numpy, by `tracemalloc`.
 //!
 //! `cargo xtask bench --ln-error` measures instead the fused logarithm's maximum error in
-//! ulps against 192-bit values, on every dispatch path; `--replot` redraws the SVG from the
+//! ulps against the oracle's 256-bit values, on every dispatch path; `--replot` redraws the SVG from the
 //! last `bench.json`.
 //!
 //! Output, under the workspace's `target/xent-bench/` (the workspace root is found from this
@@ -83,7 +83,7 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = 2)]
     rounds: usize,
     /// Instead of timing: measure the fused logarithm's maximum error in ulps against
-    /// 192-bit values (every binade, subnormals included, and densely near √½), on the FMA
+    /// the oracle's 256-bit values (every binade, subnormals included, and densely near √½), on the FMA
     /// and the non-FMA paths. About a minute.
     #[arg(long)]
     ln_error: bool,
@@ -1208,12 +1208,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// The largest error, in ulps (fractional), of `xent_fused::math::ln_slice` on each path this
-/// CPU has, against the logarithm evaluated with 192 bits and compared before rounding.
+/// CPU has, against the oracle's logarithm, compared before rounding.
 fn ln_error() -> Result<ExitCode> {
-    use astro_float::{BigFloat, Consts, RoundingMode, Sign};
-    const P: usize = 192;
-    const RM: RoundingMode = RoundingMode::ToEven;
-    let mut cc = Consts::new().map_err(|e| anyhow::anyhow!("astro-float: {e:?}"))?;
+    let mut exact = xent_oracle::LnError::new()?;
     // Every binade from the subnormals up, and the regions where the reduction cancels most.
     let mut rng = Rng::new(2024);
     let mut x: Vec<f64> = Vec::new();
@@ -1226,31 +1223,9 @@ fn ln_error() -> Result<ExitCode> {
     x.extend((0..600_000).map(|_| 0.69 + 0.03 * rng.unit()));
     x.extend((0..400_000).map(|_| 1.0 + rng.unit()));
     x.retain(|&v| v > 0.0 && v != 1.0);
-    // 2^54 · x, exactly, for subnormal x (whose BigFloat conversion is then exact too).
-    let ln2 = BigFloat::from_f64(2.0, P).ln(P, RM, &mut cc);
-    let exact: Vec<BigFloat> = x
-        .iter()
-        .map(|&v| {
-            if v < f64::MIN_POSITIVE {
-                let scaled = BigFloat::from_f64(v * 18_014_398_509_481_984.0, P).ln(P, RM, &mut cc);
-                scaled.sub(&ln2.mul(&BigFloat::from_f64(54.0, P), P, RM), P, RM)
-            } else {
-                BigFloat::from_f64(v, P).ln(P, RM, &mut cc)
-            }
-        })
-        .collect();
-    let to_f64 = |b: &BigFloat| -> f64 {
-        match b.as_raw_parts() {
-            Some((m, _, sign, e, _)) if !b.is_zero() => {
-                let top = m.last().copied().unwrap_or(0) as f64;
-                let v = top * 2f64.powi(e - 64);
-                if sign == Sign::Neg { -v } else { v }
-            }
-            _ => 0.0,
-        }
-    };
     println!(
-        "ln: maximum error against 192-bit values, {} arguments",
+        "ln: maximum error against {}-bit values, {} arguments",
+        xent_oracle::PRECISION,
         x.len()
     );
     for isa in Isa::available() {
@@ -1260,9 +1235,8 @@ fn ln_error() -> Result<ExitCode> {
         let mut out = vec![0.0; x.len()];
         xent_fused::math::ln_slice(isa, &x, &mut out);
         let mut worst = (0.0f64, 0.0f64);
-        for ((&v, &got), e) in x.iter().zip(&out).zip(&exact) {
-            let d = BigFloat::from_f64(got, P).sub(e, P, RM);
-            let ulps = (to_f64(&d) / xent_core::ulp::ulp(got)).abs();
+        for (&v, &got) in x.iter().zip(&out) {
+            let ulps = exact.ulps(v, got);
             if ulps > worst.0 {
                 worst = (ulps, v);
             }

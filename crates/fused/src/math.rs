@@ -22,14 +22,14 @@
 //! `a = 10^−20` it gives `f = −10^−20` and `ln(1 − a) = −10^−20` to within the kernel's error,
 //! where `(1 − a).ln()` gives 0.
 //!
-//! **Measured maximum error**, against 192-bit [`astro-float`] values: 0.832 ulp with FMA
-//! and 0.844 without, over every binade from the smallest subnormal to `f64::MAX` plus 10^6
+//! **Measured maximum error**, against [`xent-oracle`]'s 256-bit logarithm: 0.832 ulp with
+//! FMA and 0.844 without, over every binade from the smallest subnormal to `f64::MAX` plus 10^6
 //! points where the reduction cancels most (`x ∈ [0.69, 0.72]`) and in `[1, 2)` — run
 //! `cargo xtask bench --ln-error` to repeat it; a denser sweep of the worst region found
 //! 0.849 and 0.851 (glibc's `log`: 0.52). The tests assert that every result is within 1
 //! ulp of the correctly rounded value ([`crate::tolerance::LN_MAX_ULPS`]) on a seeded sweep.
 //!
-//! [`astro-float`]: https://docs.rs/astro-float
+//! [`xent-oracle`]: https://docs.rs/xent-oracle
 //!
 //! # The exponential (`x ≤ 0`)
 //!

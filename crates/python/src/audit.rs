@@ -219,23 +219,23 @@ fn reference(kind: Kind, logits: bool, c: &Case) -> Result<(f64, f64), String> {
     let (loss, bound) = match (kind, logits) {
         (Kind::Binary, false) => {
             let p = BinaryProblem::new(p, l).map_err(|e| e.to_string())?;
-            (xent_verify::oracle::try_binary(&p), ErrorBound::binary(&p))
+            (xent_oracle::try_binary(&p), ErrorBound::binary(&p))
         }
         (Kind::Binary, true) => {
             let p = BinaryProblem::from_logits(p, l).map_err(|e| e.to_string())?;
-            (xent_verify::oracle::try_binary(&p), ErrorBound::binary(&p))
+            (xent_oracle::try_binary(&p), ErrorBound::binary(&p))
         }
         (Kind::Categorical, false) => {
             let p = CategoricalProblem::new(p, l).map_err(|e| e.to_string())?;
             (
-                xent_verify::oracle::try_categorical(&p),
+                xent_oracle::try_categorical(&p),
                 ErrorBound::categorical(&p),
             )
         }
         (Kind::Categorical, true) => {
             let p = CategoricalProblem::from_logits(p, l).map_err(|e| e.to_string())?;
             (
-                xent_verify::oracle::try_categorical(&p),
+                xent_oracle::try_categorical(&p),
                 ErrorBound::categorical(&p),
             )
         }

@@ -16,12 +16,11 @@ use xent_core::{
 };
 
 use crate::error::{Error, Result};
-use crate::exact::{Ctx, to_f64};
-use crate::oracle::{self, Exact};
 use crate::report::{
     Agreement, Check, Claim, Num, OracleValue, Outcome, PlatformLn, Printed, Verdict,
 };
-use crate::tolerance::{self, FULL_PRECISION_DIGITS, ORACLE_PRECISION};
+use crate::tolerance::{self, FULL_PRECISION_DIGITS};
+use xent_oracle::{self as oracle, Exact};
 
 /// What the catalogue needs of a problem beyond what it is.
 trait Catalogued {
@@ -1011,35 +1010,6 @@ fn formula_nats(e: &mut Env<'_>) -> Result<Draft> {
     Ok(d)
 }
 
-/// `−Σ p log_b q` of a one-sample categorical problem with probabilities, with `log_b`
-/// evaluated directly (`log2`, `log10`, `ln`), correctly rounded: independent of the
-/// oracle's `J / ln b`.
-fn direct_in_base(p: &CategoricalProblem<'_>, base: LogBase) -> Result<f64> {
-    let q = p.predictions().array();
-    let mut ctx = Ctx::new(ORACLE_PRECISION * 2)?;
-    let mut sum = ctx.zero();
-    let entries = (0..p.samples()).flat_map(|c| (0..p.classes_count()).map(move |r| (r, c)));
-    for (w, qi) in entries.map(|(r, c)| (p.target(r, c), q.get_f64(r, c))) {
-        if w == 0.0 {
-            continue;
-        }
-        let x = ctx.f(qi);
-        let l = if base == LogBase::TWO {
-            ctx.log2(&x)
-        } else if base == LogBase::TEN {
-            ctx.log10(&x)
-        } else {
-            ctx.ln(&x)
-        };
-        sum = ctx.sub(&sum, &ctx.mul(&ctx.f(w), &l));
-    }
-    let j = ctx.div(&sum, &ctx.int(p.samples() as u64));
-    if j.is_nan() {
-        return Err(Error::Arithmetic("direct evaluation in a base".into()));
-    }
-    Ok(to_f64(&j))
-}
-
 fn formula_bits(e: &mut Env<'_>) -> Result<Draft> {
     let mut d = Draft::new("F4", FORMULA).says(
         "\"If the log were instead log base 2, then the units are in bits\"",
@@ -1060,7 +1030,7 @@ fn formula_bits(e: &mut Env<'_>) -> Result<Draft> {
     )?;
     d.formulations = agreements;
     d.oracle("J in bits = J_e / ln 2", j2);
-    let direct = direct_in_base(&p, LogBase::TWO)?;
+    let direct = oracle::in_base_directly(&p, LogBase::TWO)?;
     d.oracle("−Σ p log₂ q, evaluated with log₂", direct);
     d.check(
         None,
@@ -1093,7 +1063,7 @@ fn formula_base_consistency(e: &mut Env<'_>) -> Result<Draft> {
                 Problem::Categorical(*p),
                 Quantity::Loss(base),
             )?;
-            exact_match &= direct_in_base(p, base)? == j;
+            exact_match &= oracle::in_base_directly(p, base)? == j;
             total += agreements.len();
             within += agreements.iter().filter(|a| a.within_bound).count();
             if i == 0 {

@@ -14,10 +14,9 @@ pub enum Error {
         /// Rows asked for.
         rows: usize,
     },
-    /// The arbitrary-precision arithmetic failed (astro-float returned NaN: an allocation
-    /// failure or an argument outside its domain).
-    #[error("arbitrary-precision arithmetic failed: {0}")]
-    Arithmetic(String),
+    /// The oracle's arithmetic failed.
+    #[error(transparent)]
+    Oracle(#[from] xent_oracle::Error),
     /// A claims file (`--claims FILE`) cannot be read or is not a valid claims file.
     #[error("{}", claims_message(path, source))]
     Claims {

@@ -25,7 +25,8 @@
 //!
 //! ```
 //! use xent_core::published;
-//! use xent_verify::{AuditOptions, Verdict, audit, oracle};
+//! use xent_verify::{AuditOptions, Verdict, audit};
+//! use xent_oracle as oracle;
 //!
 //! // The oracle: the documents' binary example, correctly rounded.
 //! let problem = published::binary_example()?;
@@ -37,12 +38,10 @@
 //! assert!(report.passed());
 //! let g1 = report.claims.iter().find(|c| c.id == "G1").expect("the gist's claim");
 //! assert_eq!(g1.verdict, Verdict::HoldsOnlyWhen("n_y = 1".into()));
-//! # Ok::<(), xent_verify::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod error;
-pub mod exact;
-pub mod oracle;
 pub mod report;
 pub mod tolerance;
 
@@ -51,11 +50,11 @@ mod peers;
 mod sweep;
 
 pub use error::{Error, Result};
-pub use oracle::Oracle;
 pub use peers::PeerVector;
 pub use report::{
     Agreement, Check, Claim, Expressions, Outcome, Report, Sweep, SweepCase, Verdict,
 };
+pub use xent_oracle::Oracle;
 
 use xent_core::Formulation;
 use xent_core::published::{FORMULA, GIST, QUESTION};
@@ -121,7 +120,7 @@ pub fn audit_with(formulations: &[&dyn Formulation], options: &AuditOptions) -> 
     let expressions = vec![documents_expressions()];
     Report {
         expressions,
-        oracle_precision: tolerance::ORACLE_PRECISION,
+        oracle_precision: xent_oracle::PRECISION,
         formulations: formulations.iter().map(|f| f.name().to_owned()).collect(),
         documents: [GIST, QUESTION, FORMULA].map(str::to_owned).to_vec(),
         platform_ln,

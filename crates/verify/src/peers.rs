@@ -18,7 +18,7 @@ use xent_core::{
     Precision, Problem, ProblemData, Targets, TruthData,
 };
 
-use crate::oracle;
+use xent_oracle as oracle;
 
 /// One published value of a peer library, checked under its convention.
 #[derive(Debug, Clone, PartialEq, Serialize)]

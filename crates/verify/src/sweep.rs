@@ -13,8 +13,8 @@ use xent_core::{ErrorBound, Formulation, Problem, ProblemData};
 use crate::error::Result;
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
 
-use crate::oracle;
 use crate::report::{Num, Sweep, SweepCase};
+use xent_oracle as oracle;
 
 /// SplitMix64 (Steele, Lea, Flood 2014; `rand_xoshiro`'s): tiny, fast, and fully
 /// specified by its seed, the same numbers on every platform.

@@ -11,11 +11,11 @@
 //! - Logits near `±f64::MAX` are exact `BigFloat`s like any other: a log-likelihood beyond
 //!   `f64` (`z = [1e308, 1e308]`, labels `[0, 0]`: `S = −2·10^308`) rounds to `−∞` as IEEE
 //!   rounding does, while the loss `J = −S/m` is rounded from the exact sum (`10^308`).
-//! - The sum of the terms, all of one sign, is computed at [`ORACLE_PRECISION`] bits with a
+//! - The sum of the terms, all of one sign, is computed at [`PRECISION`] bits with a
 //!   rigorous relative error budget ([`crate::tolerance`]); it is rounded to the nearest `f64`
-//!   (ties to even) by [`crate::exact::to_f64`] once the whole error interval rounds to the same
+//!   (ties to even) by [`crate::big::to_f64`] once the whole error interval rounds to the same
 //!   `f64`, and evaluated again at twice the precision otherwise (Ziv's strategy), up to
-//!   [`ORACLE_MAX_PRECISION`]. The result is therefore correctly rounded, and identical on
+//!   [`MAX_PRECISION`]. The result is therefore correctly rounded, and identical on
 //!   every machine.
 //! - Entries are grouped by their exact bits first, so each distinct logarithm is computed
 //!   once and multiplied by its exact count: 10^7 entries drawn from a few thousand distinct
@@ -32,9 +32,9 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 use xent_core::{Array, BinaryProblem, CategoricalProblem, LogBase, Predictions};
 
-use crate::error::{Error, Result};
-use crate::exact::{Ctx, RM, rounds_uniquely, to_f64};
-use crate::tolerance::{OPS_PER_ITEM, ORACLE_MAX_PRECISION, ORACLE_PRECISION, TERM_ERROR_LOG2};
+use crate::big::{Ctx, RM, rounds_uniquely, to_f64};
+use crate::tolerance::{MAX_PRECISION, OPS_PER_ITEM, PRECISION, TERM_ERROR_LOG2};
+use crate::{Error, Result};
 
 /// The correctly rounded value of a cross-entropy problem.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -137,7 +137,7 @@ pub fn categorical_exact<'p>(problem: &CategoricalProblem<'p>) -> Exact<'p> {
 /// The correctly rounded natural logarithm of `x ≥ 0` (`−∞` at 0, NaN below).
 ///
 /// ```
-/// assert_eq!(xent_verify::oracle::ln(2.0), std::f64::consts::LN_2);
+/// assert_eq!(xent_oracle::ln(2.0), std::f64::consts::LN_2);
 /// ```
 pub fn ln(x: f64) -> f64 {
     if x.is_nan() || x < 0.0 {
@@ -174,7 +174,7 @@ pub fn ln_1p(x: f64) -> f64 {
 
 /// One correctly rounded evaluation of `f` (a handful of operations), by Ziv's strategy.
 fn single(mut f: impl FnMut(&mut Ctx) -> BigFloat) -> f64 {
-    let mut p = ORACLE_PRECISION;
+    let mut p = PRECISION;
     loop {
         let Ok(mut ctx) = Ctx::new(p) else {
             return f64::NAN;
@@ -186,7 +186,7 @@ fn single(mut f: impl FnMut(&mut Ctx) -> BigFloat) -> f64 {
         if v.is_zero() {
             return 0.0;
         }
-        let last = p >= ORACLE_MAX_PRECISION;
+        let last = p >= MAX_PRECISION;
         match round_interval(&ctx, &v.abs(), 1u64 << TERM_ERROR_LOG2, last) {
             Some(r) => return if v.is_negative() { -r } else { r },
             None => p *= 2,
@@ -362,11 +362,11 @@ impl<'p> Exact<'p> {
                 })
                 .collect());
         }
-        let mut p = ORACLE_PRECISION;
+        let mut p = PRECISION;
         loop {
             let mut ctx = Ctx::new(p)?;
             let magnitude = self.evaluate(&mut ctx)?;
-            let last = p >= ORACLE_MAX_PRECISION;
+            let last = p >= MAX_PRECISION;
             let mut out = Vec::with_capacity(scales.len());
             for &scale in scales {
                 match round_scaled(&mut ctx, &magnitude, scale, last)? {
@@ -667,6 +667,67 @@ fn round_interval(ctx: &Ctx, x: &BigFloat, units: u64, last: bool) -> Option<f64
     rounds_uniquely(&lo, &hi)
 }
 
+/// `−Σ p log_b q` of a categorical problem with probabilities, with `log_b` evaluated
+/// directly (`log2`, `log10`, `ln`; any other base as `ln q / ln b` at working precision),
+/// correctly rounded: an independent route to the loss in another base, beside
+/// [`Exact::loss_in`]'s `J / ln b`.
+pub fn in_base_directly(problem: &CategoricalProblem<'_>, base: LogBase) -> Result<f64> {
+    let Predictions::Probabilities(q) = problem.predictions() else {
+        return Err(Error::Arithmetic(
+            "a direct evaluation in a base takes probabilities".into(),
+        ));
+    };
+    let mut ctx = Ctx::new(PRECISION * 2)?;
+    let ln_b = ctx.f(base.value());
+    let ln_b = ctx.ln(&ln_b);
+    let mut sum = ctx.zero();
+    for c in 0..problem.samples() {
+        for r in 0..problem.classes_count() {
+            let w = problem.target(r, c);
+            if w == 0.0 {
+                continue;
+            }
+            let x = ctx.f(q.get_f64(r, c));
+            let l = if base == LogBase::TWO {
+                ctx.log2(&x)
+            } else if base == LogBase::TEN {
+                ctx.log10(&x)
+            } else if base == LogBase::E {
+                ctx.ln(&x)
+            } else {
+                let l = ctx.ln(&x);
+                ctx.div(&l, &ln_b)
+            };
+            sum = ctx.sub(&sum, &ctx.mul(&ctx.f(w), &l));
+        }
+    }
+    let j = ctx.div(&sum, &ctx.int(problem.samples() as u64));
+    if j.is_nan() {
+        return Err(Error::Arithmetic("a direct evaluation in a base".into()));
+    }
+    Ok(to_f64(&j))
+}
+
+/// The error of computed natural logarithms, in fractional ulps of the computed value,
+/// against `ln x` at [`PRECISION`] bits (before any rounding): how the fused path's own
+/// logarithm is measured. One context serves many arguments.
+pub struct LnError(Ctx);
+
+impl LnError {
+    /// A context for measuring.
+    pub fn new() -> Result<Self> {
+        Ok(LnError(Ctx::new(PRECISION)?))
+    }
+
+    /// `|computed − ln x| / ulp(computed)` for `x > 0` (exact inputs, subnormals included).
+    pub fn ulps(&mut self, x: f64, computed: f64) -> f64 {
+        let v = self.0.f(x);
+        let exact = self.0.ln(&v);
+        let d = self.0.sub(&self.0.f(computed), &exact);
+        (to_f64(&d) / xent_core::ulp::ulp(computed)).abs()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,7 +751,8 @@ mod tests {
     }
 
     #[test]
-    fn reproduces_the_documents_full_precision_values() -> Result<()> {
+    fn reproduces_the_documents_full_precision_values()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
         // numpy's printed f64 values happen to be the correctly rounded ones.
         let o = try_binary(&published::binary_example()?)?;
         let printed: f64 = published::BINARY_LOGPROBS.parse().expect("number");
@@ -832,7 +894,7 @@ mod tests {
 
     #[test]
     fn an_interval_across_a_rounding_boundary_is_not_rounded_until_the_last_precision() {
-        let c = Ctx::new(ORACLE_PRECISION).expect("context");
+        let c = Ctx::new(PRECISION).expect("context");
         // 1 + 2^-53 is the midpoint between 1 and its successor.
         let tie = c.add(&c.one(), &c.f(f64::EPSILON / 2.0));
         assert_eq!(round_interval(&c, &tie, 1, false), None);

@@ -8,8 +8,8 @@
 
 use astro_float::{BigFloat, Consts, RoundingMode, Sign};
 
-use crate::error::{Error, Result};
 use crate::tolerance::SERIES_THRESHOLD_LOG2;
+use crate::{Error, Result};
 
 /// Round to nearest, ties to even: the rounding of IEEE-754 `f64` arithmetic.
 pub(crate) const RM: RoundingMode = RoundingMode::ToEven;
