@@ -17,6 +17,7 @@
 //!   logarithm, divisor of the mean, rescaling), applied to the raw inputs;
 //! - the [`Formulation`] trait and its [`Evaluation`], which records the shape of the
 //!   intermediate result each formulation reduced (scalar, `(1, 1)`, `(n_y, n_y)`);
+//! - [`Verdict`]: the one verdict type, a code with parameters, for every claim checked;
 //! - [`tolerance`]: every tolerance and error bound, named, with its reason; [`ulp`]:
 //!   distances in units in the last place.
 //!
@@ -56,6 +57,7 @@ pub mod problem;
 pub mod published;
 pub mod tolerance;
 pub mod ulp;
+pub mod verdict;
 
 pub use array::{Array, Dtype, Element, View};
 pub use base::LogBase;
@@ -67,5 +69,6 @@ pub use problem::{
     ProblemData, Targets, TruthData, Unvalidated,
 };
 pub use tolerance::ErrorBound;
+pub use verdict::Verdict;
 
 pub use nalgebra;

@@ -39,41 +39,7 @@ impl fmt::Display for Num {
     }
 }
 
-/// The verdict on a claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// True as stated: published digits are the correctly rounded value, identities hold
-    /// exactly, every formulation is within its bound.
-    Holds,
-    /// True up to floating-point rounding: a published `f64` is this many ulps from the
-    /// correctly rounded value, or two computations agree within this a priori bound.
-    HoldsWithin(u64),
-    /// True only in the cases named (e.g. `n_y = 1`), false in others the catalogue shows.
-    HoldsOnlyWhen(String),
-    /// False.
-    Fails,
-    /// Values published without their inputs: only their consistency can be checked.
-    NotCheckable,
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Verdict::Holds => f.write_str("holds"),
-            Verdict::HoldsWithin(1) => f.write_str("holds within 1 ulp"),
-            Verdict::HoldsWithin(n) => write!(f, "holds within {n} ulps"),
-            Verdict::HoldsOnlyWhen(c) => write!(f, "holds only when {c}"),
-            Verdict::Fails => f.write_str("fails"),
-            Verdict::NotCheckable => f.write_str("not checkable"),
-        }
-    }
-}
-
-impl Serialize for Verdict {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+pub use xent_core::Verdict;
 
 /// The outcome of one check of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
