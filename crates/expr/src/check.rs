@@ -6,6 +6,9 @@ use nalgebra::DMatrix;
 use xent_core::{Kind, LogBase};
 
 use crate::ast::{ExprKind, Program};
+use crate::diagnosis::{
+    self, Diagnosis, Features, Measured, Outcome, RunView, Vocabulary, format_short, format_value,
+};
 use crate::error::{ExprError, Span};
 use crate::eval::{self, Culprit, NanOrigin, Val};
 use crate::infer::{self, NodeShape};
@@ -13,9 +16,6 @@ use crate::names::{self, Role};
 use crate::problems::{self, Case, Probe, Quantity};
 use crate::shape::{Dim, Shape, Ty};
 use crate::tolerance::DEFAULT_SEED;
-use crate::verdict::{
-    self, Features, Measured, Outcome, RunView, Verdict, Vocabulary, format_short, format_value,
-};
 
 /// Predictions and labels (or targets) to check an expression on, **columns are samples**
 /// (the documents' `(n_y, m)` layout), the reference's view; the expression sees
@@ -273,9 +273,9 @@ pub struct Run {
     pub value: Option<f64>,
     /// The bound on the expression's own evaluation error (running error analysis).
     pub expression_bound: Option<f64>,
-    /// The definition's value (`xent-sum`).
+    /// The definition's value, correctly rounded (`xent-oracle`).
     pub reference: f64,
-    /// `xent_core::ErrorBound` of the reference.
+    /// `xent_core::ErrorBound` of the problem: what every formulation is held to.
     pub reference_bound: f64,
     /// Distance between value and reference in ulps.
     pub ulps: Option<u64>,
@@ -322,7 +322,7 @@ pub struct CheckReport {
     /// One run per problem.
     pub runs: Vec<Run>,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: Diagnosis,
     /// Remarks: conditions for one element, removed functions, refusals for other sizes.
     pub notes: Vec<String>,
     /// On given inputs, what the verdict owes to their sizes: `n_y = 1` here, but for general
@@ -642,8 +642,9 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
                 .and_then(|n| locate_zero_log_zero(p, n, vocab)),
         })
         .collect();
-    let mut verdict = verdict::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
-    if let Verdict::ZeroLogZero { interval, .. } = &mut verdict {
+    let mut verdict =
+        diagnosis::aggregate(&views, vocab, options.quantity.as_str(), &not_one_number);
+    if let Diagnosis::ZeroLogZero { interval, .. } = &mut verdict {
         *interval = inputs
             .iter()
             .find(|(_, r)| r.is_predictions())

@@ -40,13 +40,13 @@ use xent_core::{Kind, LogBase};
 
 use crate::ast::Program;
 use crate::check::{CheckOptions, check};
+use crate::diagnosis::format_value;
 use crate::error::ParseError;
 use crate::names::{self, Role};
 use crate::parse::parse;
 use crate::problems::Quantity;
 use crate::report::number;
 use crate::tolerance::BOUND_SLACK;
-use crate::verdict::format_value;
 
 /// The claims the source documents make, in their own expressions (see
 /// `crates/expr/claims/documents.toml`).
@@ -275,7 +275,7 @@ impl ClaimsFile {
                 None => None,
                 Some(map) => Some(claim_inputs(map).map_err(bad)?),
             };
-            let accepted = crate::verdict::codes(kind);
+            let accepted = crate::diagnosis::codes(kind);
             if !accepted.contains(&c.expect) {
                 return Err(bad(format!(
                     "expect `{}` is not a verdict of a {} claim: the accepted values are {}",

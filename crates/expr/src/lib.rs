@@ -30,10 +30,11 @@
 //!    given inputs or on a seeded suite: the documents' example, random problems with
 //!    `n_y = 1` and `n_y > 1`, `m = 1` and `m > 1`, hard and soft labels, and two probes of
 //!    the edges (predictions exactly 0 and 1, and predictions below `2^-53`).
-//! 4. It compares each value with the reference loss (`xent-sum`: `0·ln 0 = 0`,
-//!    `ln(1 − a)` as `ln_1p(−a)`), within `xent_core::ErrorBound` for the reference plus a
+//! 4. It compares each value with the reference loss (the oracle's correctly rounded value
+//!    of the definition, `xent-oracle`), within `xent_core::ErrorBound` (the a priori bound
+//!    every formulation is held to) plus a
 //!    running error bound propagated through the expression's own evaluation
-//!    ([`tolerance`] names and justifies every constant), and gives a [`Verdict`]: `equal`,
+//!    ([`tolerance`] names and justifies every constant), and gives a [`Diagnosis`]: `equal`,
 //!    `equal only when n_y = 1`, `differs by a constant factor` (`−1`, `m`, `1/n_y`,
 //!    `1/ln 2`), `differs`, `NaN where a label is 0 and its prediction is 0`, or
 //!    `inaccurate` (with the measured error and where the digits are lost).
@@ -84,6 +85,7 @@
 mod ast;
 mod check;
 pub mod claims;
+mod diagnosis;
 mod error;
 mod eval;
 mod infer;
@@ -95,16 +97,15 @@ mod report;
 mod rules;
 pub mod shape;
 pub mod tolerance;
-mod verdict;
 
 pub use ast::{BinOp, Expr, ExprKind, Func, NpConstant, Program, Statement};
 pub use check::{
     CheckOptions, CheckReport, Inputs, Run, SamplesAxis, Symbolic, UserArray, check, shapes,
 };
+pub use diagnosis::{Diagnosis, Outcome};
 pub use error::{ExprError, ParseError, Span};
 pub use eval::{Culprit, NanOrigin};
 pub use infer::NodeShape;
 pub use names::{Role, role};
 pub use parse::parse;
 pub use problems::{Probe, Quantity};
-pub use verdict::{Outcome, Verdict};

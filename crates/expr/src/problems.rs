@@ -4,8 +4,7 @@
 //! where `ln(1 − a)` loses its digits).
 
 use nalgebra::DMatrix;
-use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Formulation, Kind, LogBase};
-use xent_sum::Sum;
+use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Kind, LogBase};
 
 use crate::tolerance::{self, PREDICTION_RANGE, SOFT_LABEL_RANGE, TINY_PREDICTIONS};
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
@@ -122,8 +121,8 @@ pub(crate) struct Reference {
     pub(crate) bound: f64,
 }
 
-/// The definition's value (through `xent-sum`, masked `0 · ln 0 = 0`, `ln_1p(−a)`) and
-/// `xent_core::ErrorBound`, in `base`.
+/// The definition's value, correctly rounded by the oracle (`xent-oracle`), and the a priori
+/// `xent_core::ErrorBound` every formulation is held to, in `base`.
 pub(crate) fn reference(
     kind: Kind,
     problem: &Case,
@@ -138,7 +137,7 @@ pub(crate) fn reference(
             } else {
                 BinaryProblem::new(a, y)?
             };
-            (Sum.binary(&p), ErrorBound::binary(&p))
+            (xent_oracle::try_binary(&p), ErrorBound::binary(&p))
         }
         Kind::Categorical => {
             let (q, t) = (&problem.predictions, &problem.labels);
@@ -147,12 +146,18 @@ pub(crate) fn reference(
             } else {
                 CategoricalProblem::new(q, t)?
             };
-            (Sum.categorical(&p), ErrorBound::categorical(&p))
+            (
+                xent_oracle::try_categorical(&p),
+                ErrorBound::categorical(&p),
+            )
         }
     };
+    // The oracle's arithmetic fails only on allocation failure: then NaN, which nothing is
+    // ever equal to.
+    let oracle = evaluation.unwrap_or(xent_oracle::Oracle::FAILED);
     let (value, bound) = match quantity {
-        Quantity::Loss => (evaluation.nats(), bound.absolute),
-        Quantity::LogLikelihood => (evaluation.log_likelihood, bound.log_likelihood),
+        Quantity::Loss => (oracle.loss, bound.absolute),
+        Quantity::LogLikelihood => (oracle.log_likelihood, bound.log_likelihood),
     };
     if base == LogBase::E {
         return Ok(Reference { value, bound });

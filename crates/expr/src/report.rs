@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::check::{CheckReport, Run};
+use crate::diagnosis::{Outcome, format_value};
 use crate::names::Role;
 use crate::shape::{OneElement, Shape};
-use crate::verdict::{Outcome, format_value};
 
 /// A number for JSON: finite numbers as numbers, the rest as numpy prints them.
 pub(crate) fn number(x: f64) -> Value {

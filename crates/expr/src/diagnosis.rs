@@ -1,8 +1,11 @@
-//! From distances to verdicts: one outcome per problem, then one verdict for the expression.
+//! From distances to a diagnosis: one outcome per problem, then one [`Diagnosis`] for the
+//! expression, which reduces to the one [`xent_core::Verdict`] ([`Diagnosis::verdict`]).
 //!
-//! A run is **equal** when the expression's value is within `B_ref + B_expr` of the reference
-//! (the reference's a priori `ErrorBound` plus the expression's running bound: if the two
-//! exact values were equal, that is as far as the computed ones can be) *and* within the
+//! The reference is the oracle's correctly rounded value; `B_ref` is the problem's a priori
+//! `ErrorBound`, what every formulation is held to. A run is
+//! **equal** when the expression's value is within `B_ref + B_expr` of the reference (plus
+//! the expression's running bound: if the two exact values were equal, that is further than
+//! the computed ones can be) *and* within the
 //! accuracy every formulation is held to, `2·B_ref`; **inaccurate** when only the first holds
 //! (the exact values may agree but the expression's evaluation lost digits). Otherwise the
 //! exact values differ, and the aggregate looks for the simplest explanation: a factor
@@ -419,9 +422,9 @@ pub(crate) struct RunView {
     pub(crate) zero_log_zero: Option<String>,
 }
 
-/// The verdict on an expression.
+/// What the checker found about an expression: the verdict with its explanation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Diagnosis {
     /// Equal to the reference within the bound, on every problem.
     Equal,
     /// Equal on the problems where a condition holds, not on the others.
@@ -473,7 +476,7 @@ pub enum Verdict {
     },
 }
 
-/// Every verdict code [`Verdict::code`] can give for `kind`, in the order of the verdicts,
+/// Every verdict code [`Diagnosis::code`] can give for `kind`, in the order of the verdicts,
 /// then `rejected` (a claim numpy refuses): what a claims file's `expect` may say.
 pub(crate) fn codes(kind: Kind) -> Vec<String> {
     let v = Vocabulary::of(kind);
@@ -491,29 +494,48 @@ pub(crate) fn codes(kind: Kind) -> Vec<String> {
     out
 }
 
-impl Verdict {
+impl Diagnosis {
     /// The verdict's stable name, what a claims file's `expect` is compared with: `equal`,
     /// `equal only when n_y = 1`, `differs by a constant factor`, `differs`,
     /// `NaN where a label is 0 and its prediction is 0`, `NaN`, `inaccurate`.
     pub fn code(&self) -> String {
         match self {
-            Verdict::Equal => "equal".into(),
-            Verdict::EqualOnlyWhen { condition, .. } => format!("equal only when {condition}"),
-            Verdict::Factor { .. } => "differs by a constant factor".into(),
-            Verdict::Differs { .. } => "differs".into(),
-            Verdict::ZeroLogZero { phrase, .. } => format!("NaN where {phrase}"),
-            Verdict::Nan { .. } => "NaN".into(),
-            Verdict::Inaccurate { .. } => "inaccurate".into(),
+            Diagnosis::Equal => "equal".into(),
+            Diagnosis::EqualOnlyWhen { condition, .. } => format!("equal only when {condition}"),
+            Diagnosis::Factor { .. } => "differs by a constant factor".into(),
+            Diagnosis::Differs { .. } => "differs".into(),
+            Diagnosis::ZeroLogZero { phrase, .. } => format!("NaN where {phrase}"),
+            Diagnosis::Nan { .. } => "NaN".into(),
+            Diagnosis::Inaccurate { .. } => "inaccurate".into(),
+        }
+    }
+
+    /// The verdict this diagnosis amounts to: `holds` when the expression is the loss on
+    /// every problem; `holds only when` the condition (`n_y = 1`), or the open interval of
+    /// predictions (`0 < A < 1`) when the only failure is NaN at `0 · ln 0`; `fails`
+    /// otherwise (a factor, another number, NaN, or more error than the bound allows).
+    pub fn verdict(&self) -> xent_core::Verdict {
+        use xent_core::Verdict as V;
+        match self {
+            Diagnosis::Equal => V::Holds,
+            Diagnosis::EqualOnlyWhen { condition, .. } => V::HoldsOnlyWhen(condition.clone()),
+            Diagnosis::ZeroLogZero {
+                equal_elsewhere: true,
+                inaccurate: None,
+                interval: Some(interval),
+                ..
+            } => V::HoldsOnlyWhen(interval.clone()),
+            _ => V::Fails,
         }
     }
 
     /// Whether the expression is the loss (within the bound) on every problem.
     pub fn is_equal(&self) -> bool {
-        matches!(self, Verdict::Equal)
+        matches!(self, Diagnosis::Equal)
     }
 
     /// The explanation, one line per point, the verdict for the open interval first (see
-    /// [`Verdict::lines`]).
+    /// [`Diagnosis::lines`]).
     pub fn message(&self) -> String {
         self.lines().join("\n")
     }
@@ -521,7 +543,7 @@ impl Verdict {
     /// The verdict as lines a person reads: what holds first, then the exceptions.
     pub fn lines(&self) -> Vec<String> {
         match self {
-            Verdict::ZeroLogZero {
+            Diagnosis::ZeroLogZero {
                 phrase,
                 detail,
                 equal_elsewhere,
@@ -554,14 +576,14 @@ impl Verdict {
                 }
                 out
             }
-            Verdict::EqualOnlyWhen {
+            Diagnosis::EqualOnlyWhen {
                 condition,
                 otherwise,
             } => vec![
                 format!("equal only when {condition}"),
                 format!("otherwise {otherwise}"),
             ],
-            Verdict::Factor {
+            Diagnosis::Factor {
                 factor,
                 hint,
                 equal_when,
@@ -587,15 +609,15 @@ impl Verdict {
 
     fn sentence(&self) -> String {
         match self {
-            Verdict::Equal => {
+            Diagnosis::Equal => {
                 "equal: the value is the reference within the bound, on every problem checked"
                     .into()
             }
-            Verdict::EqualOnlyWhen {
+            Diagnosis::EqualOnlyWhen {
                 condition,
                 otherwise,
             } => format!("equal only when {condition}; otherwise {otherwise}"),
-            Verdict::Factor {
+            Diagnosis::Factor {
                 factor,
                 hint,
                 equal_when,
@@ -614,18 +636,18 @@ impl Verdict {
                 }
                 s
             }
-            Verdict::Differs { detail } => format!("differs: {detail}"),
-            Verdict::ZeroLogZero { phrase, detail, .. } => format!(
+            Diagnosis::Differs { detail } => format!("differs: {detail}"),
+            Diagnosis::ZeroLogZero { phrase, detail, .. } => format!(
                 "NaN where {phrase}: numpy computes 0 * -inf = nan where the definition takes \
                  0·ln 0 = 0 ({detail})"
             ),
-            Verdict::Nan { detail } => format!("NaN: {detail}"),
-            Verdict::Inaccurate { detail } => format!("inaccurate: {detail}"),
+            Diagnosis::Nan { detail } => format!("NaN: {detail}"),
+            Diagnosis::Inaccurate { detail } => format!("inaccurate: {detail}"),
         }
     }
 }
 
-impl fmt::Display for Verdict {
+impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message())
     }
@@ -640,7 +662,7 @@ pub(crate) fn aggregate(
     v: Vocabulary,
     quantity: &str,
     not_one_number: &str,
-) -> Verdict {
+) -> Diagnosis {
     let regular: Vec<&RunView> = runs.iter().filter(|r| !r.probe).collect();
     let regular = if regular.is_empty() {
         runs.iter().collect()
@@ -665,7 +687,7 @@ pub(crate) fn aggregate(
                 .find(|o| o.outcome == Outcome::Inaccurate)
                 .filter(|_| equal_elsewhere)
                 .map(|i| i.detail.clone());
-            return Verdict::ZeroLogZero {
+            return Diagnosis::ZeroLogZero {
                 phrase: r.zero_log_zero.clone().unwrap_or_default(),
                 detail: r.detail.clone(),
                 equal_elsewhere,
@@ -674,14 +696,14 @@ pub(crate) fn aggregate(
             };
         }
         if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Nan) {
-            return Verdict::Nan {
+            return Diagnosis::Nan {
                 detail: r.detail.clone(),
             };
         }
         // A probe that gives another number (a guard such as np.clip(A, 1e-7, 1 - 1e-7)
         // changes the loss only at the edges) is not equal, however small the change.
         if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Differs) {
-            return Verdict::Differs {
+            return Diagnosis::Differs {
                 detail: format!(
                     "equal on every regular problem, but not at the edges: {}",
                     r.detail
@@ -689,11 +711,11 @@ pub(crate) fn aggregate(
             };
         }
         if let Some(r) = runs.iter().find(|r| r.outcome == Outcome::Inaccurate) {
-            return Verdict::Inaccurate {
+            return Diagnosis::Inaccurate {
                 detail: r.detail.clone(),
             };
         }
-        return Verdict::Equal;
+        return Diagnosis::Equal;
     }
     // A factor that explains every regular run that gives one number (the equal ones being
     // where it is 1); the others may only be arrays or refusals, for sizes a condition names.
@@ -727,7 +749,7 @@ pub(crate) fn aggregate(
         } else {
             f.describe(v)
         };
-        return Verdict::Factor {
+        return Diagnosis::Factor {
             factor: shown,
             hint: f.hint(v, quantity),
             equal_when: f.one_when(v),
@@ -761,7 +783,7 @@ pub(crate) fn aggregate(
                 }
             }
         };
-        return Verdict::EqualOnlyWhen {
+        return Diagnosis::EqualOnlyWhen {
             condition,
             otherwise,
         };
@@ -771,7 +793,7 @@ pub(crate) fn aggregate(
         Some(r) => r.detail.clone(),
         None => String::new(),
     };
-    Verdict::Differs { detail }
+    Diagnosis::Differs { detail }
 }
 
 /// A number for reports: 10 significant digits, trailing zeros dropped, so that the last
