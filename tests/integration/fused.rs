@@ -7,7 +7,7 @@
 //! here is timed: speed is `cargo xtask bench`'s.
 
 use nalgebra::DMatrix;
-use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+use xent_core::rng::Seeded;
 use xent_core::ulp::ulp_distance;
 use xent_core::{
     Array, BinaryProblem, CategoricalProblem, Evaluation, Formulation, ProblemData, Targets,
@@ -20,25 +20,25 @@ use xent_oracle::{self as oracle, Oracle};
 /// Entries of the large problems: the size the issue asks accuracy and determinism at.
 const LARGE: usize = 10_000_000;
 
-/// SplitMix64: a seeded generator, so every run draws the same problems.
-struct Rng(rand_xoshiro::SplitMix64);
+/// The one seeded generator (`xent_core::rng`), so every run draws the same problems.
+struct Rng(Seeded);
 
 impl Rng {
     fn new(seed: u64) -> Self {
-        Rng(rand_xoshiro::SplitMix64::seed_from_u64(seed))
+        Rng(Seeded::new(seed))
     }
 
     fn next(&mut self) -> u64 {
-        self.0.next_u64()
+        self.0.bits()
     }
 
     /// Uniform in [0, 1).
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
 
     fn pick<T: Copy>(&mut self, pool: &[T]) -> T {

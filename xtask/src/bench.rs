@@ -56,7 +56,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nalgebra::DMatrix;
-use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
 use serde::Serialize;
 use xent_core::{
     Array, BinaryProblem, Dtype, Formulation, Kind, Numpy, Targets, Unvalidated, View,
@@ -355,19 +354,8 @@ fn pow10(n: usize) -> String {
     }
 }
 
-/// SplitMix64, seeded: every run times the same data.
-struct Rng(rand_xoshiro::SplitMix64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(rand_xoshiro::SplitMix64::seed_from_u64(seed))
-    }
-
-    /// Uniform in [0, 1), a multiple of 2^-53.
-    fn unit(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+/// The one seeded generator: every run times the same data.
+use xent_core::rng::Seeded as Rng;
 
 fn binary_case(m: usize, soft: bool) -> Case {
     binary_case_in(m, soft, None)
@@ -740,8 +728,8 @@ fn xent_binary() -> Result<PathBuf> {
 /// printing), each beside `cat` of the same files, the wall time and the peak RSS.
 fn measure_commands(dir: &Path, runs: usize, huge: bool) -> Result<Vec<CommandRow>> {
     let xent = xent_binary()?;
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x7865_6e74);
-    let mut unit = move || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut rng = Rng::new(0x7865_6e74);
+    let mut unit = move || rng.unit();
     let m = 10_000_000;
     let a: Vec<f64> = (0..m).map(|_| 0.001 + 0.998 * unit()).collect();
     let y: Vec<f64> = (0..m).map(|_| (unit() < 0.5) as u8 as f64).collect();

@@ -18,6 +18,7 @@
 //! - the [`Formulation`] trait and its [`Evaluation`], which records the shape of the
 //!   intermediate result each formulation reduced (scalar, `(1, 1)`, `(n_y, n_y)`);
 //! - [`Verdict`]: the one verdict type, a code with parameters, for every claim checked;
+//! - [`rng`]: the one seeded generator every test, sweep and suite draws from;
 //! - [`tolerance`]: every tolerance and error bound, named, with its reason; [`ulp`]:
 //!   distances in units in the last place.
 //!
@@ -55,6 +56,7 @@ pub mod formulation;
 pub mod math;
 pub mod problem;
 pub mod published;
+pub mod rng;
 pub mod tolerance;
 pub mod ulp;
 pub mod verdict;

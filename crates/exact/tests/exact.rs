@@ -5,8 +5,7 @@
 use num_bigint::{BigInt, BigUint, Sign};
 use num_rational::BigRational;
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
-use rand_xoshiro::SplitMix64;
-use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+use xent_core::rng::Seeded;
 use xent_exact::{Accumulator, ENCODED_LEN, Error, LargeAccumulator};
 
 // ---------------------------------------------------------------------------------------------
@@ -350,13 +349,14 @@ fn quickcheck() -> QuickCheck {
     QuickCheck::new().rng(Gen::from_size_and_seed(100, 0x5eed_e8ac))
 }
 
-struct Rng(SplitMix64);
+struct Rng(Seeded);
 
 impl Rng {
     fn below(&mut self, n: usize) -> usize {
-        (self.0.next_u64() % n as u64) as usize
+        self.0.below(n)
     }
 
+    /// Fisher–Yates.
     fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             v.swap(i, self.below(i + 1));
@@ -454,7 +454,7 @@ impl Arbitrary for Case {
 /// tree (sometimes through bytes): the same bytes as one shuffled pass, and the oracle's sum.
 fn layout_does_not_matter(case: Case) -> TestResult {
     let xs = &case.terms.0;
-    let mut rng = Rng(SplitMix64::seed_from_u64(case.seed));
+    let mut rng = Rng(Seeded::new(case.seed));
     let mut shuffled = xs.clone();
     rng.shuffle(&mut shuffled);
     let one = sum_small(&shuffled);

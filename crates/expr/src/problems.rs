@@ -7,7 +7,7 @@ use nalgebra::DMatrix;
 use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Kind, LogBase};
 
 use crate::tolerance::{self, PREDICTION_RANGE, SOFT_LABEL_RANGE, TINY_PREDICTIONS};
-use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+use xent_core::rng::Seeded;
 
 /// Which probe of the edges a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,28 +169,27 @@ pub(crate) fn reference(
     })
 }
 
-/// SplitMix64 (`rand_xoshiro`'s): a small seeded generator, the same numbers on every
-/// platform.
-struct Rng(rand_xoshiro::SplitMix64);
+/// The seeded generator (`xent_core::rng`), drawing values rounded to 4 decimals so reports
+/// stay readable.
+struct Rng(Seeded);
 
 impl Rng {
     fn new(seed: u64) -> Self {
-        Rng(rand_xoshiro::SplitMix64::seed_from_u64(seed))
+        Rng(Seeded::new(seed))
     }
 
-    fn next(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-
-    /// Uniform in `[lo, hi)`, rounded to 4 decimals so reports stay readable.
+    /// Uniform in `[lo, hi)`, rounded to 4 decimals.
     fn uniform(&mut self, (lo, hi): (f64, f64)) -> f64 {
-        let unit = (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let x = lo + (hi - lo) * unit;
-        (x * 1e4).round() / 1e4
+        (self.0.uniform(lo, hi) * 1e4).round() / 1e4
+    }
+
+    /// 0 or 1.
+    fn bit(&mut self) -> f64 {
+        f64::from(u8::from(self.0.coin()))
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
 }
 
@@ -244,7 +243,7 @@ fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Case {
     let a = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
     let mut y = DMatrix::from_fn(rows, cols, |_, _| {
         if hard {
-            (rng.next() >> 63) as f64
+            rng.bit()
         } else {
             rng.uniform(SOFT_LABEL_RANGE)
         }

@@ -198,27 +198,11 @@ pub(crate) fn classes<'s>(
 #[cfg(test)]
 mod tests {
     //! The canonical order makes the bits independent of dtype and memory order.
-    use rand_xoshiro::Xoshiro256PlusPlus;
-    use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+    use xent_core::rng::Seeded as Rng;
     use xent_core::{Problem, Targets, Unvalidated};
 
     use crate::checked::tests::{Encoding, Stored, same};
     use crate::{Fused, FusedOn, Isa, checked};
-
-    struct Rng(Xoshiro256PlusPlus);
-
-    impl Rng {
-        fn new(seed: u64) -> Self {
-            Rng(Xoshiro256PlusPlus::seed_from_u64(seed))
-        }
-        /// Uniform in [0, 1).
-        fn unit(&mut self) -> f64 {
-            (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.0.next_u64() % n as u64) as usize
-        }
-    }
 
     /// Evaluates on every FMA path and by `checked`, asserting they agree; the bits.
     fn bits(u: &Unvalidated<'_>) -> u64 {

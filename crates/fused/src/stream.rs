@@ -263,8 +263,7 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use rand_xoshiro::Xoshiro256PlusPlus;
-    use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+    use xent_core::rng::Seeded;
     use xent_core::{Array, Targets, Unvalidated};
 
     use super::*;
@@ -303,10 +302,7 @@ mod tests {
 
         /// `checked` on the whole, and on blocks of `sizes` (in units of the granularity;
         /// the rest in a last block).
-        fn compare(
-            &self,
-            rng: &mut Xoshiro256PlusPlus,
-        ) -> (Result<Evaluation>, Result<Evaluation>) {
+        fn compare(&self, rng: &mut Seeded) -> (Result<Evaluation>, Result<Evaluation>) {
             let whole = self.unvalidated(self.pred.array(), self.truth.array());
             let whole = checked(&whole.expect("shapes"));
             let mut stream = self.stream();
@@ -314,7 +310,7 @@ mod tests {
             let m = self.shape.cols;
             let mut start = 0;
             while start < m {
-                let end = m.min(start + g * (1 + (rng.next_u64() % 5) as usize));
+                let end = m.min(start + g * rng.range(1..6));
                 let pred = self.pred.array().samples(start..end).expect("column-major");
                 let truth = self
                     .truth
@@ -332,9 +328,7 @@ mod tests {
     /// blocks: the stream gives the bits, or the error, of `checked` on the whole.
     #[test]
     fn random_blocks_give_the_bits_and_errors_of_the_whole() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
-        let unit =
-            |rng: &mut Xoshiro256PlusPlus| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let mut rng = Seeded::new(13);
         let (mut valid, mut invalid) = (0, 0);
         for case in 0..120 {
             let kind = if case % 2 == 0 {
@@ -342,18 +336,18 @@ mod tests {
             } else {
                 Kind::Categorical
             };
-            let rows = 1 + (rng.next_u64() % 12) as usize;
-            let cols = 1 + (rng.next_u64() % 40_000) as usize;
-            let logits = rng.next_u64() % 2 == 0;
-            let classes = kind == Kind::Categorical && rng.next_u64() % 2 == 0;
+            let rows = rng.range(1..13);
+            let cols = rng.range(1..40_001);
+            let logits = rng.coin();
+            let classes = kind == Kind::Categorical && rng.coin();
             let n = rows * cols;
             let mut pred = Vec::with_capacity(n);
             let mut truth = Vec::with_capacity(n);
             for _ in 0..cols {
-                let q: Vec<f64> = (0..rows).map(|_| unit(&mut rng) + 1e-3).collect();
+                let q: Vec<f64> = (0..rows).map(|_| rng.unit() + 1e-3).collect();
                 let s: f64 = q.iter().sum();
                 pred.extend(q.iter().map(|v| v / s));
-                let hot = (rng.next_u64() % rows as u64) as usize;
+                let hot = rng.below(rows);
                 if classes {
                     truth.push(hot as f64);
                 } else {
@@ -362,17 +356,17 @@ mod tests {
             }
             let faults = [f64::NAN, -0.5, 1.5, f64::INFINITY, 3.0];
             if case % 3 != 0 {
-                for _ in 0..1 + rng.next_u64() % 3 {
-                    let v = faults[(rng.next_u64() % faults.len() as u64) as usize];
-                    if rng.next_u64() % 2 == 0 {
-                        pred[(rng.next_u64() % n as u64) as usize] = v;
+                for _ in 0..rng.range(1..4) {
+                    let v = faults[rng.below(faults.len())];
+                    if rng.coin() {
+                        pred[rng.below(n)] = v;
                     } else {
-                        let t = truth.len() as u64;
-                        truth[(rng.next_u64() % t) as usize] = v;
+                        let t = truth.len();
+                        truth[rng.below(t)] = v;
                     }
                 }
             }
-            let pe = if rng.next_u64() % 2 == 0 {
+            let pe = if rng.coin() {
                 Encoding::F64
             } else {
                 Encoding::F32

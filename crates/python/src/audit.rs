@@ -1,5 +1,5 @@
 //! `audit`: the caller's own loss function, `fn(A, Y)`, run on a seeded suite of problems
-//! and judged against the oracle of `xent-verify`; `verify`: the verifier's report.
+//! and judged against the oracle (`xent-oracle`); `verify`: the verifier's report.
 //!
 //! The suite follows the expression checker's (`xent-expr`'s suite is private to it, so
 //! the problems are built here, from the same published example, ranges and probes): the
@@ -13,7 +13,7 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods}
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+use xent_core::rng::Seeded;
 use xent_core::ulp::ulp_distance;
 use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Kind, published};
 use xent_expr::tolerance::{
@@ -33,20 +33,21 @@ struct Case {
     probe: bool,
 }
 
-struct Rng(rand_xoshiro::SplitMix64);
+/// The seeded generator (`xent_core::rng`), values rounded to 4 decimals as the expression
+/// checker's suite draws them.
+struct Rng(Seeded);
 
 impl Rng {
     fn uniform(&mut self, (lo, hi): (f64, f64)) -> f64 {
-        let unit = (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        ((lo + (hi - lo) * unit) * 1e4).round() / 1e4
+        (self.0.uniform(lo, hi) * 1e4).round() / 1e4
     }
 
     fn bit(&mut self) -> f64 {
-        (self.0.next_u64() >> 63) as f64
+        f64::from(u8::from(self.0.coin()))
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.0.next_u64() % n as u64) as usize
+        self.0.below(n)
     }
 }
 
@@ -117,7 +118,7 @@ fn row(values: &[f64]) -> DMatrix<f64> {
 
 /// The suite for `kind`, seeded.
 fn suite(kind: Kind, logits: bool, seed: u64, large: usize) -> Vec<Case> {
-    let mut rng = Rng(rand_xoshiro::SplitMix64::seed_from_u64(seed));
+    let mut rng = Rng(Seeded::new(seed));
     let mut out = Vec::new();
     match kind {
         Kind::Binary => {

@@ -3,39 +3,34 @@
 //! `n_y > 1`, confident and uncertain predictions, exact zeros and a `+∞`), each evaluated by
 //! every formulation and held to its a priori bound of the oracle.
 //!
-//! The generator is SplitMix64 on integers, and every input is made from integers by
-//! correctly rounded `f64` operations, so the problems, and with them the report, are the
-//! same on every machine.
+//! The generator is `xent_core::rng`'s (portable integer and `2^-53`-grid draws), and every
+//! input is made from them by correctly rounded `f64` operations, so the problems, and with
+//! them the report, are the same on every machine.
 
 use nalgebra::DMatrix;
 use xent_core::{ErrorBound, Formulation, Problem, ProblemData};
 
 use crate::error::Result;
-use rand_xoshiro::rand_core::{Rng as _, SeedableRng as _};
+use xent_core::rng::Seeded;
 
 use crate::report::{Num, Sweep, SweepCase};
 use xent_oracle as oracle;
 
-/// SplitMix64 (Steele, Lea, Flood 2014; `rand_xoshiro`'s): tiny, fast, and fully
-/// specified by its seed, the same numbers on every platform.
-pub(crate) struct SplitMix64(rand_xoshiro::SplitMix64);
+/// The sweep's draws from the one seeded generator (`xent_core::rng`).
+pub(crate) struct Draws(Seeded);
 
-impl SplitMix64 {
+impl Draws {
     pub(crate) fn new(seed: u64) -> Self {
-        SplitMix64(rand_xoshiro::SplitMix64::seed_from_u64(seed))
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        Draws(Seeded::new(seed))
     }
 
     /// Uniform in [0, 1), a multiple of 2^-53.
     pub(crate) fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
 
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        self.0.below(n)
     }
 
     /// A probability in (0, 1), one time in eight within 1e-12 of either end.
@@ -120,13 +115,7 @@ const CASES: [(Kind, Inputs, Targets, usize, usize); 18] = [
     (Kind::Categorical, Inputs::Logits, Targets::Soft, 3, 40),
 ];
 
-fn binary(
-    rng: &mut SplitMix64,
-    inputs: Inputs,
-    targets: Targets,
-    n: usize,
-    m: usize,
-) -> ProblemData {
+fn binary(rng: &mut Draws, inputs: Inputs, targets: Targets, n: usize, m: usize) -> ProblemData {
     let y = DMatrix::from_fn(n, m, |_, _| match targets {
         Targets::Soft => rng.unit(),
         _ => rng.below(2) as f64,
@@ -161,7 +150,7 @@ fn binary(
 }
 
 fn categorical(
-    rng: &mut SplitMix64,
+    rng: &mut Draws,
     inputs: Inputs,
     targets: Targets,
     k: usize,
@@ -194,7 +183,7 @@ fn categorical(
 /// Runs the sweep from `seed` through `formulations`.
 pub(crate) fn sweep(seed: u64, formulations: &[&dyn Formulation]) -> Result<Sweep> {
     let _span = tracing::info_span!("sweep", seed).entered();
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = Draws::new(seed);
     let mut cases = Vec::new();
     for (id, &(kind, inputs, targets, rows, cols)) in CASES.iter().enumerate() {
         let data = match kind {
