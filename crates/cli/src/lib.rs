@@ -63,9 +63,10 @@ use evaluate::{Applied, ConventionRow, InputInfo, Outcome, Selection};
 use layout::{Layout, Other, Placed, Role};
 
 const AFTER_HELP: &str = "\
-Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D) or
-.csv (one row of numbers per line, separated by commas, spaces around them allowed; blank
-lines only at the end). Anything else is an input error.
+Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D),
+an array of a .npz archive (FILE.npz:NAME, or FILE.npz when it holds one array) or .csv
+(one row of numbers per line, separated by commas, spaces around them allowed; blank lines
+only at the end). Anything else is an input error.
 
 Layout: with --layout cols each column of a 2-D array is a sample, the documents'
 (outputs, samples); with --layout rows each row is a sample (PyTorch, Keras). The default,
