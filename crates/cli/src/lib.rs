@@ -50,6 +50,7 @@ pub mod evaluate;
 pub mod layout;
 pub mod output;
 pub mod stream;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 
