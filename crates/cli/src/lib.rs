@@ -663,14 +663,29 @@ impl Inputs {
         options: &ConventionOptions,
     ) -> Result<xent_core::Conventional<'_>> {
         let pred = self.pred.array();
+        let places = layout::UserPlaces {
+            pred: &self.pred.source,
+            truth: match &self.truth {
+                Truth::Matrix(m) => Some(&m.source),
+                Truth::Classes(_) => None,
+            },
+        };
         match (self.kind, &self.truth) {
-            (Kind::Binary, Truth::Matrix(y)) => convention.binary(pred, y.array(), options),
-            (Kind::Categorical, Truth::Matrix(p)) => {
-                convention.categorical(pred, xent_core::Targets::Dense(p.array()), options)
+            (Kind::Binary, Truth::Matrix(y)) => {
+                convention.binary_located(pred, y.array(), options, &places)
             }
-            (Kind::Categorical, Truth::Classes(c)) => {
-                convention.categorical(pred, xent_core::Targets::Classes(c.array()), options)
-            }
+            (Kind::Categorical, Truth::Matrix(p)) => convention.categorical_located(
+                pred,
+                xent_core::Targets::Dense(p.array()),
+                options,
+                &places,
+            ),
+            (Kind::Categorical, Truth::Classes(c)) => convention.categorical_located(
+                pred,
+                xent_core::Targets::Classes(c.array()),
+                options,
+                &places,
+            ),
             (Kind::Binary, Truth::Classes(_)) => {
                 return Err(Error::Usage(
                     "binary takes --labels FILE, not class indices",

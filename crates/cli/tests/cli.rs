@@ -1913,9 +1913,10 @@ fn keras_rescales_a_column_the_definition_rejects() {
     let files = Files::new();
     let q = files.csv("q.csv", "0.2\n0.4\n0.6\n");
     let c = files.csv("c.csv", "1\n");
+    // The sample is named as the input error names it: the file's column 1.
     fails(
         &["categorical", "--pred", &q, "--classes", &c],
-        &["--pred", "sums to 1.2"],
+        &["--pred", "column 1 sums to 1.2"],
     );
     for name in ["keras-functional", "scipy"] {
         let j = json(&[
@@ -1932,7 +1933,7 @@ fn keras_rescales_a_column_the_definition_rejects() {
         assert_eq!(
             j["convention"]["changes"],
             serde_json::json!([
-                "predictions rescaled by their column sum (column 0 sums to 1.2000000000000002)"
+                "predictions rescaled by each sample's sum (column 1 sums to 1.2000000000000002)"
             ])
         );
     }
@@ -1955,7 +1956,7 @@ fn sklearn_warns_on_stderr_and_does_not_rescale() {
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.starts_with("warning: sklearn: column 0 of pred sums to 1.2"),
+        stderr.starts_with("warning: sklearn: column 1 of pred sums to 1.2"),
         "{stderr}"
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -313,6 +313,9 @@ pub struct CheckReport {
     pub result_name: Option<String>,
     /// The free names the program reads, with their roles.
     pub inputs: Vec<(String, Role)>,
+    /// The arrays among them with their shapes for general sizes, as the expression sees
+    /// them: `(n_y, m)`, or the user's own layout (`(m, n_y)` one row per sample, `(m,)`).
+    pub input_shapes: Vec<(String, Shape)>,
     /// Whether the runs were on concrete inputs (given, or the program's own arrays).
     pub concrete: bool,
     /// Symbolic shapes (`None` when numpy would refuse general sizes but accepted these).
@@ -502,6 +505,12 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
             (n.clone(), binding)
         })
         .collect();
+    // Each array's shape for general sizes, in the layout the expression sees.
+    let input_shapes: Vec<(String, Shape)> = inputs
+        .iter()
+        .filter(|(_, r)| !matches!(r, Role::Samples | Role::Rows))
+        .filter_map(|(n, _)| symbolic_env.get(n).map(|(s, _)| (n.clone(), s.clone())))
+        .collect();
     let symbolic_sizes = size_names(&inputs, Dim::Sym(vocab.rows), Dim::Sym("m"));
     let symbolic = match infer::infer(program, symbolic_env, symbolic_sizes) {
         Ok(s) => {
@@ -667,6 +676,7 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         base: options.base,
         result_name: program.result_name().map(str::to_owned),
         inputs,
+        input_shapes,
         concrete,
         symbolic,
         concrete_nodes,
