@@ -331,6 +331,9 @@ pub struct CheckReport {
     /// On given inputs, what the verdict owes to their sizes: `n_y = 1` here, but for general
     /// sizes the result is an `(n_y, n_y)` array.
     pub caveat: Option<String>,
+    /// When the expression is the loss of a perturbed input (`A + 1e-9`, a clip inside the
+    /// logarithm) and nothing else: the perturbation, and its measured effect on the loss.
+    pub perturbation: Option<String>,
 }
 
 impl CheckReport {
@@ -344,6 +347,7 @@ impl CheckReport {
     pub fn verdict_lines(&self) -> Vec<String> {
         let mut lines = self.verdict.lines();
         lines.extend(self.caveat.clone());
+        lines.extend(self.perturbation.clone());
         lines
     }
 
@@ -669,7 +673,7 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         _ => None,
     };
 
-    Ok(CheckReport {
+    let mut report = CheckReport {
         source: program.source().to_owned(),
         kind,
         quantity: options.quantity,
@@ -684,7 +688,16 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         verdict,
         notes,
         caveat,
-    })
+        perturbation: None,
+    };
+    // A guard on the logarithm (`A + 1e-9`, a clip): is it all that differs?
+    if !report.equal()
+        && let Some((unguarded, guards)) = crate::perturb::strip(program)
+        && let Ok(without) = check(&unguarded, options)
+    {
+        report.perturbation = crate::perturb::diagnose(&report, &without, &guards);
+    }
+    Ok(report)
 }
 
 /// The symbolic shape and type of an input name.

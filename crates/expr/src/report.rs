@@ -290,6 +290,7 @@ impl CheckReport {
             "verdict": self.verdict.code(),
             "message": self.verdict_lines().join("\n"),
             "caveat": self.caveat,
+            "perturbation": self.perturbation,
             "nodes": nodes,
             "runs": self.runs.iter().map(run_json).collect::<Vec<_>>(),
             "notes": self.notes,
