@@ -33,7 +33,8 @@ def test_binary_reproduces_the_documents_example():
 
 
 @pytest.mark.parametrize("base, unit, scale", [("e", "nats", 1.0), (2, "bits", math.log(2)),
-                                               ("10", "bans", math.log(10)), (3.5, None, math.log(3.5))])
+                                               ("10", "bans", math.log(10)),
+                                               (3.5, "base-3.5 units", math.log(3.5))])
 def test_bases(base, unit, scale):
     r = xent.binary(A8, Y8, base=base)
     assert close(r.value * scale, COST, 8)

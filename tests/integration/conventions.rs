@@ -170,7 +170,7 @@ fn keras_rescales_categorical_columns_that_exact_rejects() -> xent_core::Result<
     assert_eq!(keras.divisor, 1);
     assert_eq!(
         keras.changes,
-        ["predictions rescaled by their column sum (column 0 sums to 1.2000000000000002)"]
+        ["predictions rescaled by each sample's sum (column 0 sums to 1.2000000000000002)"]
     );
     // −ln(0.4 / 1.2) = ln 3.
     within(&keras, 3f64.ln());
@@ -235,7 +235,7 @@ fn scipy_normalises_predictions_and_targets_and_has_no_guard() -> xent_core::Res
         &Default::default(),
     )?;
     assert_eq!(c.changes.len(), 2, "{:?}", c.changes);
-    assert!(c.changes[1].starts_with("targets rescaled by their column sum"));
+    assert!(c.changes[1].starts_with("targets rescaled by each sample's sum"));
     within(&c, 3f64.ln());
     // No guard: a zero probability under a positive weight is +∞; binary is the definition.
     let exact =

@@ -698,36 +698,35 @@ fn run_measured(program: &Path, args: &[String], dir: &Path) -> Result<(f64, u64
     Ok((wall, rss))
 }
 
-/// The `xent` binary of this workspace, built in release.
-fn xent_binary() -> Result<PathBuf> {
+/// The `xent` binary of this workspace, built in release (or in the dev profile).
+pub(crate) fn xent_binary(release: bool) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let profile: &[&str] = if release { &["--release"] } else { &[] };
     let status = Command::new(cargo)
         .current_dir(workspace_root())
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--package",
-            "xent-cli",
-            "--bin",
-            "xent",
-        ])
+        .arg("build")
+        .args(profile)
+        .args(["--quiet", "--package", "xent-cli", "--bin", "xent"])
         .status()
-        .context("building xent in release")?;
+        .context("building xent")?;
     if !status.success() {
-        bail!("cargo build --release -p xent-cli failed");
+        bail!("cargo build {} -p xent-cli failed", profile.join(" "));
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target.join("release/xent"))
+    Ok(target.join(if release {
+        "release/xent"
+    } else {
+        "debug/xent"
+    }))
 }
 
 /// The whole command, as a user runs it: `xent binary` and `xent categorical` as processes
 /// on `.npy` files in the page cache (start-up, reading, validation, the fused path,
 /// printing), each beside `cat` of the same files, the wall time and the peak RSS.
 fn measure_commands(dir: &Path, runs: usize, huge: bool) -> Result<Vec<CommandRow>> {
-    let xent = xent_binary()?;
+    let xent = xent_binary(true)?;
     let mut rng = Rng::new(0x7865_6e74);
     let mut unit = move || rng.unit();
     let m = 10_000_000;
@@ -1021,7 +1020,7 @@ fn measure_numpy(
 }
 
 /// The workspace root: the parent of this crate's manifest directory.
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
     xtask.parent().unwrap_or(xtask).to_path_buf()
 }

@@ -3,9 +3,11 @@
 //! `cargo xtask verify` cannot diverge.
 //!
 //! - `cargo xtask verify [--format text|json] [--claims FILE]`: the audit CI runs;
-//! - `cargo xtask bench`: speed and memory of every formulation, against numpy.
+//! - `cargo xtask bench`: speed and memory of every formulation, against numpy;
+//! - `cargo xtask completions [--out DIR]`: shell completion scripts and the man page.
 
 mod bench;
+mod completions;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +26,9 @@ enum Task {
     Verify(verify::Args),
     /// Benchmarks: ns per entry and peak extra memory of every formulation, against numpy.
     Bench(bench::Args),
+    /// Shell completion scripts (bash, zsh, fish, elvish, powershell) and the man page, from
+    /// the `xent` binary's clap definition, as files in DIR (default target/completions).
+    Completions(completions::Args),
     /// (For `bench`.) Runs PROGRAM ARGS… and prints its wall seconds and peak RSS bytes. A
     /// child's peak RSS includes the memory of the process it was spawned from until its
     /// `exec`, so the bench, which holds its arrays, measures the command through this
@@ -44,6 +49,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().task {
         Task::Verify(args) => verify::run(args),
         Task::Bench(args) => bench::run(args),
+        Task::Completions(args) => completions::run(args),
         Task::MeasureChild { command } => bench::measure_child(&command),
     }
 }

@@ -243,6 +243,39 @@ impl Source {
     }
 }
 
+/// A convention's reasons in the user's files: an entry at its numpy index (`[5, 2]` of an
+/// `(m, n)` array read by rows) or CSV line and column, a sample as the file holds it (`row
+/// 5`), as input errors name them.
+pub struct UserPlaces<'a> {
+    /// `--pred`.
+    pub pred: &'a Source,
+    /// `--labels` or `--target` (none for class indices).
+    pub truth: Option<&'a Source>,
+}
+
+impl UserPlaces<'_> {
+    fn source(&self, operand: Operand) -> &Source {
+        match operand {
+            Operand::Labels | Operand::Targets => self.truth.unwrap_or(self.pred),
+            _ => self.pred,
+        }
+    }
+}
+
+impl xent_core::Locate for UserPlaces<'_> {
+    fn entry(&self, operand: Operand, row: usize, col: usize) -> String {
+        match self.source(operand).position(row, col) {
+            Position::Element(i) => format!("[{i}]"),
+            Position::Entry { row, col } => format!("[{row}, {col}]"),
+            line @ Position::Line { .. } => line.to_string(),
+        }
+    }
+
+    fn sample(&self, operand: Operand, col: usize) -> String {
+        self.source(operand).sample(col)
+    }
+}
+
 /// An array read into memory and how it is read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placed {

@@ -50,6 +50,7 @@ pub mod evaluate;
 pub mod layout;
 pub mod output;
 pub mod stream;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 
@@ -63,9 +64,10 @@ use evaluate::{Applied, ConventionRow, InputInfo, Outcome, Selection};
 use layout::{Layout, Other, Placed, Role};
 
 const AFTER_HELP: &str = "\
-Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D) or
-.csv (one row of numbers per line, separated by commas, spaces around them allowed; blank
-lines only at the end). Anything else is an input error.
+Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D),
+an array of a .npz archive (FILE.npz:NAME, or FILE.npz when it holds one array) or .csv
+(one row of numbers per line, separated by commas, spaces around them allowed; blank lines
+only at the end). Anything else is an input error.
 
 Layout: with --layout cols each column of a 2-D array is a sample, the documents'
 (outputs, samples); with --layout rows each row is a sample (PyTorch, Keras). The default,
@@ -661,14 +663,29 @@ impl Inputs {
         options: &ConventionOptions,
     ) -> Result<xent_core::Conventional<'_>> {
         let pred = self.pred.array();
+        let places = layout::UserPlaces {
+            pred: &self.pred.source,
+            truth: match &self.truth {
+                Truth::Matrix(m) => Some(&m.source),
+                Truth::Classes(_) => None,
+            },
+        };
         match (self.kind, &self.truth) {
-            (Kind::Binary, Truth::Matrix(y)) => convention.binary(pred, y.array(), options),
-            (Kind::Categorical, Truth::Matrix(p)) => {
-                convention.categorical(pred, xent_core::Targets::Dense(p.array()), options)
+            (Kind::Binary, Truth::Matrix(y)) => {
+                convention.binary_located(pred, y.array(), options, &places)
             }
-            (Kind::Categorical, Truth::Classes(c)) => {
-                convention.categorical(pred, xent_core::Targets::Classes(c.array()), options)
-            }
+            (Kind::Categorical, Truth::Matrix(p)) => convention.categorical_located(
+                pred,
+                xent_core::Targets::Dense(p.array()),
+                options,
+                &places,
+            ),
+            (Kind::Categorical, Truth::Classes(c)) => convention.categorical_located(
+                pred,
+                xent_core::Targets::Classes(c.array()),
+                options,
+                &places,
+            ),
             (Kind::Binary, Truth::Classes(_)) => {
                 return Err(Error::Usage(
                     "binary takes --labels FILE, not class indices",

@@ -9,8 +9,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Usage errors (unknown flags, a bad --base) exit here with clap's message and status 2.
-    let cli = xent_cli::Cli::parse();
+    // Usage errors (unknown flags, a bad --base) exit here with clap's message and status 2,
+    // its suggestion kept only where it is similar to what was typed.
+    let cli = match xent_cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => xent_cli::usage::refine(e, std::env::args_os()).exit(),
+    };
     if std::env::var_os("RUST_LOG").is_some() {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

@@ -178,6 +178,7 @@ pub(crate) fn try_stream(
 /// A regular `.npy` file by its name (standard input and `.csv` are read into memory).
 fn streamable(file: &FileRef) -> bool {
     file.path.as_os_str() != "-"
+        && xent_io::npz_path(&file.path).is_none()
         && file
             .path
             .extension()

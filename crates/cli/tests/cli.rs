@@ -738,10 +738,11 @@ fn missing_unreadable_and_unsupported_files() {
         &["binary", "--pred", &bare, "--labels", &y],
         &["no extension"],
     );
+    // A zip file's first four bytes, and nothing else: no archive.
     let npz = files.bytes("A.npz", b"PK\x03\x04");
     fails(
         &["binary", "--pred", &npz, "--labels", &y],
-        &["A.npz", "\".npz\""],
+        &["--pred", "A.npz", "not a valid .npz archive"],
     );
 }
 
@@ -1912,9 +1913,10 @@ fn keras_rescales_a_column_the_definition_rejects() {
     let files = Files::new();
     let q = files.csv("q.csv", "0.2\n0.4\n0.6\n");
     let c = files.csv("c.csv", "1\n");
+    // The sample is named as the input error names it: the file's column 1.
     fails(
         &["categorical", "--pred", &q, "--classes", &c],
-        &["--pred", "sums to 1.2"],
+        &["--pred", "column 1 sums to 1.2"],
     );
     for name in ["keras-functional", "scipy"] {
         let j = json(&[
@@ -1931,7 +1933,7 @@ fn keras_rescales_a_column_the_definition_rejects() {
         assert_eq!(
             j["convention"]["changes"],
             serde_json::json!([
-                "predictions rescaled by their column sum (column 0 sums to 1.2000000000000002)"
+                "predictions rescaled by each sample's sum (column 1 sums to 1.2000000000000002)"
             ])
         );
     }
@@ -1954,7 +1956,7 @@ fn sklearn_warns_on_stderr_and_does_not_rescale() {
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.starts_with("warning: sklearn: column 0 of pred sums to 1.2"),
+        stderr.starts_with("warning: sklearn: column 1 of pred sums to 1.2"),
         "{stderr}"
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -2995,5 +2997,98 @@ fn tracing_on_a_pipe_has_no_colour_codes() {
     assert!(
         !stderr.contains('\u{1b}'),
         "ANSI codes on a pipe: {stderr:?}"
+    );
+}
+
+/// An `.npz` archive of `.npy` members as `np.savez_compressed` writes it (deflated, zip64
+/// headers).
+fn npz(files: &Files, name: &str, members: &[(&str, Vec<u8>)]) -> String {
+    use zip::write::SimpleFileOptions;
+    let path = files.path(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("a test file"));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (member, bytes) in members {
+        zip.start_file(format!("{member}.npy"), options)
+            .expect("zip");
+        std::io::Write::write_all(&mut zip, bytes).expect("zip");
+    }
+    zip.finish().expect("zip");
+    path
+}
+
+#[test]
+fn npz_members_are_read_by_every_file_option() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let bytes = |p: &str| std::fs::read(p).expect("a test file");
+    let run = npz(&files, "run.npz", &[("A", bytes(&a)), ("Y", bytes(&y))]);
+    let member = |m: &str| format!("{run}:{m}");
+    // binary: --pred and --labels, by name or by the member's file name.
+    let on_files = result(&["binary", "--pred", &a, "--labels", &y]);
+    for (pred, labels) in [(member("A"), member("Y")), (member("A.npy"), y.clone())] {
+        let on_npz = result(&["binary", "--pred", &pred, "--labels", &labels]);
+        assert_eq!(on_npz, on_files, "{pred} {labels}");
+    }
+    // An archive of one array needs no name.
+    let only = npz(&files, "only.npz", &[("arr_0", bytes(&a))]);
+    assert_eq!(
+        result(&["binary", "--pred", &only, "--labels", &y]),
+        on_files
+    );
+    // categorical: --target and --classes.
+    let e = &published::CATEGORICAL[0];
+    let q = files.f64("q.npy", &[3], &e.prediction);
+    let p = files.f64("p.npy", &[3], &e.target);
+    let c = files.bytes("c.npy", &npy_bytes("<i8", false, &[1], &1i64.to_le_bytes()));
+    let cat = npz(
+        &files,
+        "cat.npz",
+        &[("q", bytes(&q)), ("p", bytes(&p)), ("c", bytes(&c))],
+    );
+    let at = |m: &str| format!("{cat}:{m}");
+    let by_target = result(&["categorical", "--pred", &q, "--target", &p]);
+    assert_eq!(
+        result(&["categorical", "--pred", &at("q"), "--target", &at("p")]),
+        by_target
+    );
+    assert_eq!(
+        result(&["categorical", "--pred", &at("q"), "--classes", &at("c")]),
+        result(&["categorical", "--pred", &q, "--classes", &c])
+    );
+    // check's arrays.
+    let expr = "-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m";
+    let (status, on_npz) = check_json(&[expr, "--pred", &member("A"), "--labels", &member("Y")]);
+    assert_eq!(status, Some(0), "{on_npz}");
+    assert_eq!(on_npz, check_json(&[expr, "--pred", &a, "--labels", &y]).1);
+    // Errors name the archive and the member, and list the members.
+    fails(
+        &["binary", "--pred", &run, "--labels", &y],
+        &[&format!(
+            "--pred {run}: holds 2 arrays: A, Y: name the array to read as {run}:NAME"
+        )],
+    );
+    fails(
+        &["binary", "--pred", &member("A"), "--labels", &member("y")],
+        &[&format!(
+            "--labels {run}: no array \"y\" in the archive: it holds 2 arrays: A, Y"
+        )],
+    );
+    // An entry's error is in the member, at numpy's index.
+    let bad = files.f64("bad.npy", &[1, 2], &[0.5, 1.5]);
+    let bad_npz = npz(&files, "bad.npz", &[("A", bytes(&bad))]);
+    let two = files.f64("two.npy", &[1, 2], &[1.0, 0.0]);
+    fails(
+        &[
+            "binary",
+            "--pred",
+            &format!("{bad_npz}:A"),
+            "--labels",
+            &two,
+        ],
+        &[&format!(
+            "--pred {bad_npz}:A: index [0, 1] (row 0, column 1): 1.5 is not a probability"
+        )],
     );
 }

@@ -9,3 +9,12 @@ fn readme_transcripts() {
         .register_bin("xent", trycmd::cargo::cargo_bin!("xent"))
         .case("../../README.md");
 }
+
+/// Transcripts of what the README does not show: usage errors and their tips, in
+/// `tests/cmd/*.md`, each run in its `.in/` folder where it has one.
+#[test]
+fn usage_transcripts() {
+    trycmd::TestCases::new()
+        .register_bin("xent", trycmd::cargo::cargo_bin!("xent"))
+        .case("tests/cmd/*.md");
+}

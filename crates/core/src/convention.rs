@@ -11,7 +11,9 @@
 //! the divisor of the mean, and one line for every way the result differs from
 //! [`Convention::Exact`].
 //!
-//! Positions in the reasons are `[row, column]` of the `(outputs, samples)` layout.
+//! Positions in the reasons are `[row, column]` of the `(outputs, samples)` layout, unless
+//! the caller names them in its own layout ([`Locate`], through
+//! [`Convention::binary_located`] and [`Convention::categorical_located`]).
 //!
 //! ```
 //! use nalgebra::DMatrix;
@@ -187,8 +189,19 @@ impl Convention {
         labels: Array<'a>,
         options: &ConventionOptions,
     ) -> Result<Conventional<'a>> {
+        self.binary_located(predictions, labels, options, &OutputsSamples)
+    }
+
+    /// [`Convention::binary`], its reasons naming entries and samples as `locate` does.
+    pub fn binary_located<'a>(
+        self,
+        predictions: Array<'a>,
+        labels: Array<'a>,
+        options: &ConventionOptions,
+        locate: &dyn Locate,
+    ) -> Result<Conventional<'a>> {
         if self == Convention::Sklearn {
-            return self.sklearn_binary(predictions, labels, options);
+            return self.sklearn_binary(predictions, labels, options, locate);
         }
         let raw = BinaryProblem::validated(predictions, labels, options.from_logits)?;
         self.probabilities_only(options)?;
@@ -210,7 +223,7 @@ impl Convention {
                 elements(&mut out);
                 if !options.from_logits {
                     let clamped = clamped_entries(&raw, PYTORCH_LOG_FLOOR);
-                    if let Some(what) = describe(&clamped, n) {
+                    if let Some(what) = describe(&clamped, n, Operand::Predictions, locate) {
                         let logs = if clamped.len() == 1 { "log" } else { "logs" };
                         out.changes
                             .push(format!("{logs} clamped at -100 at {what}"));
@@ -230,10 +243,13 @@ impl Convention {
                 if self == Convention::Keras {
                     let (cast_a, changed_a) = to_float32(&a);
                     let (cast_y, changed_y) = to_float32(&y);
-                    let what: Vec<String> = [("pred", &changed_a), ("labels", &changed_y)]
-                        .into_iter()
-                        .filter_map(|(name, c)| describe(c, n).map(|w| format!("{name} {w}")))
-                        .collect();
+                    let what: Vec<String> = [
+                        (Operand::Predictions, &changed_a),
+                        (Operand::Labels, &changed_y),
+                    ]
+                    .into_iter()
+                    .filter_map(|(op, c)| describe(c, n, op, locate).map(|w| format!("{op} {w}")))
+                    .collect();
                     if !what.is_empty() {
                         out.changes.push(cast_line(Kind::Binary, false, &what));
                     }
@@ -250,7 +266,7 @@ impl Convention {
                     let (lo, hi) = precision.keras_clip();
                     let (clipped, changed) = clip(&a, lo, hi);
                     a = clipped;
-                    if let Some(what) = describe(&changed, n) {
+                    if let Some(what) = describe(&changed, n, Operand::Predictions, locate) {
                         out.changes.push(format!(
                             "clip at 1e-7 ({}) changed {what}",
                             precision.name()
@@ -275,6 +291,7 @@ impl Convention {
         predictions: Array<'a>,
         labels: Array<'a>,
         options: &ConventionOptions,
+        locate: &dyn Locate,
     ) -> Result<Conventional<'a>> {
         let shapes = Unvalidated::binary(predictions, labels, options.from_logits)?;
         self.probabilities_only(options)?;
@@ -293,7 +310,7 @@ impl Convention {
         BinaryProblem::validated(predictions, (&y).into(), false)?;
         let eps = options.precision.machine_epsilon();
         let (a, changed) = clip(&predictions.to_f64_matrix(), eps, 1.0 - eps);
-        if let Some(what) = describe(&changed, n) {
+        if let Some(what) = describe(&changed, n, Operand::Predictions, locate) {
             out.changes.push(format!(
                 "clip at eps = {eps:e} ({} machine epsilon) changed {what}",
                 options.precision.name()
@@ -348,6 +365,18 @@ impl Convention {
         targets: Targets<'a>,
         options: &ConventionOptions,
     ) -> Result<Conventional<'a>> {
+        self.categorical_located(predictions, targets, options, &OutputsSamples)
+    }
+
+    /// [`Convention::categorical`], its reasons naming entries and samples as `locate`
+    /// does.
+    pub fn categorical_located<'a>(
+        self,
+        predictions: Array<'a>,
+        targets: Targets<'a>,
+        options: &ConventionOptions,
+        locate: &dyn Locate,
+    ) -> Result<Conventional<'a>> {
         let (k, m) = (predictions.rows(), predictions.cols());
         let logits = options.from_logits;
         let classes = matches!(targets, Targets::Classes(_));
@@ -358,14 +387,17 @@ impl Convention {
         let mut p_raw = None;
         if self == Convention::Keras {
             let (q, changed_q) = to_float32(&predictions.to_f64_matrix());
-            let mut what: Vec<String> = describe(&changed_q, k)
+            let mut what: Vec<String> = describe(&changed_q, k, Operand::Predictions, locate)
                 .map(|w| format!("pred {w}"))
                 .into_iter()
                 .collect();
             q_raw = Some(q);
             if let Targets::Dense(t) = targets {
                 let (p, changed_p) = to_float32(&t.to_f64_matrix());
-                what.extend(describe(&changed_p, k).map(|w| format!("target {w}")));
+                what.extend(
+                    describe(&changed_p, k, Operand::Targets, locate)
+                        .map(|w| format!("target {w}")),
+                );
                 p_raw = Some(p);
             }
             if !what.is_empty() {
@@ -378,7 +410,7 @@ impl Convention {
         let q_scaled = if rescales_pred {
             check_rescalable(Operand::Predictions, &predictions)?;
             let mut q = q_raw.take().unwrap_or_else(|| predictions.to_f64_matrix());
-            rescale(&mut q, Operand::Predictions, self, &mut early)?;
+            rescale(&mut q, Operand::Predictions, self, locate, &mut early)?;
             Some(q)
         } else {
             q_raw
@@ -387,7 +419,7 @@ impl Convention {
             Targets::Dense(t) if self == Convention::Scipy => {
                 check_rescalable(Operand::Targets, &t)?;
                 let mut p = t.to_f64_matrix();
-                rescale(&mut p, Operand::Targets, self, &mut early)?;
+                rescale(&mut p, Operand::Targets, self, locate, &mut early)?;
                 Some(p)
             }
             _ => p_raw,
@@ -435,7 +467,7 @@ impl Convention {
                     let precision = self.keras_precision(options.precision);
                     let (lo, hi) = precision.keras_clip();
                     let (clipped, changed) = clip(&rescaled, lo, hi);
-                    if let Some(what) = describe(&changed, k) {
+                    if let Some(what) = describe(&changed, k, Operand::Predictions, locate) {
                         out.changes.push(format!(
                             "clip at 1e-7 ({}) changed {what}",
                             precision.name()
@@ -456,13 +488,14 @@ impl Convention {
                     let sum: f64 = c.iter().sum();
                     if (sum - 1.0).abs() > allowed {
                         out.warnings.push(format!(
-                            "sklearn: column {j} of pred sums to {sum}, not 1: log_loss warns \
-                             (\"{SKLEARN_SUM_WARNING}\") and does not rescale"
+                            "sklearn: {} of pred sums to {sum}, not 1: log_loss warns \
+                             (\"{SKLEARN_SUM_WARNING}\") and does not rescale",
+                            locate.sample(Operand::Predictions, j)
                         ));
                     }
                 }
                 let (clipped, changed) = clip(&raw_q, eps, 1.0 - eps);
-                if let Some(what) = describe(&changed, k) {
+                if let Some(what) = describe(&changed, k, Operand::Predictions, locate) {
                     out.changes.push(format!(
                         "clip at eps = {eps:e} ({} machine epsilon) changed {what}",
                         options.precision.name()
@@ -838,10 +871,40 @@ fn clamped_entries(problem: &BinaryProblem<'_>, floor: f64) -> Vec<usize> {
         .collect()
 }
 
-/// "entry [0, 3]" or "3 entries, first [0, 3]" (`[row, column]`), or `None` for none.
-fn describe(indices: &[usize], rows: usize) -> Option<String> {
+/// How a convention's reasons name a place in the caller's arrays. The defaults name the
+/// `(outputs, samples)` reading's own places: entry `[row, column]`, sample `column j`; a
+/// caller whose user holds the arrays otherwise (one row per sample, a CSV file) names
+/// them as that user would.
+pub trait Locate {
+    /// Entry `[row, col]` of `operand`'s `(outputs, samples)` reading.
+    fn entry(&self, operand: Operand, row: usize, col: usize) -> String {
+        let _ = operand;
+        format!("[{row}, {col}]")
+    }
+
+    /// Sample `col` of `operand` (a column of its `(outputs, samples)` reading).
+    fn sample(&self, operand: Operand, col: usize) -> String {
+        let _ = operand;
+        format!("column {col}")
+    }
+}
+
+/// The `(outputs, samples)` reading's own names: `[row, column]`, `column j`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputsSamples;
+
+impl Locate for OutputsSamples {}
+
+/// "entry [0, 3]" or "3 entries, first [0, 3]" (of `operand`, as `locate` names its
+/// entries; `indices` column-major in a reading of `rows` rows), or `None` for none.
+fn describe(
+    indices: &[usize],
+    rows: usize,
+    operand: Operand,
+    locate: &dyn Locate,
+) -> Option<String> {
     let &first = indices.first()?;
-    let at = format!("[{}, {}]", first % rows, first / rows);
+    let at = locate.entry(operand, first % rows, first / rows);
     Some(match indices.len() {
         1 => format!("entry {at}"),
         n => format!("{n} entries, first {at}"),
@@ -855,6 +918,7 @@ fn rescale(
     m: &mut DMatrix<f64>,
     which: Operand,
     convention: Convention,
+    locate: &dyn Locate,
     changes: &mut Vec<String>,
 ) -> Result<()> {
     let mut rescaled = Vec::new();
@@ -880,11 +944,12 @@ fn rescale(
             Operand::Targets => "targets",
             _ => "predictions",
         };
+        let at = locate.sample(which, col);
         let columns = match rescaled.len() {
-            1 => format!("column {col} sums to {sum}"),
-            n => format!("{n} columns, first column {col} sums to {sum}"),
+            1 => format!("{at} sums to {sum}"),
+            n => format!("{n} samples, first {at} sums to {sum}"),
         };
-        changes.push(format!("{what} rescaled by their column sum ({columns})"));
+        changes.push(format!("{what} rescaled by each sample's sum ({columns})"));
     }
     Ok(())
 }
@@ -953,8 +1018,8 @@ mod tests {
         assert_eq!(
             c.changes,
             [
-                "predictions rescaled by their column sum (column 0 sums to 4)",
-                "targets rescaled by their column sum (column 0 sums to 2)"
+                "predictions rescaled by each sample's sum (column 0 sums to 4)",
+                "targets rescaled by each sample's sum (column 0 sums to 2)"
             ]
         );
         // Keras: q = [[2, 2]] against class 0 is −ln(1/2) = 0.693, as either.
@@ -1163,6 +1228,7 @@ mod tests {
 
     #[test]
     fn describe_names_the_first_entry_and_the_count() {
+        let describe = |i: &[usize], rows| describe(i, rows, Operand::Predictions, &OutputsSamples);
         assert_eq!(describe(&[], 2), None);
         assert_eq!(describe(&[3], 2).as_deref(), Some("entry [1, 1]"));
         assert_eq!(

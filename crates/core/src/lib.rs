@@ -63,7 +63,9 @@ pub mod verdict;
 
 pub use array::{Array, Dtype, Element, View};
 pub use base::LogBase;
-pub use convention::{Convention, ConventionOptions, Conventional, Precision};
+pub use convention::{
+    Convention, ConventionOptions, Conventional, Locate, OutputsSamples, Precision,
+};
 pub use error::{Error, Operand, Result, Shape};
 pub use formulation::{Evaluation, Formulation, Kind, Numpy, ReducedShape, Style, evaluation_span};
 pub use problem::{

@@ -313,6 +313,9 @@ pub struct CheckReport {
     pub result_name: Option<String>,
     /// The free names the program reads, with their roles.
     pub inputs: Vec<(String, Role)>,
+    /// The arrays among them with their shapes for general sizes, as the expression sees
+    /// them: `(n_y, m)`, or the user's own layout (`(m, n_y)` one row per sample, `(m,)`).
+    pub input_shapes: Vec<(String, Shape)>,
     /// Whether the runs were on concrete inputs (given, or the program's own arrays).
     pub concrete: bool,
     /// Symbolic shapes (`None` when numpy would refuse general sizes but accepted these).
@@ -328,6 +331,9 @@ pub struct CheckReport {
     /// On given inputs, what the verdict owes to their sizes: `n_y = 1` here, but for general
     /// sizes the result is an `(n_y, n_y)` array.
     pub caveat: Option<String>,
+    /// When the expression is the loss of a perturbed input (`A + 1e-9`, a clip inside the
+    /// logarithm) and nothing else: the perturbation, and its measured effect on the loss.
+    pub perturbation: Option<String>,
 }
 
 impl CheckReport {
@@ -341,6 +347,7 @@ impl CheckReport {
     pub fn verdict_lines(&self) -> Vec<String> {
         let mut lines = self.verdict.lines();
         lines.extend(self.caveat.clone());
+        lines.extend(self.perturbation.clone());
         lines
     }
 
@@ -502,6 +509,12 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
             (n.clone(), binding)
         })
         .collect();
+    // Each array's shape for general sizes, in the layout the expression sees.
+    let input_shapes: Vec<(String, Shape)> = inputs
+        .iter()
+        .filter(|(_, r)| !matches!(r, Role::Samples | Role::Rows))
+        .filter_map(|(n, _)| symbolic_env.get(n).map(|(s, _)| (n.clone(), s.clone())))
+        .collect();
     let symbolic_sizes = size_names(&inputs, Dim::Sym(vocab.rows), Dim::Sym("m"));
     let symbolic = match infer::infer(program, symbolic_env, symbolic_sizes) {
         Ok(s) => {
@@ -661,13 +674,14 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         _ => None,
     };
 
-    Ok(CheckReport {
+    let mut report = CheckReport {
         source: program.source().to_owned(),
         kind,
         quantity: options.quantity,
         base: options.base,
         result_name: program.result_name().map(str::to_owned),
         inputs,
+        input_shapes,
         concrete,
         symbolic,
         concrete_nodes,
@@ -675,7 +689,16 @@ pub fn check(program: &Program, options: &CheckOptions) -> Result<CheckReport, E
         verdict,
         notes,
         caveat,
-    })
+        perturbation: None,
+    };
+    // A guard on the logarithm (`A + 1e-9`, a clip): is it all that differs?
+    if !report.equal()
+        && let Some((unguarded, guards)) = crate::perturb::strip(program)
+        && let Ok(without) = check(&unguarded, options)
+    {
+        report.perturbation = crate::perturb::diagnose(&report, &without, &guards);
+    }
+    Ok(report)
 }
 
 /// The symbolic shape and type of an input name.

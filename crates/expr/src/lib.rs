@@ -37,7 +37,10 @@
 //!    ([`tolerance`] names and justifies every constant), and gives a [`Diagnosis`]: `equal`,
 //!    `equal only when n_y = 1`, `differs by a constant factor` (`−1`, `m`, `1/n_y`,
 //!    `1/ln 2`), `differs`, `NaN where a label is 0 and its prediction is 0`, or
-//!    `inaccurate` (with the measured error and where the digits are lost).
+//!    `inaccurate` (with the measured error and where the digits are lost). When a guard
+//!    on the logarithm (`A + 1e-9`, `np.clip(A, eps, 1 - eps)`, `np.maximum(A, eps)`) is
+//!    all that makes it differ (the same expression without it is the loss), the report's
+//!    `perturbation` names it and its measured effect on the loss.
 //! 5. [`claims`] reads and runs TOML claims files; [`claims::DOCUMENTS`] re-expresses the
 //!    source documents' claims verbatim.
 //!
@@ -92,6 +95,7 @@ mod infer;
 mod lex;
 mod names;
 mod parse;
+mod perturb;
 mod problems;
 mod report;
 mod rules;

@@ -60,22 +60,22 @@ impl CheckReport {
     fn reference_line(&self) -> String {
         let (rows, labels) = self.vocabulary();
         let what = match self.quantity {
-            crate::Quantity::Loss => format!("the loss in {}", self.base.unit()),
+            crate::Quantity::Loss => format!("the loss in {}", self.base.unit_name()),
             crate::Quantity::LogLikelihood => format!(
                 "the log-likelihood Σ (in {}, before −1/m)",
-                self.base.unit()
+                self.base.unit_name()
             ),
         };
         let names: Vec<String> = self
             .inputs
             .iter()
             .map(|(n, r)| {
-                let shape = match r {
-                    Role::Predictions | Role::Labels | Role::Logits => format!(" ({rows}, m)"),
-                    Role::ClassIndices => " (m,)".to_owned(),
-                    Role::SamplePredictions | Role::SampleLabels => format!(" ({rows},)"),
-                    _ => String::new(),
-                };
+                // The shape the expression sees: the user's own, when the arrays are theirs.
+                let shape = self
+                    .input_shapes
+                    .iter()
+                    .find(|(name, _)| name == n)
+                    .map_or_else(String::new, |(_, s)| format!(" {s}"));
                 let role = match r {
                     Role::Predictions => "predictions".to_owned(),
                     Role::Labels => labels.to_owned(),
@@ -275,7 +275,7 @@ impl CheckReport {
             "kind": self.kind.as_str(),
             "quantity": self.quantity.as_str(),
             "base": self.base.to_string(),
-            "unit": self.base.unit(),
+            "unit": self.base.unit_name(),
             "result": self.result_name,
             "inputs": inputs,
             "concrete": self.concrete,
@@ -290,6 +290,7 @@ impl CheckReport {
             "verdict": self.verdict.code(),
             "message": self.verdict_lines().join("\n"),
             "caveat": self.caveat,
+            "perturbation": self.perturbation,
             "nodes": nodes,
             "runs": self.runs.iter().map(run_json).collect::<Vec<_>>(),
             "notes": self.notes,

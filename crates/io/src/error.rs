@@ -87,6 +87,15 @@ pub fn numpy_shape(shape: &[usize]) -> String {
     }
 }
 
+/// An archive's members for a message: `no arrays`, `1 array: pred`, `2 arrays: pred, y`.
+fn members_list(members: &[String]) -> String {
+    match members.len() {
+        0 => "no arrays".to_owned(),
+        1 => format!("1 array: {}", members[0]),
+        n => format!("{n} arrays: {}", members.join(", ")),
+    }
+}
+
 /// The descriptors accepted in a `.npy` header, for messages.
 pub(crate) const ACCEPTED_DESCRS: &str = "float64, float32, int8 to int64, uint8 to uint64 and bool, \
      written as numpy writes them ('<f8', '<f4', '<i8', '|u1', '|b1', '>f8', …), as a kind and \
@@ -112,7 +121,10 @@ pub enum Error {
         file: FileName,
     },
     /// Neither `.npy` nor `.csv` by extension (and no format was forced).
-    #[error("{file}: unsupported file type ({what}): give a .npy file (np.save) or a .csv file")]
+    #[error(
+        "{file}: unsupported file type ({what}): give a .npy file (np.save), an array of a \
+         .npz archive (A.npz:name) or a .csv file"
+    )]
     UnsupportedType {
         /// The file.
         file: FileName,
@@ -127,6 +139,39 @@ pub enum Error {
         file: FileName,
         /// What is wrong with it.
         detail: String,
+    },
+    /// A `.npz` archive that is not a zip file, or a member that cannot be read from it
+    /// (a checksum that does not match, a compression other than stored and deflated).
+    #[error("{file}: not a valid .npz archive (np.savez's zip of .npy files): {detail}")]
+    NotNpz {
+        /// The archive, or the member (`A.npz:pred`).
+        file: FileName,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// `A.npz:name` where the archive holds no member `name`.
+    #[error(
+        "{file}: no array {member:?} in the archive: it holds {}",
+        members_list(members)
+    )]
+    NoMember {
+        /// The archive.
+        file: FileName,
+        /// The name asked for.
+        member: String,
+        /// The names it holds, as numpy's `np.load` gives them (without `.npy`).
+        members: Vec<String>,
+    },
+    /// `A.npz` without a member name, for an archive that does not hold exactly one.
+    #[error(
+        "{file}: holds {}: name the array to read as {file}:NAME",
+        members_list(members)
+    )]
+    WhichMember {
+        /// The archive.
+        file: FileName,
+        /// The names it holds, as numpy's `np.load` gives them (without `.npy`).
+        members: Vec<String>,
     },
     /// A `.npy` header that is not the dictionary numpy writes.
     #[error("{file}: malformed .npy header: {detail}; the header reads {header:?}")]
@@ -362,6 +407,9 @@ impl Error {
             | Error::Directory { file }
             | Error::UnsupportedType { file, .. }
             | Error::NotNpy { file, .. }
+            | Error::NotNpz { file, .. }
+            | Error::NoMember { file, .. }
+            | Error::WhichMember { file, .. }
             | Error::Header { file, .. }
             | Error::Dtype { file, .. }
             | Error::Rank { file, .. }

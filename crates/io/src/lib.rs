@@ -17,6 +17,10 @@
 //!   accepted), into `float64` of shape `(lines, columns)`. Class-index files are read the
 //!   same way: whole numbers as `f64`, which [`xent_core::array::Element::to_index`]
 //!   accepts as indices. [`Options::header`] skips line 1.
+//! - **`.npz`** (numpy's `np.savez`, `np.savez_compressed`): `A.npz:pred` is the array
+//!   numpy's `np.load("A.npz")["pred"]` gives, `A.npz` alone the archive's only array (an
+//!   archive of several is refused, naming them). Members stored or deflated; each is read
+//!   into memory whole, then parsed as a `.npy` file (see [`npz_path`]).
 //! - **`-`** as a path is standard input: a `.npy` stream when it starts with the magic
 //!   string, CSV otherwise ([`Options::format`] forces either).
 //!
@@ -84,12 +88,14 @@ mod csv;
 mod error;
 pub mod header;
 mod npy;
+mod npz;
 
 pub use buffer::{Buffer, Loaded, Scalar};
 pub use csv::{DEFAULT_MAX_LINE, MAX_FIELD};
 pub use error::{Error, FileName, Position, Result, numpy_shape};
 pub use header::{NpyHeader, parse_descr};
 pub use npy::{NpyReader, read_npy};
+pub use npz::npz_path;
 
 /// The two file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,6 +165,9 @@ pub fn read_with(path: impl AsRef<Path>, options: &Options) -> Result<Loaded> {
     let name = FileName::new(path);
     if name.is_stdin() {
         return read_from(io::stdin(), name, options);
+    }
+    if let Some((archive, member)) = npz_path(path) {
+        return npz::read_member(&archive, member.as_deref(), path);
     }
     if path.is_dir() {
         return Err(Error::Directory { file: name });

@@ -1,5 +1,6 @@
-//! `.npy` files written in temporary directories, read back: every dtype, both orders, both
-//! byte orders, the descriptor spellings, and every way a file can lie about itself.
+//! `.npy` files (and `.npz` archives of them) written in temporary directories, read back:
+//! every dtype, both orders, both byte orders, the descriptor spellings, and every way a
+//! file can lie about itself.
 
 use std::fs;
 use std::io::Cursor;
@@ -493,7 +494,7 @@ fn a_file_that_is_not_what_its_extension_says() {
     let e = err(&write(dir.path(), "empty.npy", b"")).to_string();
     assert!(e.ends_with("(the file is empty)"), "{e}");
     let e = err(&write(dir.path(), "c.txt", b"1")).to_string();
-    assert!(e.ends_with("c.txt: unsupported file type (extension \".txt\"): give a .npy file (np.save) or a .csv file"), "{e}");
+    assert!(e.ends_with("c.txt: unsupported file type (extension \".txt\"): give a .npy file (np.save), an array of a .npz archive (A.npz:name) or a .csv file"), "{e}");
     let forced = Options {
         format: Some(Format::Csv),
         ..Options::default()
@@ -617,4 +618,160 @@ fn quickcheck_arbitrary_headers_never_panic() {
     quickcheck::QuickCheck::new()
         .tests(5000)
         .quickcheck(header_like as fn(Vec<(u8, u8)>) -> bool);
+}
+
+/// An `.npz` archive as `np.savez` (`deflate: false`) or `np.savez_compressed` writes it:
+/// each member `NAME.npy`, with zip64 headers (numpy forces them).
+fn npz(dir: &Path, name: &str, members: &[(&str, &[u8])], deflate: bool) -> PathBuf {
+    use zip::write::SimpleFileOptions;
+    let path = dir.join(name);
+    let mut zip = zip::ZipWriter::new(fs::File::create(&path).expect("temp dir"));
+    let method = if deflate {
+        zip::CompressionMethod::Deflated
+    } else {
+        zip::CompressionMethod::Stored
+    };
+    let options = SimpleFileOptions::default()
+        .compression_method(method)
+        .large_file(true);
+    for (member, bytes) in members {
+        zip.start_file(*member, options).expect("zip member");
+        std::io::Write::write_all(&mut zip, bytes).expect("zip data");
+    }
+    zip.finish().expect("zip archive");
+    path
+}
+
+#[test]
+fn npz_members_stored_and_deflated_read_as_their_npy_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pred = npy_bytes(1, "<f4", false, "(2, 3)", &encode(Dtype::F32, false, 6));
+    let labels = npy_bytes(1, "|b1", true, "(2, 3)", &encode(Dtype::Bool, false, 6));
+    let alone = xent_io::read(write(dir.path(), "pred.npy", &pred)).expect("npy");
+    for deflate in [false, true] {
+        let members: &[(&str, &[u8])] = &[("pred.npy", &pred), ("labels.npy", &labels)];
+        let a = npz(dir.path(), "a.npz", members, deflate);
+        let spec = format!("{}:pred", a.display());
+        let l = xent_io::read(&spec).expect("a stored or deflated member");
+        assert_eq!(l, alone, "deflate: {deflate}");
+        // The member's file name names it too; the extension's case does not matter.
+        let upper = npz(dir.path(), "b.NPZ", members, deflate);
+        let l = xent_io::read(format!("{}:labels.npy", upper.display())).expect("by file name");
+        assert_eq!((l.dtype, l.fortran_order), (Dtype::Bool, true));
+    }
+    // An archive of one array needs no name, and its errors name the member they are in.
+    let one = npz(dir.path(), "one.npz", &[("arr_0.npy", &pred)], true);
+    assert_eq!(xent_io::read(&one).expect("the only member"), alone);
+    let bad = npy_bytes(1, "<c16", false, "(2,)", &[0; 32]);
+    let one = npz(dir.path(), "c.npz", &[("z.npy", &bad)], false);
+    match err(&one) {
+        Error::Dtype { file, descr } => {
+            assert_eq!(file.to_string(), format!("{}:z", one.display()));
+            assert_eq!(descr, "'<c16'");
+        }
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn npz_errors_name_the_archive_the_member_and_list_the_members() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pred = npy_bytes(1, "<f8", false, "(2,)", &encode(Dtype::F64, false, 2));
+    let members: &[(&str, &[u8])] = &[("pred.npy", &pred), ("y.npy", &pred)];
+    let a = npz(dir.path(), "a.npz", members, true);
+    let shown = a.display();
+    let missing = format!("{shown}:labels");
+    match err(Path::new(&missing)) {
+        e @ Error::NoMember { .. } => assert_eq!(
+            e.to_string(),
+            format!("{shown}: no array \"labels\" in the archive: it holds 2 arrays: pred, y")
+        ),
+        e => panic!("{e}"),
+    }
+    match err(&a) {
+        e @ Error::WhichMember { .. } => assert_eq!(
+            e.to_string(),
+            format!("{shown}: holds 2 arrays: pred, y: name the array to read as {shown}:NAME")
+        ),
+        e => panic!("{e}"),
+    }
+    let empty = npz(dir.path(), "empty.npz", &[], false);
+    assert!(
+        err(&empty).to_string().ends_with(
+            "holds no arrays: name the array to read as {}:NAME"
+                .replace("{}", &empty.display().to_string())
+                .as_str()
+        )
+    );
+    // Not a zip file at all: a .npy file named .npz, text, nothing.
+    for (name, bytes) in [
+        ("npy.npz", &pred[..]),
+        ("text.npz", b"0.5, 0.5\n"),
+        ("none.npz", b""),
+    ] {
+        let path = write(dir.path(), name, bytes);
+        match err(&path) {
+            Error::NotNpz { file, .. } => assert_eq!(file, FileName::new(&path)),
+            e => panic!("{name}: {e}"),
+        }
+    }
+    // A member whose data was damaged: the checksum says so, naming the member.
+    let stored = npz(dir.path(), "d.npz", &[("pred.npy", &pred)], false);
+    let mut bytes = fs::read(&stored).expect("archive");
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"\x93NUMPY")
+        .expect("member data")
+        + 130;
+    bytes[at] ^= 0xff;
+    fs::write(&stored, &bytes).expect("temp dir");
+    let spec = format!("{}:pred", stored.display());
+    match err(Path::new(&spec)) {
+        Error::NotNpz { file, detail } => {
+            assert_eq!(file.to_string(), spec);
+            assert!(detail.contains("checksum"), "{detail}");
+        }
+        e => panic!("{e}"),
+    }
+    // A member whose header promises more data than it holds.
+    let short = npy_bytes(1, "<f8", false, "(3,)", &encode(Dtype::F64, false, 2));
+    let t = npz(dir.path(), "t.npz", &[("pred.npy", &short)], true);
+    match err(&t) {
+        Error::Truncated {
+            file,
+            expected: 24,
+            found: 16,
+            ..
+        } => {
+            assert_eq!(file.to_string(), format!("{}:pred", t.display()))
+        }
+        e => panic!("{e}"),
+    }
+    // A missing archive is the archive's error, not the member's.
+    let gone = dir.path().join("gone.npz");
+    match err(Path::new(&format!("{}:pred", gone.display()))) {
+        Error::Io { file, .. } => assert_eq!(file, FileName::new(&gone)),
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn npz_paths_split_at_the_last_npz_colon() {
+    for (path, archive, member) in [
+        ("a.npz", "a.npz", None),
+        ("a.npz:pred", "a.npz", Some("pred")),
+        ("d.npz:x/a.npz:y", "d.npz:x/a.npz", Some("y")),
+        ("A.NpZ:p:q", "A.NpZ", Some("p:q")),
+        ("a.npz:", "a.npz", Some("")),
+    ] {
+        let (a, m) = xent_io::npz_path(Path::new(path)).expect(path);
+        assert_eq!(
+            (a, m.as_deref()),
+            (PathBuf::from(archive), member),
+            "{path}"
+        );
+    }
+    for path in ["a.npy", "a.npz.npy", "npz:a", "-"] {
+        assert_eq!(xent_io::npz_path(Path::new(path)), None, "{path}");
+    }
 }

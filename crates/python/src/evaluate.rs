@@ -416,7 +416,7 @@ fn run<'py>(
     let base = request.base;
     let d = PyDict::new(py);
     d.set_item("value", computed.value)?;
-    d.set_item("unit", base.unit())?;
+    d.set_item("unit", base.unit_name())?;
     d.set_item("base", base.to_string())?;
     d.set_item("kind", kind.as_str())?;
     d.set_item("samples", computed.samples)?;

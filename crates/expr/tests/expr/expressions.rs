@@ -569,4 +569,44 @@ fn user_arrays_are_evaluated_in_the_users_shapes() {
         report.value().map(|v| format!("{v:.6}")).as_deref(),
         Some("11.504261")
     );
+    // The reference line describes the arrays as the user holds them.
+    let reference = |r: &xent_expr::CheckReport| {
+        r.render_text()
+            .lines()
+            .find(|l| l.starts_with("reference"))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        reference(&report).as_deref(),
+        Some(
+            "reference   binary cross-entropy, the loss in nats; A: predictions (m, n_y), \
+             Y: labels (m,), m: samples"
+        )
+    );
+    let report = run(
+        "-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m",
+        &CheckOptions::new(Kind::Binary),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        reference(&report).as_deref(),
+        Some(
+            "reference   binary cross-entropy, the loss in nats; A: predictions (n_y, m), \
+             Y: labels (n_y, m), m: samples"
+        )
+    );
+}
+
+#[test]
+fn a_base_without_a_unit_of_its_own_is_named() {
+    let base: xent_core::LogBase = "0.5".parse().expect("a base");
+    let options = CheckOptions::new(Kind::Binary).with_base(base);
+    let report = run("-np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m", &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        report.render_text().contains("the loss in base-0.5 units"),
+        "{}",
+        report.render_text()
+    );
+    assert_eq!(report.to_json()["unit"], "base-0.5 units");
 }

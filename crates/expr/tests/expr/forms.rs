@@ -295,3 +295,91 @@ fn a_guard_that_changes_the_edges_is_not_equal() {
         r.verdict
     );
 }
+
+#[test]
+fn a_guard_on_the_logarithm_is_named_with_its_measured_effect() {
+    // On the given inputs: the guard is all that differs; its effect is the value minus the
+    // loss, as the report's own run gives them.
+    let r = verdict(
+        "-np.sum(Y*np.log(A + 1e-9) + (1-Y)*np.log(1 - A + 1e-9))/m",
+        &example(),
+        "differs",
+    );
+    let run = &r.runs[0];
+    let delta = run.value.expect("a value") - run.reference;
+    assert!(delta < 0.0 && delta.abs() < 1e-8, "{delta}");
+    let expected = format!(
+        "the loss of a perturbed input: `A + 1e-9` (1e-9 added), `1 - A + 1e-9` (1e-9 added); \
+         without them the expression is the loss; the perturbation changes the loss by {delta:.2e} \
+         (relative {:.2e}) on the given inputs (1, 8)",
+        delta / run.reference
+    );
+    assert_eq!(r.perturbation.as_deref(), Some(expected.as_str()));
+    assert!(r.verdict_lines().contains(&expected));
+    // On the seeded suite, a clip at eps: named with its bounds, measured where it moves the
+    // loss (the tiny predictions), the unguarded expression's own edges aside.
+    let binary = CheckOptions::new(Kind::Binary);
+    let r = verdict(
+        "eps = 1e-15\n-np.sum(Y*np.log(np.clip(A, eps, 1-eps)) + (1-Y)*np.log(1-np.clip(A, eps, 1-eps)))/m",
+        &binary,
+        "differs",
+    );
+    let p = r.perturbation.clone().unwrap_or_default();
+    assert!(
+        p.starts_with(
+            "the loss of a perturbed input: `np.clip(A, eps, 1-eps)` (clipped to [1e-15, \
+             0.999999999999999]); without it the expression is the loss on every problem where \
+             it changes the value; the perturbation changes the loss by 9.86e-16"
+        ),
+        "{p}"
+    );
+    assert!(
+        p.ends_with("on probe: tiny predictions (Y = 0, A ≤ 5e-17) (1, 4)"),
+        "{p}"
+    );
+    // A named floor, on either side.
+    let r = verdict(
+        "eps = 1e-9\n-np.sum(Y*np.log(np.maximum(eps, A)) + (1-Y)*np.log(eps + 1 - A))/m",
+        &example(),
+        "differs",
+    );
+    let p = r.perturbation.clone().unwrap_or_default();
+    assert!(
+        p.starts_with(
+            "the loss of a perturbed input: `np.maximum(eps, A)` (at least 1e-9), `eps + 1 - A` \
+             (1e-9 added); without them the expression is the loss"
+        ),
+        "{p}"
+    );
+    // np.maximum is a guard too, of any floor.
+    let r = verdict(
+        "-np.sum(Y*np.log(np.maximum(A, 0.9)) + (1-Y)*np.log(1-A))/m",
+        &example(),
+        "differs",
+    );
+    let p = r.perturbation.clone().unwrap_or_default();
+    assert!(
+        p.starts_with(
+            "the loss of a perturbed input: `np.maximum(A, 0.9)` (at least 0.9); without it the \
+             expression is the loss"
+        ),
+        "{p}"
+    );
+    // Not a guard's doing: a guard beside a wrong mean, a large constant, no guard at all.
+    for src in [
+        "-np.mean(Y*np.log(A + 1e-9) + (1-Y)*np.log(1 - A + 1e-9))",
+        "-np.sum(Y*np.log(A + 0.5) + (1-Y)*np.log(1 - A))/m",
+        "np.sum(Y*np.log(A) + (1-Y)*np.log(1-A))/m",
+    ] {
+        let r = ok(src, &binary);
+        assert!(!r.equal(), "{src}");
+        assert_eq!(r.perturbation, None, "{src}: {}", r.render_text());
+    }
+    // A clip that moves nothing on the given inputs: equal, nothing to say.
+    let r = verdict(
+        "A2 = np.clip(A, 1e-7, 1 - 1e-7)\n-np.sum(Y*np.log(A2) + (1-Y)*np.log(1-A2))/m",
+        &example(),
+        "equal",
+    );
+    assert_eq!(r.perturbation, None);
+}
