@@ -38,8 +38,8 @@
 //!    `equal only when n_y = 1`, `differs by a constant factor` (`−1`, `m`, `1/n_y`,
 //!    `1/ln 2`), `differs`, `NaN where a label is 0 and its prediction is 0`, or
 //!    `inaccurate` (with the measured error and where the digits are lost).
-//! 5. [`claims`] reads and runs TOML claims files; [`claims::DOCUMENTS`] re-expresses the
-//!    source documents' claims verbatim.
+//! 5. [`claims`] reads and runs TOML claims files (the verifier's catalogue holds the source
+//!    documents' claims in their own expressions, verbatim, and hands them to it).
 //!
 //! It does not run Python, and it is not a numpy: arrays have at most two dimensions, only
 //! the functions above exist, indexing is `.shape[i]` and integer-array indexing (no slices,
