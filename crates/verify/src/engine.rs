@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use nalgebra::DMatrix;
-use xent_core::tolerance::{matches_library, matches_printed};
-use xent_core::ulp::{Num, ulp_distance, ulps};
+use xent_core::ulp::{Num, ulp_distance};
 use xent_core::{
     ConventionOptions, Conventional, ErrorBound, Formulation, LogBase, Precision, Problem,
     ProblemData, ReducedShape, Targets, TruthData, Verdict,
@@ -18,6 +17,7 @@ use crate::catalogue::{
     self, Catalogue, CheckRow, How, InputSet, KindName, Layout, OneOrMany, Quantity, Row, Side,
 };
 use crate::error::{Error, Result};
+use crate::relation::{along, combine, dims_text, order, plural, relate};
 use crate::report::{Agreement, Check, Claim, OracleValue, Outcome, Printed};
 use crate::tolerance;
 
@@ -38,21 +38,21 @@ struct At<'a> {
 }
 
 /// One side, evaluated.
-struct Computed {
+pub(crate) struct Computed {
     /// What it is, for the prose.
-    label: String,
-    value: f64,
+    pub(crate) label: String,
+    pub(crate) value: f64,
     /// The digits, for a printed value.
-    printed: Option<String>,
+    pub(crate) printed: Option<String>,
     /// Its a priori bound (0 for the oracle and printed values).
-    bound: f64,
-    shape: Option<ReducedShape>,
+    pub(crate) bound: f64,
+    pub(crate) shape: Option<ReducedShape>,
     /// Whether its digits are the same on every platform (and so may be printed).
-    shown: bool,
+    pub(crate) shown: bool,
     /// Under a convention: each formulation's value, and how the convention differs.
-    each: Vec<(String, f64)>,
-    changes: Vec<String>,
-    precision: Precision,
+    pub(crate) each: Vec<(String, f64)>,
+    pub(crate) changes: Vec<String>,
+    pub(crate) precision: Precision,
 }
 
 impl Computed {
@@ -71,7 +71,7 @@ impl Computed {
     }
 
     /// The value as the report may print it.
-    fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match (&self.printed, self.shown) {
             (Some(p), _) => p.clone(),
             (None, true) => Num(self.value).to_string(),
@@ -324,273 +324,6 @@ fn dot_sum(problem: &Problem<'_>, base: LogBase) -> Result<f64> {
     Ok(oracle::binary_exact(&all).loss_over(p.samples(), base)?)
 }
 
-fn dims_text(dims: &[usize]) -> String {
-    match dims {
-        [] => "()".to_owned(),
-        [d] => format!("({d},)"),
-        ds => format!(
-            "({})",
-            ds.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// `x` truncated (not rounded) to `n` decimals, from its exact decimal expansion.
-fn truncated(x: f64, n: usize) -> String {
-    let s = format!("{x:.30}");
-    match s.split_once('.') {
-        Some((i, d)) => format!("{i}.{}", &d[..n.min(d.len())]),
-        None => s,
-    }
-}
-
-fn decimals(printed: &str) -> usize {
-    printed
-        .split_once('.')
-        .map_or(0, |(_, d)| d.trim_end().len())
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-/// A pair relation on one (set, base): the outcome and the prose, both sides' digits shown
-/// only where they are platform-independent.
-fn relate(how: How, a: &Computed, b: &Computed, check: &CheckRow, bound: f64) -> (Outcome, String) {
-    let (x, y) = (a.value, b.value);
-    match how {
-        How::FullPrecision => {
-            let d = ulp_distance(x, y);
-            let n = ulps(bound, y);
-            let outcome = if d == 0 {
-                Outcome::Holds
-            } else if d <= n {
-                Outcome::Within(d)
-            } else {
-                Outcome::Fails
-            };
-            let text = if d == 0 {
-                format!(
-                    "{}: printed {} is the correctly rounded value, bit for bit",
-                    a.label,
-                    a.shown()
-                )
-            } else {
-                format!(
-                    "{}: printed {} is {d} ulp{} from the correctly rounded {} (a priori bound {n})",
-                    a.label,
-                    a.shown(),
-                    plural(d),
-                    b.shown()
-                )
-            };
-            (outcome, text)
-        }
-        How::Rounded => {
-            let p = b.printed.clone().unwrap_or_default();
-            let ok = matches_printed(x, &p).unwrap_or(false);
-            let rounded = if a.shown {
-                format!("{:.*}", decimals(&p), x)
-            } else {
-                "(platform-dependent digits)".into()
-            };
-            let relation = if ok { "as printed" } else { "not the printed" };
-            (
-                Outcome::from_bool(ok),
-                format!(
-                    "{} {} rounds to {rounded}, {relation} {p} ({})",
-                    a.label,
-                    a.shown(),
-                    b.label
-                ),
-            )
-        }
-        How::Truncated => {
-            let p = b.printed.clone().unwrap_or_default();
-            let t = truncated(x, decimals(&p));
-            let relation = if t == p {
-                "as printed"
-            } else {
-                "not the printed"
-            };
-            (
-                Outcome::from_bool(t == p),
-                format!(
-                    "{} {} truncates to {t}, {relation} {p} ({})",
-                    a.label,
-                    a.shown(),
-                    b.label
-                ),
-            )
-        }
-        How::Equal => {
-            let ok = x == y;
-            let sign = if ok { "=" } else { "≠" };
-            (
-                Outcome::from_bool(ok),
-                format!("{} {} {sign} {} {}", a.label, a.shown(), b.label, b.shown()),
-            )
-        }
-        How::WithinBounds => {
-            let n = ulps(a.bound + b.bound, y);
-            let ok = ErrorBound {
-                absolute: a.bound + b.bound,
-                log_likelihood: 0.0,
-            }
-            .admits_difference(x, y);
-            let shapes = match (a.shape, b.shape) {
-                (Some(s), Some(t)) => format!(" (reducing {s} and {t})"),
-                _ => String::new(),
-            };
-            let text = format!(
-                "{} and {} agree within the sum of their a priori bounds, {n} ulps{shapes}",
-                a.label, b.label
-            );
-            (
-                if ok {
-                    Outcome::Within(n)
-                } else {
-                    Outcome::Fails
-                },
-                if ok {
-                    text
-                } else {
-                    text.replacen("agree within", "differ by more than", 1)
-                },
-            )
-        }
-        How::Shape => {
-            let dims = match &check.against {
-                Side::Shape(d) => d.clone(),
-                _ => Vec::new(),
-            };
-            let got = a.shape.map(|s| s.numpy_dims());
-            let ok = got.as_ref() == Some(&dims);
-            let shape = a.shape.map_or("nothing".to_owned(), |s| s.to_string());
-            let relation = if ok { "as" } else { "not" };
-            (
-                Outcome::from_bool(ok),
-                format!(
-                    "{} reduces {shape}, {relation} {}",
-                    a.label.split("'s").next().unwrap_or(""),
-                    b.label
-                ),
-            )
-        }
-        How::Library => library(a, b),
-        How::ImpliedDivisor => implied_divisor(a, b, check),
-        How::Decimals => agreement(a, b),
-        How::BaseChange => (
-            Outcome::Fails,
-            "base_change needs a base other than e".into(),
-        ),
-        How::SameOrder | How::SameMinimiser | How::Decreasing | How::Positive => (
-            Outcome::Fails,
-            format!("{how:?} relates several inputs; give `on` a list"),
-        ),
-    }
-}
-
-fn library(a: &Computed, b: &Computed) -> (Outcome, String) {
-    let p = b.printed.clone().unwrap_or_default();
-    let reproduces = |x: f64| matches_library(x, &p, a.precision).unwrap_or(false);
-    let each: Vec<String> = a
-        .each
-        .iter()
-        .map(|(f, x)| {
-            format!(
-                "{f} {}",
-                if reproduces(*x) {
-                    "reproduces"
-                } else {
-                    "DIFFERS"
-                }
-            )
-        })
-        .collect();
-    let all = reproduces(a.value) && a.each.iter().all(|(_, x)| reproduces(*x));
-    let digits = decimals(&p) + 2;
-    let how = if matches_printed(a.value, &p) == Some(true) {
-        "the printed digits"
-    } else {
-        "within the float32 libraries' test tolerance (rtol = atol = 1e-6), not the printed digits: the library's own float32 rounding (and, in tf.keras 2, ln(p + 1e-7)) moves its last digits"
-    };
-    let changes = if a.changes.is_empty() {
-        "same as exact".to_owned()
-    } else {
-        a.changes.join("; ")
-    };
-    let text = format!(
-        "{}: computed {:.digits$} reproduces {p} {}; differences: {changes}; {}",
-        a.label,
-        a.value,
-        if all { how } else { "NOT" },
-        each.join(", ")
-    );
-    (Outcome::from_bool(all), text)
-}
-
-fn implied_divisor(a: &Computed, b: &Computed, check: &CheckRow) -> (Outcome, String) {
-    let p = b.printed.clone().unwrap_or_default();
-    let log_likelihood = check.quantity == Quantity::LogLikelihood;
-    let candidate = |m: usize| {
-        if log_likelihood {
-            -a.value / m as f64
-        } else {
-            -(m as f64) * a.value
-        }
-    };
-    let up_to = check.up_to.unwrap_or(0);
-    let found: Vec<usize> = (1..=up_to)
-        .filter(|&m| matches_printed(candidate(m), &p) == Some(true))
-        .collect();
-    let form = if log_likelihood {
-        "−S/m"
-    } else {
-        "−m × J"
-    };
-    let text = format!(
-        "of m = 1, …, {up_to}, only m = {found:?} makes {form} round to {} {p} (S, J from {})",
-        b.label, a.label
-    );
-    (
-        Outcome::from_bool(check.m.is_some_and(|m| found == [m])),
-        text,
-    )
-}
-
-/// To how many decimals `a` and `b` agree: equal (holds), or to `n ≥ 1` decimals and not
-/// `n + 1` (holds only rounded to `n`), or not even to one (fails).
-fn agreement(a: &Computed, b: &Computed) -> (Outcome, String) {
-    let (x, y) = (a.value, b.value);
-    if x == y {
-        return (
-            Outcome::Holds,
-            format!("{} and {} are equal, {}", a.label, b.label, b.shown()),
-        );
-    }
-    let agree = |n: usize| format!("{x:.n$}") == format!("{y:.n$}");
-    let most = (0..=17).take_while(|&n| agree(n)).last().unwrap_or(0);
-    let next = most + 1;
-    let text = format!(
-        "to {most} decimals {} and {} are both {}; to {next} they differ, {} against {}: {} apart",
-        a.label,
-        b.label,
-        format_args!("{x:.most$}"),
-        format_args!("{x:.next$}"),
-        format_args!("{y:.next$}"),
-        format_args!("{:.1e}", (y - x).abs())
-    );
-    let outcome = match u32::try_from(most) {
-        Ok(n) if n > 0 => Outcome::Rounded(n),
-        _ => Outcome::Fails,
-    };
-    (outcome, text)
-}
-
 impl Engine<'_> {
     /// One check over all its (set, base) combinations.
     fn check(&self, row: &Row, c: &CheckRow, oracle: &mut Vec<OracleValue>) -> Result<Check> {
@@ -658,87 +391,6 @@ impl Engine<'_> {
             outcome,
         })
     }
-}
-
-/// Several combinations of one pair relation: all must hold.
-fn combine(
-    results: Vec<(Outcome, String)>,
-    names: &[&str],
-    bases: &[LogBase],
-) -> (Outcome, String) {
-    if results.len() == 1 {
-        return results
-            .into_iter()
-            .next()
-            .unwrap_or((Outcome::Fails, String::new()));
-    }
-    let holding = results.iter().filter(|(o, _)| o.holds()).count();
-    let worst = results
-        .iter()
-        .map(|(o, _)| *o)
-        .fold(Outcome::Holds, Outcome::and);
-    let first = results.iter().find(|(o, _)| !o.holds()).or(results.first());
-    let units: Vec<&str> = bases.iter().map(|b| b.unit()).collect();
-    let text = format!(
-        "on {} in {}: {holding} of {} hold (e.g. {})",
-        names.join(", "),
-        units.join(", "),
-        results.len(),
-        first.map_or("", |(_, t)| t.as_str())
-    );
-    (worst, text)
-}
-
-/// The order of the sets by the basis (the oracle's loss) in every base.
-fn order(how: How, series: &[Vec<f64>], names: &[&str], bases: &[LogBase]) -> (Outcome, String) {
-    let orders: Vec<Vec<usize>> = series
-        .iter()
-        .map(|v| {
-            let mut idx: Vec<usize> = (0..v.len()).collect();
-            idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-            idx
-        })
-        .collect();
-    let first = orders.first().cloned().unwrap_or_default();
-    let named: Vec<&str> = first.iter().map(|&i| names[i]).collect();
-    let units: Vec<&str> = bases.iter().map(|b| b.unit()).collect();
-    let units = units.join(", ");
-    if how == How::SameOrder {
-        let ok = orders.iter().all(|o| *o == first);
-        (
-            Outcome::from_bool(ok),
-            format!(
-                "the losses are in the same order in {units}: {}",
-                named.join(" < ")
-            ),
-        )
-    } else {
-        let ok = orders.iter().all(|o| o.first() == first.first());
-        (
-            Outcome::from_bool(ok),
-            format!(
-                "the minimiser is the same in {units}: {}",
-                named.first().unwrap_or(&"—")
-            ),
-        )
-    }
-}
-
-/// The basis along the sets: strictly decreasing, or positive throughout.
-fn along(how: How, series: &[Vec<f64>], names: &[&str]) -> (Outcome, String) {
-    let ok = series.iter().all(|v| match how {
-        How::Decreasing => v.windows(2).all(|w| w[1] < w[0]),
-        _ => v.iter().all(|&x| x > 0.0),
-    });
-    let what = if how == How::Decreasing {
-        "strictly decreases"
-    } else {
-        "is positive"
-    };
-    (
-        Outcome::from_bool(ok),
-        format!("the oracle's loss {what} along {}", names.join(", ")),
-    )
 }
 
 /// Records an oracle value the claim shows.
@@ -942,143 +594,4 @@ fn rows(m: &[Vec<f64>]) -> String {
         })
         .collect();
     format!("[{}]", r.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Runs the rows of `text` (a catalogue) through every formulation.
-    fn run(text: &str) -> Result<Vec<Claim>> {
-        let catalogue = Catalogue::parse(text, "test.toml")?;
-        Ok(crate::run(&catalogue, xent_registry::all()).0)
-    }
-
-    /// The built-in catalogue's sets and documents, with `rows` instead of its claims.
-    fn with_rows(rows: &str) -> String {
-        let head = catalogue::CATALOGUE
-            .split("\n[[claim]]")
-            .next()
-            .unwrap_or_default();
-        format!("{head}\n{rows}")
-    }
-
-    const ROUNDED_LOSS: &str = r#"
-[[claim]]
-id = "rounded"
-document = "formula"
-statement = "the loss, 0.479, is J rounded to 3 decimals"
-symbolic = "J = −ln 0.619 ≈ 0.479"
-inputs = ["first"]
-subjects = [{ on = "first" }]
-expect = "fails"
-
-[[claim.check]]
-basis = "oracle"
-against = { published = "formula.loss" }
-how = "rounded"
-"#;
-
-    #[test]
-    fn every_verdict_code_is_derived_by_a_row() -> Result<()> {
-        let builtin = crate::run(&Catalogue::builtin()?, xent_registry::all()).0;
-        let derived = |id: &str| {
-            builtin
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.verdict.clone())
-        };
-        assert_eq!(derived("Q1"), Some(Verdict::Holds));
-        assert_eq!(derived("Q4"), Some(Verdict::HoldsWithin(21)));
-        assert_eq!(
-            derived("G1"),
-            Some(Verdict::HoldsOnlyWhen("n_y = 1".into()))
-        );
-        assert_eq!(derived("Q6"), Some(Verdict::HoldsOnlyRounded(4)));
-        assert_eq!(derived("Q5"), Some(Verdict::NotCheckable));
-        // No document claim of the catalogue fails outright: F2 read as rounded does.
-        let rows = run(&with_rows(ROUNDED_LOSS))?;
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].verdict, Verdict::Fails);
-        assert!(rows[0].as_expected());
-        let codes: Vec<&str> = [
-            Verdict::Holds,
-            Verdict::HoldsWithin(21),
-            Verdict::HoldsOnlyWhen(String::new()),
-            Verdict::HoldsOnlyRounded(4),
-            Verdict::Fails,
-            Verdict::NotCheckable,
-        ]
-        .iter()
-        .map(Verdict::code)
-        .collect();
-        assert_eq!(codes, Verdict::CODES);
-        Ok(())
-    }
-
-    #[test]
-    fn a_row_whose_recorded_verdict_is_wrong_fails_the_audit() -> Result<()> {
-        // Recorded as holding, derived as failing; and recorded as failing, derived as holding.
-        let wrong = ROUNDED_LOSS.replace("expect = \"fails\"", "expect = \"holds\"");
-        let truncated = ROUNDED_LOSS
-            .replace("how = \"rounded\"", "how = \"truncated\"")
-            .replace("id = \"rounded\"", "id = \"truncated\"");
-        for (text, derived) in [(wrong, Verdict::Fails), (truncated, Verdict::Holds)] {
-            let rows = run(&with_rows(&text))?;
-            assert_eq!(rows[0].verdict, derived);
-            assert!(!rows[0].as_expected());
-            let report = crate::Report {
-                claims: rows,
-                ..crate::audit(&crate::AuditOptions {
-                    sweep: false,
-                    ..Default::default()
-                })
-            };
-            assert!(!report.passed());
-            assert!(report.render_text().contains("UNEXPECTED"));
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn a_malformed_row_is_an_error_naming_the_file_the_row_and_the_rule() {
-        for (change, needle) in [
-            (
-                ("expect = \"fails\"", "expect = \"hold\""),
-                "test.toml: claim `rounded`: expect = \"hold\" is not a verdict code",
-            ),
-            (
-                ("expect = \"fails\"", "expect = { holds_within = \"x\" }"),
-                "claim `rounded`: expect",
-            ),
-            (
-                ("document = \"formula\"", "document = \"nowhere\""),
-                "claim `rounded`: document `nowhere`",
-            ),
-            (
-                ("inputs = [\"first\"]", "inputs = [\"second\"]"),
-                "claim `rounded`: input set `second`",
-            ),
-            (
-                ("formula.loss", "formula.lost"),
-                "claim `rounded`: published `formula.lost`",
-            ),
-            (
-                ("how = \"rounded\"", "how = \"roughly\""),
-                "unknown variant `roughly`",
-            ),
-        ] {
-            let text = with_rows(&ROUNDED_LOSS.replace(change.0, change.1));
-            let e = run(&text).map(|_| ()).unwrap_err().to_string();
-            assert!(e.starts_with("test.toml"), "{e}");
-            assert!(e.contains(needle), "{e} lacks {needle}");
-        }
-    }
-
-    #[test]
-    fn printed_digits() {
-        assert_eq!(decimals("0.479"), 3);
-        assert_eq!(decimals("6"), 0);
-        assert_eq!(truncated(0.479_650_006_297_540_95, 3), "0.479");
-    }
 }

@@ -326,6 +326,11 @@ impl Report {
             o.push_str(&e.report.render_text());
             writeln!(o)?;
         }
+        self.result(o)
+    }
+
+    /// The last line: the counts and PASS or FAIL.
+    fn result(&self, o: &mut String) -> fmt::Result {
         let unexpected = self.unexpected();
         let expression_claims: usize = self
             .expressions
@@ -523,25 +528,6 @@ fn table(o: &mut String, indent: &str, rows: &[Vec<String>]) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verdicts_read_as_the_catalogue_writes_them() {
-        assert_eq!(Verdict::Holds.to_string(), "holds");
-        assert_eq!(Verdict::HoldsWithin(1).to_string(), "holds within 1 ulp");
-        assert_eq!(Verdict::HoldsWithin(3).to_string(), "holds within 3 ulps");
-        assert_eq!(
-            Verdict::HoldsOnlyWhen("n_y = 1".into()).to_string(),
-            "holds only when n_y = 1"
-        );
-        assert_eq!(Verdict::NotCheckable.to_string(), "not checkable");
-    }
-
-    #[test]
-    fn numbers_survive_json() {
-        let v = serde_json::to_value([Num(0.1), Num(f64::INFINITY), Num(f64::NEG_INFINITY)])
-            .expect("serialisable");
-        assert_eq!(v.to_string(), r#"[0.1,"inf","-inf"]"#);
-    }
 
     #[test]
     fn the_weaker_outcome_wins() {
