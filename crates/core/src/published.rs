@@ -26,6 +26,8 @@ pub const BINARY_Y: [f64; 8] = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
 pub const BINARY_A: [f64; 8] = [0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02];
 /// Its summed log-likelihood, printed by the `np.sum` style (`repr` of an `f64`).
 pub const BINARY_LOGPROBS: &str = "-0.78914625761870361";
+/// The same, printed by `np.asscalar` of the `np.dot` style's `(1, 1)` array.
+pub const BINARY_ASSCALAR: &str = "-0.7891462576187036";
 /// The same, printed by the `np.dot` style as the `(1, 1)` array `[[-0.78914626]]`.
 pub const BINARY_LOGPROBS_DOT: &str = "-0.78914626";
 /// Its cost, `−logprobs / m` with `m = 8` (the document leaves `m` implicit).
@@ -109,7 +111,7 @@ pub const VALUES: [Published; 18] = [
         "question.asscalar",
         QUESTION,
         "np.asscalar(logprobs) (np.dot)",
-        "-0.7891462576187036",
+        BINARY_ASSCALAR,
     ),
     row(
         "question.logprobs_dot",
@@ -284,6 +286,12 @@ pub fn reproduce_all(formulation: &dyn Formulation) -> Result<Vec<Reproduction>>
     out.push(reproduce(
         format!("{name}: binary logprobs"),
         BINARY_LOGPROBS,
+        e.log_likelihood,
+        bound.log_likelihood,
+    ));
+    out.push(reproduce(
+        format!("{name}: binary logprobs (np.asscalar print)"),
+        BINARY_ASSCALAR,
         e.log_likelihood,
         bound.log_likelihood,
     ));
