@@ -335,80 +335,67 @@ impl Catalogue {
     }
 
     fn validate(&mut self, file: &str) -> Result<()> {
+        let bad = |row: &str, rule: String| Error::Catalogue {
+            file: file.to_owned(),
+            row: Some(row.to_owned()),
+            rule,
+        };
+        for (name, set) in &self.inputs {
+            set_shape(set).map_err(|rule| bad(&format!("inputs.{name}"), rule))?;
+        }
         for row in &mut self.claim {
-            row.expect = row.recorded.clone().try_into().map_err(|_| Error::Catalogue {
-                file: file.to_owned(),
-                row: Some(row.id.clone()),
-                rule: format!(
-                    "expect = {} is not a verdict code: the codes are \"holds\", {{ holds_within = N }}, {{ holds_only_when = \"…\" }}, {{ holds_only_rounded = N }}, \"fails\", \"not_checkable\"",
-                    row.recorded
-                ),
+            row.expect = row.recorded.clone().try_into().map_err(|_| {
+                let codes = "\"holds\", { holds_within = N }, { holds_only_when = \"…\" }, \
+                             { holds_only_rounded = N }, \"fails\", \"not_checkable\"";
+                bad(
+                    &row.id,
+                    format!(
+                        "expect = {} is not a verdict code: the codes are {codes}",
+                        row.recorded
+                    ),
+                )
             })?;
         }
         let mut ids: Vec<&str> = Vec::new();
         for row in &self.claim {
-            let bad = |rule: String| Error::Catalogue {
-                file: file.to_owned(),
-                row: Some(row.id.clone()),
-                rule,
-            };
             if ids.contains(&row.id.as_str()) {
-                return Err(bad("two rows have this id".into()));
+                return Err(bad(&row.id, "two rows have this id".into()));
             }
             ids.push(&row.id);
-            if !self.documents.contains_key(&row.document) {
-                return Err(bad(format!(
-                    "document `{}` is no key of [documents]",
-                    row.document
-                )));
-            }
-            let sets = row
-                .inputs
-                .iter()
-                .chain(
-                    row.subjects
-                        .iter()
-                        .flat_map(|s| s.on.names())
-                        .collect::<Vec<_>>()
-                        .iter(),
-                )
-                .cloned()
-                .collect::<Vec<_>>();
-            for c in &row.check {
-                for set in c.on.iter().flat_map(OneOrMany::names).chain(sets.clone()) {
-                    if !self.inputs.contains_key(&set) {
-                        return Err(bad(format!("input set `{set}` is no key of [inputs]")));
-                    }
-                }
-                self.validate_check(c, row).map_err(bad)?;
-            }
-            for set in sets {
-                if !self.inputs.contains_key(&set) {
-                    return Err(bad(format!("input set `{set}` is no key of [inputs]")));
-                }
-            }
-            for s in &row.subjects {
-                for b in s.base.iter().flat_map(OneOrMany::names) {
-                    base(&b).ok_or_else(|| {
-                        bad(format!("base `{b}` is not e, 2, 10 or a number > 0, ≠ 1"))
-                    })?;
-                }
-            }
+            self.validate_row(row).map_err(|rule| bad(&row.id, rule))?;
         }
-        for (name, set) in &self.inputs {
-            set_shape(set).map_err(|rule| Error::Catalogue {
-                file: file.to_owned(),
-                row: Some(format!("inputs.{name}")),
-                rule,
-            })?;
+        Ok(())
+    }
+
+    /// A row's document, input sets and bases exist, and each check is well formed.
+    fn validate_row(&self, row: &Row) -> std::result::Result<(), String> {
+        if !self.documents.contains_key(&row.document) {
+            return Err(format!(
+                "document `{}` is no key of [documents]",
+                row.document
+            ));
+        }
+        let mut sets = row.inputs.clone();
+        let mut bases = Vec::new();
+        for s in &row.subjects {
+            sets.extend(s.on.names());
+            bases.extend(s.base.iter().flat_map(OneOrMany::names));
+        }
+        for c in &row.check {
+            sets.extend(c.on.iter().flat_map(OneOrMany::names));
+            bases.extend(c.base.iter().flat_map(OneOrMany::names));
+            self.validate_check(c, row)?;
+        }
+        if let Some(set) = sets.iter().find(|s| !self.inputs.contains_key(*s)) {
+            return Err(format!("input set `{set}` is no key of [inputs]"));
+        }
+        if let Some(b) = bases.iter().find(|b| base(b).is_none()) {
+            return Err(format!("base `{b}` is not e, 2, 10 or a number > 0, ≠ 1"));
         }
         Ok(())
     }
 
     fn validate_check(&self, c: &CheckRow, row: &Row) -> std::result::Result<(), String> {
-        for b in c.base.iter().flat_map(OneOrMany::names) {
-            base(&b).ok_or_else(|| format!("base `{b}` is not e, 2, 10 or a number > 0, ≠ 1"))?;
-        }
         if c.on.is_none() && row.inputs.is_empty() && needs_inputs(&c.basis) {
             return Err(format!(
                 "a check of {:?} needs inputs and the row has none",

@@ -1,23 +1,22 @@
-//! The verifier of `xent`: every statement the source documents make about cross-entropy,
-//! checked against an arbitrary-precision oracle, through every formulation, with error
-//! bounds derived from the arithmetic, into a report whose verdicts are snapshot-tested.
+//! The verifier of `xent`: every statement the source documents make about cross-entropy
+//! and every value a peer library publishes, as rows of one catalogue, checked against the
+//! arbitrary-precision oracle (`xent-oracle`) through every formulation, with error bounds
+//! derived from the arithmetic, into a report whose verdicts are snapshot-tested.
 //!
-//! - [`oracle`]: the definition evaluated in arbitrary precision (astro-float, 256 bits and
-//!   more when needed) and rounded once, correctly, to `f64`: the ground truth everything
-//!   else is measured against in ulps. Fast enough for 10^7 entries drawn from a pool of
-//!   values (each distinct logarithm is computed once).
-//! - [`audit`]: the claims catalogue (one row per statement, citing its document by title,
-//!   with the printed values, the oracle's, each formulation's value, ulp distance and bound,
-//!   the checks, the verdict and the verdict the catalogue records) and a seeded random
-//!   agreement sweep. A verdict that differs from the recorded one fails the audit, in either
-//!   direction.
-//! - peer test vectors ([`PeerVector`]): values published in the test suites and docs of
-//!   optax, scikit-learn, Keras, PyTorch and SciPy, each checked under its library's
-//!   `xent_core::Convention`; every one must hold for the audit to pass.
-//! - [`Report`]: rendered as aligned text or JSON, byte-identical on every machine and
-//!   thread count; `cargo xtask verify` and `xent verify` print it.
-//! - [`tolerance`]: the verifier's named error budgets and bounds, each with its reason (the
-//!   formulations' own bounds are `xent_core::tolerance::ErrorBound`).
+//! Read it in this order:
+//! - `catalogue.toml` (compiled in) and [`catalogue`]: the rows, their format, and the rules
+//!   every row must keep (an error names the file, the row and the rule). A row is a claim
+//!   (document, statement, symbolic form, input sets, the expected [`Verdict`] code) with
+//!   checks (case, inputs, quantity, base, basis, what it is compared against, how); a row
+//!   with `expr` is a numpy expression, judged by `xent-expr`.
+//! - `engine`: the one evaluator of (subject × basis) and the verdict derived from the
+//!   outcomes; `relation`: the comparisons. A derived verdict that differs from the
+//!   recorded one fails the audit, in either direction.
+//! - `sweep`: the seeded random agreement check.
+//! - [`report`]: aligned text or JSON, byte-identical on every platform, ISA and thread count
+//!   (formulation values only where they are the same bits everywhere).
+//! - [`tolerance`]: how a bound carries over to another log base (every other bound is
+//!   `xent_core::tolerance`'s).
 //!
 //! It does not compute losses for production (the formulation crates do), does not fit or
 //! optimise anything, and checks the documents' second binary example only for consistency,

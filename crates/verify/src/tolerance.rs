@@ -12,15 +12,6 @@ use xent_core::{ErrorBound, LogBase};
 pub use xent_core::published::FULL_PRECISION_DIGITS;
 pub use xent_core::ulp::ulps;
 
-/// The bound on a summed log-likelihood `S` as an [`ErrorBound`] of its own, so that
-/// [`ErrorBound::admits`] and [`ErrorBound::ulps_at`] apply to `S` rather than to `J`.
-pub fn log_likelihood(bound: &ErrorBound) -> ErrorBound {
-    ErrorBound {
-        absolute: bound.log_likelihood,
-        log_likelihood: bound.log_likelihood,
-    }
-}
-
 /// Relative error of `ln b` as [`LogBase::ln`] returns it, in units of `u`: 0 for `e`
 /// (exactly 1), 1 for 2 and 10 (correctly rounded constants), the platform `ln` otherwise.
 fn base_ln_error_u(base: LogBase) -> f64 {
