@@ -233,8 +233,8 @@ fn significant(x: f64, digits: usize) -> f64 {
 }
 
 impl Report {
-    /// Whether every claim got its recorded verdict, every peer vector holds, every sweep
-    /// value is within bound and every expression claim holds.
+    /// Whether every row got its recorded verdict (the documents' claims and the peer
+    /// vectors), every sweep value is within bound and every expression claim holds.
     pub fn passed(&self) -> bool {
         self.claims.iter().all(Claim::as_expected)
             && self.expressions.iter().all(|e| e.report.passed())

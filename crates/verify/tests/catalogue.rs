@@ -133,6 +133,27 @@ fn a_malformed_row_is_an_error_naming_the_file_the_row_and_the_rule() {
 }
 
 #[test]
+fn an_expression_row_with_an_unknown_code_is_refused_naming_the_file_and_the_row() {
+    let row = "[[claim]]\nid = \"mine\"\nexpr = \"-np.sum(Y*np.log(A))\"\nexpect = \"hold\"\n";
+    let e = Catalogue::parse(row, "mine.toml")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("mine.toml: claim `mine`: expect `hold` is not a verdict"),
+        "{e}"
+    );
+    assert!(e.contains("`holds_only_when`"), "{e}");
+    // The same row with a verdict code (and, optionally, the checker's diagnosis) reads.
+    let ok = row.replace(
+        "expect = \"hold\"",
+        "expect = \"fails\"\ndiagnosis = \"differs\"",
+    );
+    let c = Catalogue::parse(&ok, "mine.toml").expect("a valid row");
+    assert_eq!(c.expressions.claims[0].verdict, Some(Verdict::Fails));
+}
+
+#[test]
 fn a_verdict_that_changes_in_either_direction_fails_the_audit() {
     let report = audit(&AuditOptions {
         sweep: false,
