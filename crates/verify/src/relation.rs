@@ -165,10 +165,14 @@ fn library(a: &Computed, b: &Computed) -> (Outcome, String) {
         a.changes.join("; ")
     };
     let digits = decimals(&p) + 2;
+    let computed = if a.shown {
+        format!("{:.digits$}", a.value)
+    } else {
+        a.shown()
+    };
     let text = format!(
-        "{}: computed {:.digits$} reproduces {p} {how}; differences: {changes}; {}",
+        "{}: computed {computed} reproduces {p} {how}; differences: {changes}; {}",
         a.label,
-        a.value,
         each.join(", ")
     );
     (Outcome::from_bool(all), text)
@@ -211,13 +215,18 @@ fn agreement(a: &Computed, b: &Computed) -> (Outcome, String) {
     let agree = |n: usize| format!("{x:.n$}") == format!("{y:.n$}");
     let most = (0..=17).take_while(|&n| agree(n)).last().unwrap_or(0);
     let next = most + 1;
-    let text = format!(
-        "to {most} decimals {} and {} are both {x:.most$}; to {next} they differ, {x:.next$} \
+    let text = if !(a.shown && b.shown) {
+        let (p, q) = (&a.label, &b.label);
+        format!("{p} and {q} agree to {most} decimals, not to {next}")
+    } else {
+        format!(
+            "to {most} decimals {} and {} are both {x:.most$}; to {next} they differ, {x:.next$} \
          against {y:.next$}: {:.1e} apart",
-        a.label,
-        b.label,
-        (y - x).abs()
-    );
+            a.label,
+            b.label,
+            (y - x).abs()
+        )
+    };
     match u32::try_from(most) {
         Ok(n) if n > 0 => (Outcome::Rounded(n), text),
         _ => (Outcome::Fails, text),
