@@ -13,15 +13,16 @@ use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use statrs::distribution::{Bernoulli, Categorical};
 use statrs::statistics::Distribution;
 use xent_core::tolerance::UNIT_ROUNDOFF;
+use xent_core::tolerance::{
+    bernoulli_entropy_error, categorical_entropy_error, kl_divergence_error, sigmoid_perturbation,
+    softmax_perturbation,
+};
 use xent_core::ulp::ulp;
 use xent_core::{
     BinaryProblem, CategoricalProblem, ErrorBound, Formulation, LogBase, Problem, ProblemData, View,
 };
 use xent_oracle as oracle;
-use xent_verify::tolerance::{
-    bernoulli_entropy_error, categorical_entropy_error, in_base, kl_divergence_error,
-    sigmoid_perturbation, softmax_perturbation,
-};
+use xent_verify::tolerance::in_base;
 use xent_verify::{AuditOptions, audit};
 
 /// The one place snapshots are configured: every snapshot of the workspace lives in the

@@ -27,8 +27,8 @@ pub(crate) struct Args {
     /// Skip the random agreement sweep (the claims catalogue only).
     #[arg(long)]
     no_sweep: bool,
-    /// Also check the claims of this TOML claims file (numpy expressions; see
-    /// `xent_expr::claims`); may be given more than once
+    /// Also check the claims of this TOML claims file (the catalogue's format; see
+    /// `crates/verify/catalogue.toml`); may be given more than once
     #[arg(long, value_name = "FILE")]
     claims: Vec<std::path::PathBuf>,
 }

@@ -178,8 +178,9 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t, value_name = "text|json")]
         format: output::Format,
-        /// Also check the claims of this TOML claims file (numpy expressions, inputs inline
-        /// or as .csv files beside it); may be given more than once
+        /// Also check the claims of this TOML claims file (the catalogue's format: numpy
+        /// expressions or numbers, inputs inline or as .csv files beside it); may be given
+        /// more than once
         #[arg(long, value_name = "FILE")]
         claims: Vec<PathBuf>,
         /// Check only the --claims files' claims, not the whole audit; exit status 1 unless
@@ -838,13 +839,7 @@ pub enum TruthFiles<'a> {
 fn verify_only(format: output::Format, claims: &[PathBuf]) -> Result<(String, u8)> {
     let mut files = Vec::new();
     for path in claims {
-        let file = path.display().to_string();
-        let report =
-            xent_expr::claims::run_file(path).map_err(|source| xent_verify::Error::Claims {
-                path: file.clone(),
-                source: Box::new(source),
-            })?;
-        files.push(xent_verify::Expressions { file, report });
+        files.push(xent_verify::expressions_file(path)?);
     }
     let passed = files.iter().all(|e| e.report.passed());
     let rendered = match format {

@@ -23,7 +23,8 @@ pub enum Format {
     Json,
 }
 
-/// A loss as JSON: a number when finite, else `"inf"`, `"-inf"` (or `"nan"`).
+/// A loss as JSON: `xent_core::ulp::Num`'s encoding (a number when finite, else `"inf"`,
+/// `"-inf"` or `"NaN"`), with `−0` as `0`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Loss(pub f64);
 
@@ -35,16 +36,7 @@ pub fn unsigned_zero(x: f64) -> f64 {
 
 impl Serialize for Loss {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let v = unsigned_zero(self.0);
-        if v.is_finite() {
-            s.serialize_f64(v)
-        } else if v.is_nan() {
-            s.serialize_str("nan")
-        } else if v > 0.0 {
-            s.serialize_str("inf")
-        } else {
-            s.serialize_str("-inf")
-        }
+        xent_core::ulp::Num(unsigned_zero(self.0)).serialize(s)
     }
 }
 

@@ -1298,7 +1298,7 @@ fn verify_prints_the_audit_in_both_formats_and_passes() {
     assert!(result.starts_with("Result: "), "{result}");
     assert!(result.ends_with(": PASS"), "{result}");
     // The documents' own expressions are part of it.
-    assert!(text.contains("Expressions: crates/expr/claims/documents.toml"));
+    assert!(text.contains("Expressions: crates/verify/catalogue.toml"));
     let report = json(&["verify"]);
     assert_eq!(
         report["formulations"],
@@ -1376,7 +1376,7 @@ fn a_claims_file_round_trips_through_verify() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("claim mean-from-files — FAILS"), "{text}");
     assert!(
-        text.contains("verdict    equal (EXPECTED differs)"),
+        text.contains("verdict    holds: equal (EXPECTED differs)"),
         "{text}"
     );
     assert!(text.trim_end().ends_with(": FAIL"), "{text}");

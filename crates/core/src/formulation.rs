@@ -226,6 +226,14 @@ pub trait Formulation: Send + Sync {
         problem.error_bound()
     }
 
+    /// Whether its results are the same bits on every platform, ISA and thread count: true
+    /// only for a formulation that takes its logarithms (and exponentials) with its own code
+    /// rather than the platform's libm, and sums in a fixed order. The verifier's report
+    /// prints values only of these; of the others, only whether they are within bound.
+    fn same_bits_everywhere(&self) -> bool {
+        false
+    }
+
     /// Binary cross-entropy of a validated problem.
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation;
 

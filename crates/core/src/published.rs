@@ -26,6 +26,8 @@ pub const BINARY_Y: [f64; 8] = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
 pub const BINARY_A: [f64; 8] = [0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02];
 /// Its summed log-likelihood, printed by the `np.sum` style (`repr` of an `f64`).
 pub const BINARY_LOGPROBS: &str = "-0.78914625761870361";
+/// The same, printed by `np.asscalar` of the `np.dot` style's `(1, 1)` array.
+pub const BINARY_ASSCALAR: &str = "-0.7891462576187036";
 /// The same, printed by the `np.dot` style as the `(1, 1)` array `[[-0.78914626]]`.
 pub const BINARY_LOGPROBS_DOT: &str = "-0.78914626";
 /// Its cost, `−logprobs / m` with `m = 8` (the document leaves `m` implicit).
@@ -66,12 +68,156 @@ pub const CATEGORICAL: [CategoricalExample; 4] = [
     },
 ];
 
-/// The first example's loss in other units and precisions: `0.4797` nats is quoted by
-/// [`FORMULA`]; `0.6920` bits is not (the document says only that base 2 gives bits): it is
-/// this project's rounding of the same loss in bits, kept so that every formulation's
-/// conversion to bits is checked against a printed value.
-pub const CATEGORICAL_QUOTED: [(LogBase, &str); 2] =
-    [(LogBase::E, "0.4797"), (LogBase::TWO, "0.6920")];
+/// The first example's loss as [`FORMULA`] quotes it in nats.
+pub const CATEGORICAL_NATS_QUOTED: &str = "0.4797";
+
+/// One value a document prints, cited by its document's title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    /// A stable key (`question.cost`), how the verifier's catalogue cites it.
+    pub key: &'static str,
+    /// The document's title.
+    pub document: &'static str,
+    /// What it is the value of, in the document's words.
+    pub what: &'static str,
+    /// The digits as printed.
+    pub printed: &'static str,
+}
+
+const fn row(
+    key: &'static str,
+    document: &'static str,
+    what: &'static str,
+    printed: &'static str,
+) -> Published {
+    Published {
+        key,
+        document,
+        what,
+        printed,
+    }
+}
+
+/// Every value the documents print, in one table (the inputs they were computed on are the
+/// constants above; the second example of [`QUESTION`] was printed without its inputs).
+pub const VALUES: [Published; 18] = [
+    row(
+        "question.logprobs",
+        QUESTION,
+        "logprobs (np.sum)",
+        BINARY_LOGPROBS,
+    ),
+    row(
+        "question.asscalar",
+        QUESTION,
+        "np.asscalar(logprobs) (np.dot)",
+        BINARY_ASSCALAR,
+    ),
+    row(
+        "question.logprobs_dot",
+        QUESTION,
+        "logprobs (np.dot), [[-0.78914626]]",
+        BINARY_LOGPROBS_DOT,
+    ),
+    row("question.cost", QUESTION, "cost", BINARY_COST),
+    row(
+        "question.second_logprobs",
+        QUESTION,
+        "the second run's logprobs (np.sum)",
+        "-2.07917628312",
+    ),
+    row(
+        "question.second_logprobs_dot",
+        QUESTION,
+        "the second run's logprobs (np.dot), [[-2.07917628]]",
+        "-2.07917628",
+    ),
+    row(
+        "question.second_cost",
+        QUESTION,
+        "the second run's cost",
+        "0.693058761039",
+    ),
+    row(
+        "question.second_squeezed",
+        QUESTION,
+        "the second run's np.squeeze(cost)",
+        "0.6930587610394646",
+    ),
+    row(
+        "formula.first",
+        FORMULA,
+        "-np.sum(p * np.log(q)), q = [0.228, 0.619, 0.153]",
+        CATEGORICAL[0].nats,
+    ),
+    row("formula.loss", FORMULA, "\"the loss is\"", "0.479"),
+    row(
+        "formula.nats",
+        FORMULA,
+        "\"the loss is … nats\"",
+        CATEGORICAL_NATS_QUOTED,
+    ),
+    row(
+        "formula.optimised",
+        FORMULA,
+        "\"reduce the loss … to\"",
+        "0.0",
+    ),
+    row(
+        "formula.confident",
+        FORMULA,
+        "-np.sum(p * np.log(q)), q = [0.001, 0.998, 0.001]",
+        CATEGORICAL[1].nats,
+    ),
+    row(
+        "formula.confident_prose",
+        FORMULA,
+        "the same, in the prose",
+        "0.002",
+    ),
+    row(
+        "formula.wrong",
+        FORMULA,
+        "-np.sum(p * np.log(q)), q = [0.998, 0.001, 0.001]",
+        CATEGORICAL[2].nats,
+    ),
+    row(
+        "formula.wrong_prose",
+        FORMULA,
+        "the same, in the prose",
+        "6.91",
+    ),
+    row(
+        "formula.uniform",
+        FORMULA,
+        "-np.sum(p * np.log(q)), q = [0.333, 0.333, 0.334]",
+        CATEGORICAL[3].nats,
+    ),
+    row(
+        "formula.uniform_prose",
+        FORMULA,
+        "the same, in the prose",
+        "1.10",
+    ),
+];
+
+/// The row of [`VALUES`] with this key.
+pub fn value(key: &str) -> Option<&'static Published> {
+    VALUES.iter().find(|p| p.key == key)
+}
+
+/// Significant digits of a printed number: its digits without the sign, the leading zeros
+/// and the exponent (`-0.78914625761870361` has 17, `0.0020020026706730793` 17). A value
+/// printed with [`FULL_PRECISION_DIGITS`] or more is numpy's `repr` of an `f64`.
+pub fn significant_digits(printed: &str) -> usize {
+    let mantissa = printed.trim().split(['e', 'E']).next().unwrap_or("");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').len()
+}
+
+/// How many significant digits make a printed value an `f64` in full (numpy prints an `f64`
+/// with 16 or 17, its shortest round-trip `repr`); fewer are compared as rounded digits.
+pub const FULL_PRECISION_DIGITS: usize = 16;
 
 /// The binary example of [`QUESTION`] as a problem.
 pub fn binary_example() -> Result<BinaryProblem<'static>> {
@@ -105,9 +251,8 @@ pub struct Reproduction {
 /// two must lie within twice the bound of each other; a shorter one must round to what was
 /// printed.
 fn reproduce(subject: String, published: &'static str, computed: f64, bound: f64) -> Reproduction {
-    let digits = published.chars().filter(char::is_ascii_digit).count();
     let value: f64 = published.parse().unwrap_or(f64::NAN);
-    if digits >= 16 {
+    if significant_digits(published) >= FULL_PRECISION_DIGITS {
         let ulps = ulp_distance(computed, value);
         let bound_ulps = (2.0 * bound / crate::ulp::ulp(value)).ceil() as u64;
         Reproduction {
@@ -145,6 +290,12 @@ pub fn reproduce_all(formulation: &dyn Formulation) -> Result<Vec<Reproduction>>
         bound.log_likelihood,
     ));
     out.push(reproduce(
+        format!("{name}: binary logprobs (np.asscalar print)"),
+        BINARY_ASSCALAR,
+        e.log_likelihood,
+        bound.log_likelihood,
+    ));
+    out.push(reproduce(
         format!("{name}: binary logprobs (dot print)"),
         BINARY_LOGPROBS_DOT,
         e.log_likelihood,
@@ -167,19 +318,45 @@ pub fn reproduce_all(formulation: &dyn Formulation) -> Result<Vec<Reproduction>>
             bound.absolute,
         ));
         if i == 0 {
-            for (base, printed) in CATEGORICAL_QUOTED {
-                out.push(reproduce(
-                    format!(
-                        "{name}: categorical q = {:?} in {}",
-                        example.prediction,
-                        base.unit()
-                    ),
-                    printed,
-                    e.in_base(base),
-                    bound.absolute,
-                ));
-            }
+            out.push(reproduce(
+                format!("{name}: categorical q = {:?} in nats", example.prediction),
+                CATEGORICAL_NATS_QUOTED,
+                e.in_base(LogBase::E),
+                bound.absolute,
+            ));
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits_skip_sign_leading_zeros_and_exponent() {
+        for (printed, digits) in [
+            ("-0.78914625761870361", 17),
+            ("0.0020020026706730793", 17),
+            ("6.907755278982137", 16),
+            ("0.09864328", 7),
+            ("1.5e-7", 2),
+        ] {
+            assert_eq!(significant_digits(printed), digits, "{printed}");
+        }
+    }
+
+    #[test]
+    fn every_key_is_cited_once_and_every_value_is_a_number() {
+        for (i, p) in VALUES.iter().enumerate() {
+            assert_eq!(
+                value(p.key),
+                Some(p),
+                "{} is not the first with its key",
+                p.key
+            );
+            assert!(p.printed.parse::<f64>().is_ok(), "{}", p.key);
+            assert!(VALUES[..i].iter().all(|q| q.key != p.key));
+        }
+    }
 }

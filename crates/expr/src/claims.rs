@@ -13,7 +13,8 @@
 //! published = "-0.78914626"       # as printed: its digits are its precision
 //! shape = [1, 1]                  # as printed; strings for a symbolic run: ["n_y", "n_y"]
 //! type = "numpy.ndarray"
-//! expect = "equal"                # a verdict code; another verdict fails the claim
+//! expect = "holds"                # the verdict (xent_core::Verdict's code); another fails it
+//! diagnosis = "equal"             # optional: the checker's finer diagnosis, also compared
 //!
 //! [claim.inputs]                  # omit for the seeded suite (a symbolic claim)
 //! A2 = [[0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02]]   # numpy's rows: (n_y, m)
@@ -23,9 +24,10 @@
 //! A claim passes when its verdict is the expected one, the published value is reproduced
 //! (or, with `published_holds = false`, is *not*: a document's known slip, recorded so that
 //! it cannot silently start agreeing), and the printed shape and type match. numpy's refusal
-//! is the verdict `rejected`. An `expect` that is no verdict code of the claim's kind
-//! (`equal`, `equal only when n_y = 1`, `differs`, …) is an error of the file when it is
-//! read, naming the claim and the accepted values.
+//! is the diagnosis `rejected` (the verdict `fails`). `expect` is a verdict code (`"holds"`,
+//! `{ holds_only_when = "n_y = 1" }`, `"fails"`, …); a file may instead give the diagnosis
+//! code alone as `expect` (`equal`, `equal only when n_y = 1`, `differs`, …). Anything else
+//! is an error of the file when it is read, naming the claim and the accepted values.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -36,7 +38,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use xent_core::tolerance::matches_printed;
 use xent_core::ulp::ulp;
-use xent_core::{Kind, LogBase};
+use xent_core::{Kind, LogBase, Verdict};
 
 use crate::ast::Program;
 use crate::check::{CheckOptions, check};
@@ -47,15 +49,6 @@ use crate::parse::parse;
 use crate::problems::Quantity;
 use crate::report::number;
 use crate::tolerance::BOUND_SLACK;
-
-/// The claims the source documents make, in their own expressions (see
-/// `crates/expr/claims/documents.toml`).
-pub const DOCUMENTS: &str = include_str!("../claims/documents.toml");
-
-/// The built-in claims file, [`DOCUMENTS`], parsed.
-pub fn documents() -> Result<ClaimsFile, ClaimsError> {
-    ClaimsFile::parse(DOCUMENTS)
-}
 
 /// Why a claims file cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -113,7 +106,8 @@ struct RawClaim {
     shape: Option<Vec<RawDim>>,
     #[serde(rename = "type")]
     ty: Option<String>,
-    expect: String,
+    expect: toml::Value,
+    diagnosis: Option<String>,
     note: Option<String>,
 }
 
@@ -220,8 +214,10 @@ pub struct Claim {
     pub shape: Option<Vec<String>>,
     /// The type the document printed (`numpy.ndarray`, `numpy.float64`, `float`).
     pub ty: Option<String>,
-    /// The verdict code expected.
-    pub expect: String,
+    /// The diagnosis code expected, if the file gives one.
+    pub expect: Option<String>,
+    /// The verdict expected, if the file gives one.
+    pub verdict: Option<Verdict>,
     /// A remark shown in the report.
     pub note: Option<String>,
 }
@@ -276,11 +272,26 @@ impl ClaimsFile {
                 Some(map) => Some(claim_inputs(map).map_err(bad)?),
             };
             let accepted = crate::diagnosis::codes(kind);
-            if !accepted.contains(&c.expect) {
+            let (code, verdict) = match c.expect.clone().try_into::<Verdict>() {
+                Ok(v) => (c.diagnosis.clone(), Some(v)),
+                Err(_) => match (&c.expect, &c.diagnosis) {
+                    (toml::Value::String(code), None) => (Some(code.clone()), None),
+                    _ => (None, None),
+                },
+            };
+            let known = code.as_ref().is_none_or(|code| accepted.contains(code));
+            if !known || (code.is_none() && verdict.is_none()) {
+                let shown = match (&c.expect, &c.diagnosis) {
+                    (_, Some(d)) if verdict.is_some() => d.clone(),
+                    (toml::Value::String(e), _) => e.clone(),
+                    (e, _) => e.to_string(),
+                };
                 return Err(bad(format!(
-                    "expect `{}` is not a verdict of a {} claim: the accepted values are {}",
-                    c.expect,
+                    "expect `{shown}` is not a verdict of a {} claim: the accepted values are \
+                     the verdict codes {} (with `diagnosis`, optionally, one of the diagnoses), \
+                     or a diagnosis alone: {}",
                     kind.as_str(),
+                    Verdict::CODES.map(|v| format!("`{v}`")).join(", "),
                     accepted
                         .iter()
                         .map(|a| format!("`{a}`"))
@@ -313,7 +324,8 @@ impl ClaimsFile {
                         .collect()
                 }),
                 ty: c.ty,
-                expect: c.expect,
+                expect: code,
+                verdict,
                 note: c.note,
             });
         }
@@ -424,11 +436,16 @@ pub struct ClaimOutcome {
     pub expr: String,
     /// Where it ran: `the seeded suite` or the input names.
     pub inputs: String,
-    /// The verdict expected.
+    /// The diagnosis expected (empty when the file gives only the verdict).
     pub expect: String,
-    /// The verdict found (its code; `rejected` when numpy raises, `error` when the claim
+    /// The diagnosis found (its code; `rejected` when numpy raises, `error` when the claim
     /// could not run).
     pub verdict: String,
+    /// The verdict expected, when the file gives one.
+    pub recorded: Option<Verdict>,
+    /// The verdict the diagnosis amounts to (`fails` when numpy raises; none when the claim
+    /// could not run).
+    pub judged: Option<Verdict>,
     /// The verdict's sentence, or the error.
     pub message: String,
     /// The expression's value on the first problem.
@@ -520,8 +537,10 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
             None => "the seeded suite".into(),
             Some(i) => format!("{} and {}", i.predictions.0, i.labels.0),
         },
-        expect: claim.expect.clone(),
+        expect: claim.expect.clone().unwrap_or_default(),
         verdict: "error".into(),
+        recorded: claim.verdict.clone(),
+        judged: None,
         message: String::new(),
         value: None,
         published: claim.published.clone(),
@@ -554,9 +573,10 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
         Err(e) => {
             if e.is_numpy_rejection() {
                 out.verdict = "rejected".into();
+                out.judged = Some(Verdict::Fails);
             }
             out.message = e.render(&claim.expr);
-            out.passed = out.verdict == claim.expect && claim.published.is_none();
+            out.passed = out.as_expected(claim) && claim.published.is_none();
             return out;
         }
     };
@@ -564,6 +584,7 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
         out.inputs = "the program's own arrays".into();
     }
     out.verdict = report.verdict.code();
+    out.judged = Some(report.verdict.verdict());
     out.message = report.verdict.message();
     out.value = report.value();
     out.shape = report.shape().map(|s| s.to_strings());
@@ -576,7 +597,7 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
             None => false,
         });
     }
-    let verdict_ok = out.verdict == claim.expect;
+    let verdict_ok = out.as_expected(claim);
     let published_ok = out
         .published_reproduced
         .is_none_or(|r| r == claim.published_holds);
@@ -613,6 +634,17 @@ fn reproduces(value: f64, expression_bound: f64, printed: &str) -> bool {
     }
 }
 
+impl ClaimOutcome {
+    /// Whether the diagnosis and the verdict are those the claim expects (each when given).
+    fn as_expected(&self, claim: &Claim) -> bool {
+        claim.expect.as_ref().is_none_or(|e| *e == self.verdict)
+            && claim
+                .verdict
+                .as_ref()
+                .is_none_or(|v| Some(v) == self.judged.as_ref())
+    }
+}
+
 impl ClaimsReport {
     /// Whether every claim passed.
     pub fn passed(&self) -> bool {
@@ -639,12 +671,19 @@ impl ClaimsReport {
                 let _ = writeln!(s, "  {head:<10} {}", line.trim_end());
             }
             let _ = writeln!(s, "  on         {}", o.inputs);
-            let same = if o.verdict == o.expect {
-                "as expected".to_owned()
-            } else {
-                format!("EXPECTED {}", o.expect)
+            let code_ok = o.expect.is_empty() || o.verdict == o.expect;
+            let verdict_ok = o.recorded.is_none() || o.recorded == o.judged;
+            let same = match (code_ok && verdict_ok, &o.recorded) {
+                (true, _) => "as expected".to_owned(),
+                (false, Some(v)) if o.expect.is_empty() => format!("EXPECTED {v}"),
+                (false, Some(v)) => format!("EXPECTED {v}: {}", o.expect),
+                (false, None) => format!("EXPECTED {}", o.expect),
             };
-            let _ = writeln!(s, "  verdict    {} ({same})", o.verdict);
+            let judged = o
+                .judged
+                .as_ref()
+                .map_or(String::new(), |v| format!("{v}: "));
+            let _ = writeln!(s, "  verdict    {judged}{} ({same})", o.verdict);
             for (i, line) in o.message.lines().enumerate() {
                 let head = if i == 0 { "why" } else { "" };
                 let _ = writeln!(s, "  {head:<10} {line}");
@@ -706,6 +745,8 @@ impl ClaimsReport {
                 "on": o.inputs,
                 "expect": o.expect,
                 "verdict": o.verdict,
+                "expected_verdict": o.recorded,
+                "judged": o.judged,
                 "message": o.message,
                 "value": o.value.map_or(Value::Null, number),
                 "published": o.published,
@@ -777,8 +818,14 @@ mod tests {
         assert!(claim("categorical", "equal only when k = 1").is_ok());
         assert!(claim("categorical", "equal only when n_y = 1").is_err());
         assert!(claim("binary", "NaN where a label is 1 and its prediction is 1").is_ok());
-        // Every verdict the checker gives is accepted: the documents' file parses.
-        assert!(ClaimsFile::parse(DOCUMENTS).is_ok());
+        // A verdict code, with or without the diagnosis.
+        assert!(claim("binary", "holds").is_ok());
+        let both = ClaimsFile::parse(
+            "[[claim]]\nid = \"mine\"\nexpr = \"-np.sum(Y*np.log(A))\"\n\
+             expect = { holds_only_when = \"n_y = 1\" }\ndiagnosis = \"equal only when n_y = 1\"",
+        );
+        assert!(both.is_ok(), "{both:?}");
+        assert!(claim("binary", "hold").is_err());
     }
 
     #[test]

@@ -15,7 +15,7 @@
 use std::fmt;
 
 use xent_core::Kind;
-use xent_core::ulp::{ulp, ulp_distance};
+use xent_core::ulp::ulp_distance;
 
 use crate::tolerance::{BOUND_SLACK, FACTOR_ROUNDING_U, UNIT_ROUNDOFF, required_accuracy};
 
@@ -352,11 +352,11 @@ impl Measured {
     }
 
     pub(crate) fn bound_ulps(&self) -> u64 {
-        ulps_of(self.bound(), self.reference)
+        xent_core::ulp::ulps(self.bound(), self.reference)
     }
 
     pub(crate) fn accuracy_ulps(&self) -> u64 {
-        ulps_of(required_accuracy(self.reference_bound), self.reference)
+        xent_core::ulp::ulps(required_accuracy(self.reference_bound), self.reference)
     }
 
     /// Equal, inaccurate, or differs (a NaN or a shape is decided before).
@@ -389,19 +389,6 @@ impl Measured {
             * (1.0 + BOUND_SLACK)
             + FACTOR_ROUNDING_U * UNIT_ROUNDOFF * target.abs();
         (v - target).abs() <= allowed
-    }
-}
-
-/// A bound in ulps of `at`, rounded up (0 at infinities).
-pub(crate) fn ulps_of(bound: f64, at: f64) -> u64 {
-    if !at.is_finite() || !bound.is_finite() {
-        return if bound.is_finite() { 0 } else { u64::MAX };
-    }
-    let u = (bound / ulp(at)).ceil();
-    if u >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        u as u64
     }
 }
 

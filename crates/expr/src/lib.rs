@@ -41,8 +41,8 @@
 //!    on the logarithm (`A + 1e-9`, `np.clip(A, eps, 1 - eps)`, `np.maximum(A, eps)`) is
 //!    all that makes it differ (the same expression without it is the loss), the report's
 //!    `perturbation` names it and its measured effect on the loss.
-//! 5. [`claims`] reads and runs TOML claims files; [`claims::DOCUMENTS`] re-expresses the
-//!    source documents' claims verbatim.
+//! 5. [`claims`] reads and runs TOML claims files (the verifier's catalogue holds the source
+//!    documents' claims in their own expressions, verbatim, and hands them to it).
 //!
 //! It does not run Python, and it is not a numpy: arrays have at most two dimensions, only
 //! the functions above exist, indexing is `.shape[i]` and integer-array indexing (no slices,

@@ -10,15 +10,7 @@ use crate::shape::{OneElement, Shape};
 
 /// A number for JSON: finite numbers as numbers, the rest as numpy prints them.
 pub(crate) fn number(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else if x.is_nan() {
-        json!("NaN")
-    } else if x > 0.0 {
-        json!("inf")
-    } else {
-        json!("-inf")
-    }
+    serde_json::to_value(xent_core::ulp::Num(x)).unwrap_or(Value::Null)
 }
 
 fn role_name(role: Role) -> &'static str {

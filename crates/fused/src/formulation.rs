@@ -48,6 +48,12 @@ impl Formulation for Fused {
         bound(evaluation)
     }
 
+    /// Its own logarithm (`math`), the same bits on every dispatch path, and a fixed
+    /// summation tree.
+    fn same_bits_everywhere(&self) -> bool {
+        true
+    }
+
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
         binary(Isa::detect(), problem)
     }
@@ -86,6 +92,12 @@ impl Formulation for FusedOn {
 
     fn bound(&self, _problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
         bound(evaluation)
+    }
+
+    /// Its own logarithm (`math`), the same bits on every dispatch path, and a fixed
+    /// summation tree.
+    fn same_bits_everywhere(&self) -> bool {
+        true
     }
 
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {

@@ -6,14 +6,28 @@ pub enum Error {
     /// Building a problem from the catalogue's or the sweep's inputs was rejected.
     #[error("invalid problem: {0}")]
     Problem(#[from] xent_core::Error),
-    /// Inputs written in the catalogue whose length does not fit their shape.
-    #[error("catalogue inputs of {len} entries do not fill {rows} rows")]
-    Shape {
-        /// Number of entries.
-        len: usize,
-        /// Rows asked for.
-        rows: usize,
+    /// A catalogue (the built-in one or a `--claims FILE`) that breaks a rule of the format.
+    #[error("{file}{}: {rule}", row.as_ref().map_or(String::new(), |r| format!(": claim `{r}`")))]
+    Catalogue {
+        /// The file.
+        file: String,
+        /// The row (its id), when the rule is a row's.
+        row: Option<String>,
+        /// The rule broken.
+        rule: String,
     },
+    /// A user's `--claims FILE` that cannot be read or breaks a rule of the format.
+    #[error("--claims {0}")]
+    ClaimsFile(Box<Error>),
+    /// A check that computes from inputs, on a row without them.
+    #[error("the check computes from inputs and the row has none")]
+    NoInputs,
+    /// A basis that needs categorical (or binary) inputs, on the other kind.
+    #[error("the basis does not apply to this kind of problem")]
+    NotCategorical,
+    /// A basis naming no formulation of those audited, or no published value.
+    #[error("the basis names nothing audited")]
+    NoFormulation,
     /// The oracle's arithmetic failed.
     #[error(transparent)]
     Oracle(#[from] xent_oracle::Error),

@@ -1,23 +1,22 @@
-//! The verifier of `xent`: every statement the source documents make about cross-entropy,
-//! checked against an arbitrary-precision oracle, through every formulation, with error
-//! bounds derived from the arithmetic, into a report whose verdicts are snapshot-tested.
+//! The verifier of `xent`: every statement the source documents make about cross-entropy
+//! and every value a peer library publishes, as rows of one catalogue, checked against the
+//! arbitrary-precision oracle (`xent-oracle`) through every formulation, with error bounds
+//! derived from the arithmetic, into a report whose verdicts are snapshot-tested.
 //!
-//! - [`oracle`]: the definition evaluated in arbitrary precision (astro-float, 256 bits and
-//!   more when needed) and rounded once, correctly, to `f64`: the ground truth everything
-//!   else is measured against in ulps. Fast enough for 10^7 entries drawn from a pool of
-//!   values (each distinct logarithm is computed once).
-//! - [`audit`]: the claims catalogue (one row per statement, citing its document by title,
-//!   with the printed values, the oracle's, each formulation's value, ulp distance and bound,
-//!   the checks, the verdict and the verdict the catalogue records) and a seeded random
-//!   agreement sweep. A verdict that differs from the recorded one fails the audit, in either
-//!   direction.
-//! - peer test vectors ([`PeerVector`]): values published in the test suites and docs of
-//!   optax, scikit-learn, Keras, PyTorch and SciPy, each checked under its library's
-//!   `xent_core::Convention`; every one must hold for the audit to pass.
-//! - [`Report`]: rendered as aligned text or JSON, byte-identical on every machine and
-//!   thread count; `cargo xtask verify` and `xent verify` print it.
-//! - [`tolerance`]: the verifier's named error budgets and bounds, each with its reason (the
-//!   formulations' own bounds are `xent_core::tolerance::ErrorBound`).
+//! Read it in this order:
+//! - `catalogue.toml` (compiled in) and [`catalogue`]: the rows, their format, and the rules
+//!   every row must keep (an error names the file, the row and the rule). A row is a claim
+//!   (document, statement, symbolic form, input sets, the expected [`Verdict`] code) with
+//!   checks (case, inputs, quantity, base, basis, what it is compared against, how); a row
+//!   with `expr` is a numpy expression, judged by `xent-expr`.
+//! - `engine`: the one evaluator of (subject × basis) and the verdict derived from the
+//!   outcomes; `relation`: the comparisons. A derived verdict that differs from the
+//!   recorded one fails the audit, in either direction.
+//! - `sweep`: the seeded random agreement check.
+//! - [`report`]: aligned text or JSON, byte-identical on every platform, ISA and thread count
+//!   (formulation values only where they are the same bits everywhere).
+//! - [`tolerance`]: how a bound carries over to another log base (every other bound is
+//!   `xent_core::tolerance`'s).
 //!
 //! It does not compute losses for production (the formulation crates do), does not fit or
 //! optimise anything, and checks the documents' second binary example only for consistency,
@@ -41,23 +40,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod catalogue;
 pub mod error;
 pub mod report;
 pub mod tolerance;
 
-mod catalogue;
-mod peers;
+mod engine;
+mod relation;
 mod sweep;
 
+pub use catalogue::Catalogue;
 pub use error::{Error, Result};
-pub use peers::PeerVector;
 pub use report::{
     Agreement, Check, Claim, Expressions, Outcome, Report, Sweep, SweepCase, Verdict,
 };
 pub use xent_oracle::Oracle;
 
+use std::path::Path;
+
 use xent_core::Formulation;
-use xent_core::published::{FORMULA, GIST, QUESTION};
 
 /// The seed of the random sweep unless another is given: the bytes of "xent".
 pub const DEFAULT_SEED: u64 = 0x7865_6e74;
@@ -89,13 +90,12 @@ pub fn audit(options: &AuditOptions) -> Report {
 /// [`audit`] through the given formulations.
 pub fn audit_with(formulations: &[&dyn Formulation], options: &AuditOptions) -> Report {
     let _span = tracing::info_span!("audit", seed = options.seed, sweep = options.sweep).entered();
-    let (claims, platform_ln) = catalogue::claims(formulations);
+    let (mut claims, documents) = match Catalogue::builtin() {
+        Ok(c) => run(&c, formulations),
+        Err(e) => (vec![unreadable(&e)], Vec::new()),
+    };
     for c in &claims {
         tracing::info!(claim = %c.id, verdict = %c.verdict, expected = %c.expected, "claim");
-    }
-    let peers = peers::vectors(formulations);
-    for p in &peers {
-        tracing::info!(peer = %p.id, holds = p.holds, "peer vector");
     }
     let sweep = if options.sweep {
         sweep::sweep(options.seed, formulations).unwrap_or_else(|e| Sweep {
@@ -117,140 +117,106 @@ pub fn audit_with(formulations: &[&dyn Formulation], options: &AuditOptions) -> 
             cases: Vec::new(),
         }
     };
-    let expressions = vec![documents_expressions()];
+    let expressions = match Catalogue::builtin() {
+        Ok(c) => expressions(&c, catalogue::CATALOGUE_FILE, Path::new(".")),
+        Err(e) => Err(e),
+    };
+    let expressions = match expressions {
+        Ok(e) => vec![e],
+        Err(e) => {
+            claims.push(unreadable(&e));
+            Vec::new()
+        }
+    };
     Report {
         expressions,
         oracle_precision: xent_oracle::PRECISION,
         formulations: formulations.iter().map(|f| f.name().to_owned()).collect(),
-        documents: [GIST, QUESTION, FORMULA].map(str::to_owned).to_vec(),
-        platform_ln,
+        documents,
         claims,
-        peers,
         sweep,
     }
 }
 
-/// Where the built-in expression claims live, as the report names them.
-pub const DOCUMENTS_CLAIMS: &str =
-    "crates/expr/claims/documents.toml (the documents' own expressions)";
-
-/// The documents' claims in their own numpy expressions, checked by `xent-expr`.
-fn documents_expressions() -> Expressions {
-    let _span = tracing::info_span!("expressions", file = DOCUMENTS_CLAIMS).entered();
-    let report = match xent_expr::claims::documents() {
-        Ok(file) => xent_expr::claims::run(&file, std::path::Path::new(".")),
-        // The file is compiled in and parsed by xent-expr's own tests: unreachable unless it
-        // is broken, and then the audit fails with the reason rather than panicking.
-        Err(e) => xent_expr::claims::ClaimsReport {
-            outcomes: vec![xent_expr::claims::ClaimOutcome {
-                id: "documents.toml".to_owned(),
-                source: None,
-                expr: String::new(),
-                inputs: String::new(),
-                expect: "readable".to_owned(),
-                verdict: "error".to_owned(),
-                message: e.to_string(),
-                value: None,
-                published: None,
-                published_reproduced: None,
-                published_holds: false,
-                shape: None,
-                expected_shape: None,
-                ty: None,
-                expected_ty: None,
-                note: None,
-                passed: false,
-            }],
-        },
-    };
-    Expressions {
-        file: DOCUMENTS_CLAIMS.to_owned(),
-        report,
+/// Every row of `catalogue` through `formulations`, and the documents the rows cite, in the
+/// order first cited.
+pub fn run(catalogue: &Catalogue, formulations: &[&dyn Formulation]) -> (Vec<Claim>, Vec<String>) {
+    let engine = engine::Engine::new(catalogue, formulations);
+    let claims: Vec<Claim> = catalogue
+        .claim
+        .iter()
+        .map(|row| engine.claim(row))
+        .collect();
+    let mut documents: Vec<String> = Vec::new();
+    for c in &claims {
+        if !documents.contains(&c.document) {
+            documents.push(c.document.clone());
+        }
     }
+    (claims, documents)
+}
+
+/// A catalogue that cannot be read, as a failed claim: the audit fails with the reason
+/// rather than panicking (the built-in one is read by this crate's tests).
+fn unreadable(e: &Error) -> Claim {
+    Claim {
+        id: "catalogue".to_owned(),
+        document: String::new(),
+        statement: e.to_string(),
+        symbolic: String::new(),
+        inputs: Vec::new(),
+        published: Vec::new(),
+        oracle: Vec::new(),
+        formulations: Vec::new(),
+        checks: Vec::new(),
+        verdict: Verdict::Fails,
+        expected: Verdict::Holds,
+    }
+}
+
+/// The expression rows of `catalogue`, judged by `xent-expr` (input files read relative to
+/// `base`): an input file that cannot be read is an error of the catalogue.
+fn expressions(catalogue: &Catalogue, file: &str, base: &Path) -> Result<Expressions> {
+    let _span = tracing::info_span!("expressions", file).entered();
+    let mut claims = catalogue.expressions.clone();
+    claims.read_inputs(base).map_err(|source| Error::Claims {
+        path: file.to_owned(),
+        source: Box::new(source),
+    })?;
+    Ok(Expressions {
+        file: file.to_owned(),
+        report: xent_expr::claims::run(&claims, base),
+    })
+}
+
+/// The expression rows of a claims file, judged: what `xent verify --claims FILE --only`
+/// prints.
+pub fn expressions_file(path: &Path) -> Result<Expressions> {
+    let catalogue = Catalogue::load(path).map_err(|e| Error::ClaimsFile(Box::new(e)))?;
+    expressions(
+        &catalogue,
+        &path.display().to_string(),
+        path.parent().unwrap_or(Path::new(".")),
+    )
 }
 
 impl Report {
-    /// Checks the claims of a user's claims file (TOML, see `xent_expr::claims`; inputs read
+    /// Checks the rows of a user's claims file (the catalogue's format; input files read
     /// relative to the file's folder) and appends them to the report: what `--claims FILE`
-    /// does. A file that cannot be read or parsed is an error; a claim that does not hold is
-    /// a failed claim in the report.
-    pub fn add_claims_file(&mut self, path: &std::path::Path) -> Result<()> {
-        let _span = tracing::info_span!("expressions", file = %path.display()).entered();
-        let report = xent_expr::claims::run_file(path).map_err(|source| Error::Claims {
-            path: path.display().to_string(),
-            source: Box::new(source),
-        })?;
-        self.expressions.push(Expressions {
-            file: path.display().to_string(),
-            report,
-        });
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_verdict_that_changes_in_either_direction_fails_the_audit() {
-        let report = audit(&AuditOptions {
-            sweep: false,
-            ..AuditOptions::default()
-        });
-        assert!(report.passed());
-        assert!(report.sweep.cases.is_empty());
-        // A recorded failure that starts to hold, and a recorded truth that starts to fail.
-        for (id, recorded) in [
-            ("G1", Verdict::Fails),
-            ("F1", Verdict::Fails),
-            ("F2", Verdict::Holds),
-        ] {
-            let mut changed = report.clone();
-            for c in changed.claims.iter_mut().filter(|c| c.id == id) {
-                c.expected = recorded.clone();
+    /// does. A file that cannot be read or breaks a rule of the format is an error; a claim
+    /// that does not hold is a failed claim in the report.
+    pub fn add_claims_file(&mut self, path: &Path) -> Result<()> {
+        let catalogue = Catalogue::load(path).map_err(|e| Error::ClaimsFile(Box::new(e)))?;
+        let file = path.display().to_string();
+        let exprs = expressions(&catalogue, &file, path.parent().unwrap_or(Path::new(".")))?;
+        let (claims, documents) = run(&catalogue, xent_registry::all());
+        for d in documents {
+            if !self.documents.contains(&d) {
+                self.documents.push(d);
             }
-            assert!(!changed.passed(), "{id}");
-            assert_eq!(changed.unexpected().len(), 1);
-            assert!(changed.render_text().contains("UNEXPECTED"));
         }
-    }
-
-    /// What this checks, and only this: the whole audit (the sweep included) renders
-    /// byte-identical text and JSON when run in a rayon pool of 1 thread and in one of 4
-    /// (the fused path runs its leaves in parallel in the current pool). It says nothing
-    /// about other platforms or CPUs: that is the committed snapshots' job
-    /// (`xent-tests`' `the_report_matches_its_snapshots`, checked by insta wherever the
-    /// tests run).
-    #[test]
-    fn renderings_do_not_depend_on_the_number_of_threads()
-    -> std::result::Result<(), rayon::ThreadPoolBuildError> {
-        let options = AuditOptions::default();
-        let in_pool = |threads| -> std::result::Result<Report, rayon::ThreadPoolBuildError> {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()?;
-            Ok(pool.install(|| {
-                assert_eq!(rayon::current_num_threads(), threads);
-                audit(&options)
-            }))
-        };
-        let (one, four) = (in_pool(1)?, in_pool(4)?);
-        assert!(!one.sweep.cases.is_empty(), "the sweep ran");
-        for (what, a, b) in [
-            ("text", one.render_text(), four.render_text()),
-            ("json", one.render_json(), four.render_json()),
-        ] {
-            // The first line that differs, not two whole reports.
-            let differs = a.lines().zip(b.lines()).position(|(x, y)| x != y);
-            assert!(
-                a == b,
-                "{what} rendering differs between 1 and 4 threads, at line {}:\n  {:?}\n  {:?}",
-                differs.map_or(a.lines().count().min(b.lines().count()), |n| n + 1),
-                differs.and_then(|n| a.lines().nth(n)),
-                differs.and_then(|n| b.lines().nth(n)),
-            );
-        }
+        self.claims.extend(claims);
+        self.expressions.push(exprs);
         Ok(())
     }
 }

@@ -8,38 +8,8 @@ use std::fmt::{self, Write as _};
 use serde::{Serialize, Serializer};
 use xent_expr::claims::ClaimsReport;
 
-/// An `f64` in a report: JSON has no infinities or NaN, so those are written as the strings
-/// `"inf"`, `"-inf"` and `"NaN"`; finite values as numbers (shortest round-trip form).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Num(pub f64);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.is_finite() {
-            s.serialize_f64(self.0)
-        } else {
-            s.collect_str(&self)
-        }
-    }
-}
-
-impl fmt::Display for Num {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let x = self.0;
-        if x.is_nan() {
-            f.write_str("NaN")
-        } else if x == f64::INFINITY {
-            f.write_str("inf")
-        } else if x == f64::NEG_INFINITY {
-            f.write_str("-inf")
-        } else {
-            // Rust prints the shortest decimal that round-trips, on every platform.
-            write!(f, "{x:?}")
-        }
-    }
-}
-
 pub use xent_core::Verdict;
+pub use xent_core::ulp::Num;
 
 /// The outcome of one check of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +18,8 @@ pub enum Outcome {
     Holds,
     /// It holds within this many ulps.
     Within(u64),
+    /// A value agrees with another to this many decimals, and not to full precision.
+    Rounded(u32),
     /// It does not hold.
     Fails,
 }
@@ -56,6 +28,19 @@ impl Outcome {
     /// Whether it holds, exactly or within ulps.
     pub fn holds(self) -> bool {
         !matches!(self, Outcome::Fails)
+    }
+
+    /// The weaker of two outcomes: a failure, else the fewest decimals, else the most ulps.
+    pub fn and(self, other: Outcome) -> Outcome {
+        use Outcome::{Fails, Holds, Rounded, Within};
+        match (self, other) {
+            (Fails, _) | (_, Fails) => Fails,
+            (Rounded(a), Rounded(b)) => Rounded(a.min(b)),
+            (Rounded(a), _) | (_, Rounded(a)) => Rounded(a),
+            (Within(a), Within(b)) => Within(a.max(b)),
+            (Within(a), Holds) | (Holds, Within(a)) => Within(a),
+            (Holds, Holds) => Holds,
+        }
     }
 
     /// [`Outcome::Holds`] or [`Outcome::Fails`].
@@ -73,6 +58,7 @@ impl Serialize for Outcome {
         match self {
             Outcome::Holds => s.serialize_str("holds"),
             Outcome::Within(n) => s.collect_str(&format_args!("within {n} ulps")),
+            Outcome::Rounded(n) => s.collect_str(&format_args!("to {n} decimals")),
             Outcome::Fails => s.serialize_str("fails"),
         }
     }
@@ -116,11 +102,10 @@ pub struct Agreement {
     pub formulation: String,
     /// The shape it reduced (`scalar`, `(1, 1)`, `(2, 2)`).
     pub shape: String,
-    /// Its value and its distance to the oracle in ulps, when they are a function of IEEE
-    /// arithmetic and the formulation's algorithm alone: every logarithm the problem needs
-    /// was correctly rounded by this platform's `ln`/`ln_1p` (checked against the oracle),
-    /// so another conforming platform computes the same bits. `None` otherwise (the check
-    /// against the bound still runs and is reported).
+    /// Its value and its distance to the oracle in ulps, for a formulation whose results are
+    /// the same bits on every platform ([`xent_core::Formulation::same_bits_everywhere`]:
+    /// its own logarithm, a fixed summation order). `None` for one that calls the
+    /// platform's `ln` (the check against the bound still runs and is reported).
     pub value: Option<Num>,
     /// The ulp distance to the oracle (see `value`).
     pub ulps: Option<u64>,
@@ -194,16 +179,6 @@ pub struct Sweep {
     pub cases: Vec<SweepCase>,
 }
 
-/// How many of the logarithms the catalogue needs this platform's `ln`/`ln_1p` rounded
-/// correctly (the condition under which formulation values are reported bit for bit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct PlatformLn {
-    /// Logarithms checked.
-    pub terms: usize,
-    /// Of which correctly rounded.
-    pub correctly_rounded: usize,
-}
-
 /// The result of an audit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -213,12 +188,8 @@ pub struct Report {
     pub formulations: Vec<String>,
     /// The documents cited, by title.
     pub documents: Vec<String>,
-    /// The platform's logarithms on the catalogue's inputs.
-    pub platform_ln: PlatformLn,
-    /// The claims catalogue.
+    /// The catalogue's rows: the documents' claims and the peer libraries' values.
     pub claims: Vec<Claim>,
-    /// The peer test vectors: other libraries' published values under their conventions.
-    pub peers: Vec<crate::PeerVector>,
     /// The random sweep (empty when disabled).
     pub sweep: Sweep,
     /// Claims written as numpy expressions (`xent-expr`): the documents' own expressions
@@ -262,11 +233,10 @@ fn significant(x: f64, digits: usize) -> f64 {
 }
 
 impl Report {
-    /// Whether every claim got its recorded verdict, every peer vector holds, every sweep
-    /// value is within bound and every expression claim holds.
+    /// Whether every row got its recorded verdict (the documents' claims and the peer
+    /// vectors), every sweep value is within bound and every expression claim holds.
     pub fn passed(&self) -> bool {
         self.claims.iter().all(Claim::as_expected)
-            && self.peers.iter().all(|p| p.holds)
             && self.expressions.iter().all(|e| e.report.passed())
             && self
                 .sweep
@@ -313,16 +283,9 @@ impl Report {
             self.oracle_precision
         )?;
         writeln!(o, "formulations  {}", self.formulations.join(", "))?;
-        let p = self.platform_ln;
-        let note = if p.terms == p.correctly_rounded {
-            "formulation values and ulp distances below are platform-independent"
-        } else {
-            "where not, formulation values are withheld (—) and only the bound is checked"
-        };
         writeln!(
             o,
-            "platform ln   correctly rounded on {} of {} catalogue logarithms: {note}",
-            p.correctly_rounded, p.terms
+            "values        printed only where the same on every platform: the oracle's, and those of formulations with their own logarithm; the others' only within bound (✓) or not"
         )?;
         writeln!(o, "documents")?;
         for (i, d) in self.documents.iter().enumerate() {
@@ -355,8 +318,6 @@ impl Report {
             claim_block(o, c)?;
         }
         writeln!(o)?;
-        peers_block(o, &self.peers)?;
-        writeln!(o)?;
         sweep_block(o, &self.sweep)?;
         writeln!(o)?;
         for e in &self.expressions {
@@ -365,6 +326,11 @@ impl Report {
             o.push_str(&e.report.render_text());
             writeln!(o)?;
         }
+        self.result(o)
+    }
+
+    /// The last line: the counts and PASS or FAIL.
+    fn result(&self, o: &mut String) -> fmt::Result {
         let unexpected = self.unexpected();
         let expression_claims: usize = self
             .expressions
@@ -381,7 +347,7 @@ impl Report {
             .sum();
         writeln!(
             o,
-            "Result: {} claims, {} with the recorded verdict, {} unexpected{}; peer vectors: {} of {} hold; sweep: {} of {} values within bound; expressions: {} of {} claims hold: {}",
+            "Result: {} claims, {} with the recorded verdict, {} unexpected{}; sweep: {} of {} values within bound; expressions: {} of {} claims hold: {}",
             self.claims.len(),
             self.claims.len() - unexpected.len(),
             unexpected.len(),
@@ -397,8 +363,6 @@ impl Report {
                         .join(", ")
                 )
             },
-            self.peers.iter().filter(|p| p.holds).count(),
-            self.peers.len(),
             within,
             values,
             expression_claims - expression_failures,
@@ -406,62 +370,6 @@ impl Report {
             if self.passed() { "PASS" } else { "FAIL" }
         )
     }
-}
-
-/// The peer test vectors: a summary table, then one block per vector.
-fn peers_block(o: &mut String, peers: &[crate::PeerVector]) -> fmt::Result {
-    writeln!(
-        o,
-        "Peer test vectors: published values of other libraries, under their conventions"
-    )?;
-    let mut rows = vec![vec![
-        "id".to_owned(),
-        "library".to_owned(),
-        "published".to_owned(),
-        "computed".to_owned(),
-        "verdict".to_owned(),
-    ]];
-    for p in peers {
-        rows.push(vec![
-            p.id.clone(),
-            p.library.clone(),
-            p.published.clone(),
-            p.computed.clone(),
-            if p.holds { "holds" } else { "FAILS" }.to_owned(),
-        ]);
-    }
-    table(o, "  ", &rows)?;
-    for p in peers {
-        writeln!(o)?;
-        writeln!(o, "{} · {} {}", p.id, p.library, p.function)?;
-        writeln!(o, "  {:<13}{}", "source", p.source)?;
-        for (i, input) in p.inputs.iter().enumerate() {
-            writeln!(o, "  {:<13}{input}", if i == 0 { "inputs" } else { "" })?;
-        }
-        writeln!(o, "  {:<13}{}", "convention", p.convention)?;
-        if p.differences.is_empty() {
-            writeln!(o, "  {:<13}same as exact", "differences")?;
-        }
-        for (i, d) in p.differences.iter().enumerate() {
-            writeln!(o, "  {:<13}{d}", if i == 0 { "differences" } else { "" })?;
-        }
-        writeln!(o, "  {:<13}{}", "published", p.published)?;
-        writeln!(o, "  {:<13}{}", "computed", p.computed)?;
-        writeln!(o, "  {:<13}{}", "reproduces", p.reproduces)?;
-        let each: Vec<String> = p
-            .formulations
-            .iter()
-            .map(|(f, ok)| format!("{f} {}", if *ok { "reproduces" } else { "DIFFERS" }))
-            .collect();
-        writeln!(o, "  {:<13}{}", "formulations", each.join(", "))?;
-        writeln!(
-            o,
-            "  {:<13}{}",
-            "verdict",
-            if p.holds { "holds" } else { "FAILS" }
-        )?;
-    }
-    Ok(())
 }
 
 fn claim_block(o: &mut String, c: &Claim) -> fmt::Result {
@@ -531,6 +439,7 @@ fn claim_block(o: &mut String, c: &Claim) -> fmt::Result {
         let mark = match k.outcome {
             Outcome::Holds => "✓".to_owned(),
             Outcome::Within(n) => format!("✓ ({n} ulp{})", if n == 1 { "" } else { "s" }),
+            Outcome::Rounded(n) => format!("✓ (to {n} decimals)"),
             Outcome::Fails => "✗".to_owned(),
         };
         match &k.case {
@@ -621,22 +530,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdicts_read_as_the_catalogue_writes_them() {
-        assert_eq!(Verdict::Holds.to_string(), "holds");
-        assert_eq!(Verdict::HoldsWithin(1).to_string(), "holds within 1 ulp");
-        assert_eq!(Verdict::HoldsWithin(3).to_string(), "holds within 3 ulps");
-        assert_eq!(
-            Verdict::HoldsOnlyWhen("n_y = 1".into()).to_string(),
-            "holds only when n_y = 1"
-        );
-        assert_eq!(Verdict::NotCheckable.to_string(), "not checkable");
-    }
-
-    #[test]
-    fn numbers_survive_json() {
-        let v = serde_json::to_value([Num(0.1), Num(f64::INFINITY), Num(f64::NEG_INFINITY)])
-            .expect("serialisable");
-        assert_eq!(v.to_string(), r#"[0.1,"inf","-inf"]"#);
+    fn the_weaker_outcome_wins() {
+        use Outcome::{Fails, Holds, Rounded, Within};
+        assert_eq!(Holds.and(Within(3)), Within(3));
+        assert_eq!(Within(2).and(Within(5)), Within(5));
+        assert_eq!(Within(2).and(Rounded(4)), Rounded(4));
+        assert_eq!(Rounded(4).and(Rounded(2)), Rounded(2));
+        assert_eq!(Rounded(4).and(Fails), Fails);
     }
 
     #[test]
