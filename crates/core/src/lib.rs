@@ -56,6 +56,7 @@ pub mod problem;
 pub mod published;
 pub mod tolerance;
 pub mod ulp;
+pub mod weights;
 
 pub use array::{Array, Dtype, Element, View};
 pub use base::LogBase;
@@ -67,5 +68,6 @@ pub use problem::{
     ProblemData, Targets, TruthData, Unvalidated,
 };
 pub use tolerance::ErrorBound;
+pub use weights::{Reduction, Weights};
 
 pub use nalgebra;
