@@ -316,8 +316,8 @@ fn uniform_weights_are_the_unweighted_mean_and_a_mask_is_weight_zero() {
     QuickCheck::new().quickcheck(uniform_weights_and_masks as fn(Case, u8) -> bool);
 }
 
-/// A weighted binary problem of `m` samples and 3 outputs, hard labels with some soft.
-fn big_binary(m: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>) {
+/// A weighted binary problem of `m` samples and `n` outputs, hard labels with some soft.
+fn big_binary(m: usize, n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>) {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
         state ^= state << 13;
@@ -325,8 +325,8 @@ fn big_binary(m: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>) {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    let a: Vec<f64> = (0..3 * m).map(|_| next()).collect();
-    let y: Vec<f64> = (0..3 * m)
+    let a: Vec<f64> = (0..n * m).map(|_| next()).collect();
+    let y: Vec<f64> = (0..n * m)
         .map(|i| if i % 97 == 0 { 0.3 } else { next().round() })
         .collect();
     let w: Vec<f64> = (0..m).map(|_| next() * 3.0).collect();
@@ -336,16 +336,24 @@ fn big_binary(m: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>) {
 
 #[test]
 fn the_weighted_fused_path_keeps_its_guarantees() -> xent_core::Result<()> {
-    let m = 20_011;
-    let (a, y, w, mask) = big_binary(m);
+    // One output (the vectorised weighting) and three (a sample's terms summed first).
+    for n in [1, 3] {
+        guarantees(20_011, n)?;
+    }
+    Ok(())
+}
+
+fn guarantees(m: usize, n: usize) -> xent_core::Result<()> {
+    let (a, y, w, mask) = big_binary(m, n);
     let weights = Weights::default()
         .with_sample(View::vector(&w).array())
         .with_mask(View::vector(&mask).array());
-    fn col(d: &[f64], m: usize) -> Option<Array<'_>> {
-        View::col_major(d, 3, m).map(Array::from)
+    fn col(d: &[f64], n: usize, m: usize) -> Option<Array<'_>> {
+        View::col_major(d, n, m).map(Array::from)
     }
-    let problem = xent_core::BinaryProblem::new(col(&a, m).expect("3m"), col(&y, m).expect("3m"))?
-        .with_weights(&weights)?;
+    let problem =
+        xent_core::BinaryProblem::new(col(&a, n, m).expect("3m"), col(&y, n, m).expect("3m"))?
+            .with_weights(&weights)?;
     let reference = Fused.binary(&problem);
     let losses = Fused
         .per_sample(&Problem::Binary(problem))
@@ -377,23 +385,24 @@ fn the_weighted_fused_path_keeps_its_guarantees() -> xent_core::Result<()> {
     let narrow = Weights::default().with_sample(View::vector(&w32).array());
     let wide = Weights::default().with_sample(View::vector(&w64).array());
     let p32 = xent_core::BinaryProblem::new(
-        View::col_major(&a32, 3, m).map(Array::from).expect("3m"),
-        col(&y, m).expect("3m"),
+        View::col_major(&a32, n, m).map(Array::from).expect("3m"),
+        col(&y, n, m).expect("3m"),
     )?
     .with_weights(&narrow)?;
-    let p64 = xent_core::BinaryProblem::new(col(&a64, m).expect("3m"), col(&y, m).expect("3m"))?
-        .with_weights(&wide)?;
+    let p64 =
+        xent_core::BinaryProblem::new(col(&a64, n, m).expect("3m"), col(&y, n, m).expect("3m"))?
+            .with_weights(&wide)?;
     assert_eq!(Fused.binary(&p32), Fused.binary(&p64));
     // Row-major: the bits of its column-major copy.
     let transpose = |d: &[f64]| -> Vec<f64> {
-        (0..3)
-            .flat_map(|r| (0..m).map(move |c| d[c * 3 + r]))
+        (0..n)
+            .flat_map(|r| (0..m).map(move |c| d[c * n + r]))
             .collect()
     };
     let (ar, yr) = (transpose(&a), transpose(&y));
     let rows = xent_core::BinaryProblem::new(
-        View::row_major(&ar, 3, m).map(Array::from).expect("3m"),
-        View::row_major(&yr, 3, m).map(Array::from).expect("3m"),
+        View::row_major(&ar, n, m).map(Array::from).expect("3m"),
+        View::row_major(&yr, n, m).map(Array::from).expect("3m"),
     )?
     .with_weights(&weights)?;
     assert_eq!(Fused.binary(&rows), reference);

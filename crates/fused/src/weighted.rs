@@ -231,6 +231,21 @@ impl Job for BinaryLeaf<'_, '_, '_> {
                 }
             }
             terms::<FMA>(ab, yb, &pw, logits, self.factor, &mut t);
+            if n == 1 {
+                // One entry per sample: weighted in vectorised chunks.
+                let out = self
+                    .out
+                    .as_deref_mut()
+                    .map(|o| &mut o[b * SUB..b * SUB + count]);
+                weigh_block::<FMA>(
+                    &self.v[b * SUB..b * SUB + count],
+                    &t,
+                    &mut lanes,
+                    &mut neg_inf,
+                    out,
+                );
+                continue;
+            }
             for &term in &t[..count] {
                 acc += term;
                 e_in_sample += 1;
@@ -246,9 +261,64 @@ impl Job for BinaryLeaf<'_, '_, '_> {
         }
         Weighted {
             partial: Partial::of(lanes.total(), neg_inf),
-            weight: weight_total(self.v, |_| 1.0),
+            weight: sample_weight_total(self.v),
         }
     }
+}
+
+/// Adds `v_j·s_j` of a block of samples (one term each, `t`) to the lanes in chunks of
+/// [`LANES`], and their losses to `out`: a sample of weight 0 adds 0, a term `−∞` under a
+/// positive weight is recorded and adds 0.
+#[inline(always)]
+fn weigh_block<const FMA: bool>(
+    v: &[f64],
+    t: &[f64; SUB],
+    lanes: &mut Lanes,
+    neg_inf: &mut bool,
+    out: Option<&mut [f64]>,
+) {
+    let mut vb = [0.0f64; SUB];
+    vb[..v.len()].copy_from_slice(v);
+    let mut wt = [0.0f64; SUB];
+    let mut inf = [0.0f64; LANES];
+    for ((w, v), t) in wt
+        .chunks_exact_mut(LANES)
+        .zip(vb.chunks_exact(LANES))
+        .zip(t.chunks_exact(LANES))
+    {
+        let mut add = [0.0f64; LANES];
+        for l in 0..LANES {
+            let p = if v[l] == 0.0 { 0.0 } else { v[l] * t[l] };
+            w[l] = p;
+            let is_inf = t[l] == f64::NEG_INFINITY && v[l] != 0.0;
+            inf[l] = if is_inf { 1.0 } else { inf[l] };
+            add[l] = if is_inf { 0.0 } else { p };
+        }
+        lanes.add_all(&add);
+    }
+    *neg_inf |= inf.iter().any(|&i| i != 0.0);
+    if let Some(out) = out {
+        for (o, &w) in out.iter_mut().zip(&wt) {
+            *o = 0.0 - w;
+        }
+    }
+}
+
+/// `Σ_j v_j` of a leaf, in Kahan lanes, vectorised.
+#[inline(always)]
+fn sample_weight_total(v: &[f64]) -> Dd {
+    let mut lanes = Lanes::ZERO;
+    let mut chunks = v.chunks_exact(LANES);
+    for c in &mut chunks {
+        if let Ok(c) = <&[f64; LANES]>::try_from(c) {
+            lanes.add_all(c);
+        }
+    }
+    let rest = chunks.remainder();
+    let mut last = [0.0f64; LANES];
+    last[..rest.len()].copy_from_slice(rest);
+    lanes.add_all(&last);
+    lanes.total()
 }
 
 /// `Σ_j v_j·c̄_j` of a leaf, in Kahan lanes.
