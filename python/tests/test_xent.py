@@ -440,3 +440,52 @@ def test_readme_examples():
     failed, attempted = doctest.testfile(str(readme), module_relative=False,
                                          optionflags=doctest.ELLIPSIS)
     assert attempted > 10 and failed == 0
+
+
+# Weights, masks, reductions: each checked against numpy written the way a user writes it.
+AW = np.array([0.8, 0.2, 0.95, 0.92, 0.01, 0.93, 0.1, 0.02])
+YW = np.array([1, 0, 1, 1, 0, 1, 0, 0])
+WW = np.array([2.0, 1.0, 1.0, 0.5, 1.0, 3.0, 0.0, 1.0])
+
+
+def _bce(a, y):
+    return -(y * np.log(a) + (1 - y) * np.log1p(-a))
+
+
+def test_sample_weights_are_the_weighted_mean_and_sum():
+    losses = _bce(AW, YW)
+    mean = xent.binary(AW, YW, sample_weight=WW)
+    assert mean.reduction == "mean" and mean.weight == WW.sum()
+    assert math.isclose(mean.value, np.sum(WW * losses) / np.sum(WW), rel_tol=8 * np.finfo(float).eps)
+    total = xent.binary(AW, YW, sample_weight=WW, reduction="sum")
+    assert math.isclose(total.value, np.sum(WW * losses), rel_tol=8 * np.finfo(float).eps)
+
+
+def test_reduction_none_gives_the_weighted_per_sample_losses():
+    mask = WW > 0.75
+    r = xent.binary(AW, YW, sample_weight=WW, mask=mask, reduction="none")
+    expected = np.where(mask, WW * _bce(AW, YW), 0.0)
+    assert r.per_sample.shape == (8,)
+    np.testing.assert_allclose(r.per_sample, expected, rtol=8 * np.finfo(float).eps, atol=0)
+    assert r.per_sample[6] == 0.0
+
+
+def test_class_weights_and_ignore_index_divide_as_pytorch():
+    q = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.25, 0.25]])
+    classes = np.array([0, 1, -100, 2])
+    c = np.array([1.0, 2.0, 5.0])
+    r = xent.categorical(q, classes=classes, layout="rows", class_weight=c, ignore_index=-100)
+    kept = classes != -100
+    idx = classes[kept]
+    l = -np.log(q[kept, idx])
+    assert r.weight == np.sum(c[idx])
+    assert math.isclose(r.value, np.sum(c[idx] * l) / np.sum(c[idx]), rel_tol=8 * np.finfo(float).eps)
+
+
+def test_bad_weights_are_input_errors():
+    with pytest.raises(xent.InputError, match=r"sample_weight\[1\] = -1 is negative"):
+        xent.binary(AW, YW, sample_weight=np.array([1, -1, 1, 1, 1, 1, 1, 1.0]))
+    with pytest.raises(xent.InputError, match="one entry per sample"):
+        xent.binary(AW, YW, sample_weight=np.ones(3))
+    with pytest.raises(xent.InputError, match="convention"):
+        xent.binary(AW, YW, sample_weight=WW, convention="pytorch")

@@ -96,6 +96,10 @@ def binary(
     convention: str = "exact",
     label_smoothing: Optional[float] = None,
     compare: bool = False,
+    sample_weight: Optional[ArrayLike] = None,
+    pos_weight: Optional[ArrayLike] = None,
+    mask: Optional[ArrayLike] = None,
+    reduction: str = "mean",
 ) -> Result:
     """Binary cross-entropy ``J = -(1/m) Σ [Y ln A + (1 - Y) ln(1 - A)]``.
 
@@ -108,6 +112,12 @@ def binary(
     ``"all"`` (every one, in :attr:`Result.conventions`, each with its reasons).
     ``compare=True`` also runs every formulation (np.sum, np.dot, np.matmul styles and
     the fused kernel) with its bound and numpy shape.
+
+    ``sample_weight`` (one per sample, as scikit-learn's and Keras's), ``pos_weight`` (one
+    per output, as PyTorch's) and ``mask`` (one bool per sample, as optax's ``where``)
+    weight each sample's loss; ``reduction`` is ``"mean"`` (``Σ w l / Σ w``), ``"sum"``
+    or ``"none"`` (the losses in :attr:`Result.per_sample`). They apply under
+    ``convention="exact"``.
 
     Raises :class:`InputError` (a :class:`ValueError`) with the library's message, in
     the caller's coordinates, and returns nothing half-computed.
@@ -122,6 +132,9 @@ def binary(
     (0.142312, 'bits')
     >>> xent.binary(np.array([[0.0]]), np.array([[1.0]]), convention="pytorch").value
     100.0
+    >>> w = xent.binary(A, Y, sample_weight=np.array([2, 1, 1, 1, 1, 1, 1, 0.0]))
+    >>> w.weight, round(w.value, 6)
+    (8.0, 0.124011)
     >>> xent.binary(np.array([[0.9, 0.2, 1.5]]).T, np.array([[1, 0, 1]]).T, layout="rows")
     Traceback (most recent call last):
         ...
@@ -136,8 +149,16 @@ def binary(
         convention=convention,
         label_smoothing=label_smoothing,
         compare=compare,
+        sample_weight=_optional(sample_weight),
+        pos_weight=_optional(pos_weight),
+        mask=_optional(mask),
+        reduction=reduction,
     )
     return Result._from(d)
+
+
+def _optional(a: Optional[ArrayLike]) -> Optional[np.ndarray]:
+    return None if a is None else _array(a)
 
 
 def categorical(
@@ -151,6 +172,11 @@ def categorical(
     convention: str = "exact",
     label_smoothing: Optional[float] = None,
     compare: bool = False,
+    sample_weight: Optional[ArrayLike] = None,
+    class_weight: Optional[ArrayLike] = None,
+    mask: Optional[ArrayLike] = None,
+    ignore_index: Optional[int] = None,
+    reduction: str = "mean",
 ) -> Result:
     """Categorical cross-entropy ``J = -(1/m) Σ P ln Q``.
 
@@ -158,7 +184,9 @@ def categorical(
     ``(m, k)`` with ``layout="rows"`` (PyTorch's ``(N, C)``), or 1-D for one sample.
     Give either ``target`` (distributions, one-hot or soft, the shape of ``pred``) or
     ``classes`` (one class index per sample, any integer dtype, kept as indices).
-    The other keywords are :func:`binary`'s.
+    ``class_weight`` (one per class, PyTorch's ``weight``: the mean divides by the weights
+    of the targets' classes) and ``ignore_index`` (with ``classes``: samples of that class
+    are left out, PyTorch's ``-100`` included) join :func:`binary`'s other keywords.
 
     >>> import numpy as np, xent
     >>> q = np.array([0.228, 0.619, 0.153])
@@ -183,6 +211,11 @@ def categorical(
         convention=convention,
         label_smoothing=label_smoothing,
         compare=compare,
+        sample_weight=_optional(sample_weight),
+        class_weight=_optional(class_weight),
+        mask=_optional(mask),
+        ignore_index=ignore_index,
+        reduction=reduction,
     )
     return Result._from(d)
 

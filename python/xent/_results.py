@@ -108,6 +108,9 @@ class Result:
     :attr:`bound` the production path's a priori bound and :attr:`agree` whether every
     pair of formulations lies within the sum of their bounds; with ``convention="all"``
     :attr:`conventions` holds PyTorch's, Keras's, scikit-learn's and SciPy's values.
+    :attr:`reduction` is ``"mean"``, ``"sum"`` or ``"none"``, :attr:`weight` the mean's
+    divisor ``Σ w`` (``m`` without weights) and, for ``"none"``, :attr:`per_sample` the
+    per-sample losses (a float64 array, one per sample, in :attr:`unit`).
     """
 
     value: float
@@ -131,6 +134,9 @@ class Result:
     conventions: Dict[str, ConventionValue] = field(default_factory=dict)
     timings: Dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     addresses: Dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    reduction: str = "mean"
+    weight: float = 0.0
+    per_sample: Optional[Any] = field(default=None, repr=False, compare=False)
 
     @classmethod
     def _from(cls, d: Dict[str, Any]) -> "Result":
@@ -183,6 +189,9 @@ class Result:
             conventions=conventions,
             timings=dict(d["timings"]),
             addresses=dict(d["addresses"]),
+            reduction=d["reduction"],
+            weight=d["weight"],
+            per_sample=d.get("per_sample"),
         )
 
     def __float__(self) -> float:

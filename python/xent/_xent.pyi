@@ -26,6 +26,10 @@ def binary(
     convention: str = ...,
     label_smoothing: Optional[float] = ...,
     compare: bool = ...,
+    sample_weight: Optional[np.ndarray] = ...,
+    pos_weight: Optional[np.ndarray] = ...,
+    mask: Optional[np.ndarray] = ...,
+    reduction: str = ...,
 ) -> Dict[str, Any]: ...
 def categorical(
     pred: np.ndarray,
@@ -37,6 +41,11 @@ def categorical(
     convention: str = ...,
     label_smoothing: Optional[float] = ...,
     compare: bool = ...,
+    sample_weight: Optional[np.ndarray] = ...,
+    class_weight: Optional[np.ndarray] = ...,
+    mask: Optional[np.ndarray] = ...,
+    ignore_index: Optional[int] = ...,
+    reduction: str = ...,
 ) -> Dict[str, Any]: ...
 def check(
     expr: str,

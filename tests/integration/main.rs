@@ -12,7 +12,10 @@
 //! - `properties`: quickcheck: the formulations agree within their bound on random problems;
 //! - `repo`: repository rules (lints inherited, no toolchain file);
 //! - `verifier`: the oracle and the verifier's properties;
-//! - `fused`: the fused path's accuracy against the oracle and its determinism.
+//! - `fused`: the fused path's accuracy against the oracle and its determinism;
+//! - `weighted`: weights, masks, ignored indices and per-sample losses: metamorphic
+//!   properties (repeated samples, removed samples, uniform weights) through every
+//!   formulation, and the fused path's guarantees on weighted inputs.
 
 mod conventions;
 mod errors;
@@ -22,6 +25,7 @@ mod properties;
 mod published;
 mod repo;
 mod verifier;
+mod weighted;
 
 use xent_core::{Formulation, Numpy};
 

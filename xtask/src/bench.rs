@@ -204,6 +204,10 @@ enum Method {
     Checked,
     /// A vectorised sum over the inputs: the memory floor of any one pass.
     ReadFloor,
+    /// The production path with one weight per sample (binary `float64`, one thread).
+    Weighted,
+    /// The production path's per-sample losses (`--reduction none`), into memory.
+    PerSample,
     /// The documents' numpy expression in this style, timed in python3.
     Numpy(Numpy),
 }
@@ -229,6 +233,8 @@ impl Method {
             Method::Formulation(f) => f.name().to_owned(),
             Method::Checked => format!("{}-checked", xent_registry::production().name()),
             Method::ReadFloor => "read-floor".to_owned(),
+            Method::Weighted => format!("{}-weighted", xent_registry::production().name()),
+            Method::PerSample => format!("{}-none", xent_registry::production().name()),
             Method::Numpy(style) => format!("numpy-{}", numpy_function(style)),
         }
     }
@@ -240,7 +246,12 @@ impl Method {
         let styles = xent_registry::all().iter().filter_map(|f| f.style().numpy);
         formulations
             .map(Method::Formulation)
-            .chain([Method::Checked, Method::ReadFloor])
+            .chain([
+                Method::Checked,
+                Method::ReadFloor,
+                Method::Weighted,
+                Method::PerSample,
+            ])
             .chain(styles.map(Method::Numpy))
             .collect()
     }
@@ -570,6 +581,21 @@ fn measure_case(case: &Case, threads: usize, budget: f64, rows: &mut Vec<Row>) -
             xent_registry::checked(&raw).map_or(f64::NAN, |e| e.log_likelihood)
         });
         rows.push(row(Method::Checked, threads, case, &t, p, v));
+        if case.kind == Kind::Binary && case.narrow.is_none() && threads == 1 {
+            // Weighted rows: one weight per sample in [0, 2), beside the unweighted ones.
+            let mut rng = Rng::new(7);
+            let w: Vec<f64> = (0..case.m).map(|_| 2.0 * rng.unit()).collect();
+            let weights = xent_core::Weights::default().with_sample(View::vector(&w).array());
+            let weighted = raw.with_weights(&weights)?.validate()?;
+            let best = xent_registry::production();
+            let (t, p, v) = time_it(budget, || weighted.evaluate(best).log_likelihood);
+            rows.push(row(Method::Weighted, threads, case, &t, p, v));
+            let (t, p, v) = time_it(budget, || {
+                best.per_sample(&weighted)
+                    .map_or(f64::NAN, |l| l.first().copied().unwrap_or(0.0))
+            });
+            rows.push(row(Method::PerSample, threads, case, &t, p, v));
+        }
         if case.narrow.is_none() {
             // The floor reads what a one-pass method reads: both inputs (binary), the
             // predictions (categorical with class indices).

@@ -225,6 +225,46 @@ pub enum Error {
     /// The result could not be written.
     #[error("cannot write the result to stdout: {0}")]
     Output(io::Error),
+    /// A weight or mask file that is not a 1-D array.
+    #[error("{file}: shape {shape}: weights and masks must be a 1-D array")]
+    WeightShape {
+        /// The file.
+        file: FileRef,
+        /// Its shape.
+        shape: String,
+    },
+    /// A weight or mask file with the wrong number of entries.
+    #[error("{file}: {count} entries: one per {per} is required ({expected})")]
+    WeightCount {
+        /// The file.
+        file: FileRef,
+        /// How many entries it has.
+        count: usize,
+        /// How many are required.
+        expected: usize,
+        /// `sample`, `class` or `output`.
+        per: &'static str,
+    },
+    /// A weight or mask entry that breaks its rule.
+    #[error("{file}: {at}: {} is {rule}", xent_core::error::Num(*.value))]
+    BadWeight {
+        /// The file.
+        file: FileRef,
+        /// Where, in the file's coordinates.
+        at: Position,
+        /// The entry.
+        value: f64,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// `--per-sample FILE` could not be written.
+    #[error("--per-sample {}: cannot write it: {source}", path.display())]
+    Write {
+        /// The file.
+        path: Box<Path>,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 /// Two inputs whose shapes differ, named with both shapes.

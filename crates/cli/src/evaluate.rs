@@ -167,6 +167,21 @@ pub struct Outcome {
     pub convention: Option<Applied>,
     /// Every convention's value, under `--convention all`; empty otherwise.
     pub conventions: Vec<ConventionRow>,
+    /// The reduction and weights, when any weighting option was given.
+    pub weighting: Option<Weighting>,
+}
+
+/// What `--reduction` and the weight options did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weighting {
+    /// The reduction.
+    pub reduction: xent_core::Reduction,
+    /// The divisor of the mean, `W = Σ_j v_j·c̄_j`.
+    pub weight: f64,
+    /// The weight options given (`--sample-weights w.npy`, …).
+    pub given: Vec<String>,
+    /// Where the per-sample losses were written, if they were.
+    pub per_sample: Option<String>,
 }
 
 impl Outcome {
@@ -181,11 +196,11 @@ impl Outcome {
         kind: Kind,
         from_logits: bool,
         evaluation: Evaluation,
-        divisor: usize,
+        divisor: f64,
         base: LogBase,
     ) -> Outcome {
         let f = xent_registry::production();
-        let value = base.from_nats(evaluation.loss_over(divisor as f64));
+        let value = base.from_nats(evaluation.loss_over(divisor));
         Outcome {
             kind,
             base,
@@ -206,6 +221,7 @@ impl Outcome {
             inputs: Vec::new(),
             convention: None,
             conventions: Vec::new(),
+            weighting: None,
         }
     }
 }
@@ -217,13 +233,14 @@ impl Outcome {
 pub fn compare(
     problem: &Problem<'_>,
     selection: Selection,
-    divisor: usize,
+    divisor: f64,
     base: LogBase,
     production: Option<Evaluation>,
 ) -> Outcome {
     let kind = problem.kind();
-    let scale = problem.samples() as f64 / divisor as f64;
-    let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor as f64));
+    // The bounds are on −S/W (W = m without weights): rescaled to −S/divisor.
+    let scale = problem.weight_total() / divisor;
+    let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor));
     let in_unit = |b: &ErrorBound| base.from_nats(b.absolute * scale).abs();
     let _span = tracing::info_span!("xent", kind = kind.as_str()).entered();
     let best = xent_registry::production();
@@ -283,6 +300,7 @@ pub fn compare(
         inputs: Vec::new(),
         convention: None,
         conventions: Vec::new(),
+        weighting: None,
     }
 }
 
@@ -301,7 +319,7 @@ mod tests {
     #[test]
     fn the_documents_example_agrees_every_way() -> xent_core::Result<()> {
         let problem = Problem::Binary(published::binary_example()?);
-        let out = compare(&problem, Selection::All, 8, LogBase::E, None);
+        let out = compare(&problem, Selection::All, 8.0, LogBase::E, None);
         assert_eq!(out.formulations.len(), xent_registry::all().len());
         assert!(out.agree);
         assert_eq!(out.status(), 0);
@@ -320,7 +338,7 @@ mod tests {
         // Two formulations that agree, then one nudged by more than both bounds: the
         // verdict is computed from the values, so moving one must flip it.
         let problem = Problem::Binary(published::binary_example()?);
-        let out = compare(&problem, Selection::All, 8, LogBase::E, None);
+        let out = compare(&problem, Selection::All, 8.0, LogBase::E, None);
         let (a, b) = (&out.formulations[0], &out.formulations[1]);
         let both = a.bound + b.bound;
         assert!((a.value - b.value).abs() <= both);
@@ -329,7 +347,7 @@ mod tests {
             ..a.evaluation
         };
         let fused = problem.evaluate(xent_registry::production());
-        let moved = compare(&problem, Selection::All, 8, LogBase::E, Some(nudged));
+        let moved = compare(&problem, Selection::All, 8.0, LogBase::E, Some(nudged));
         assert!(!moved.agree, "{moved:?}");
         assert_eq!(moved.status(), 1);
         assert_ne!(fused.log_likelihood, nudged.log_likelihood);
@@ -344,7 +362,7 @@ mod tests {
         let out = compare(
             &problem,
             dot.unwrap_or(Selection::All),
-            8,
+            8.0,
             LogBase::TWO,
             None,
         );

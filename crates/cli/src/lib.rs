@@ -51,6 +51,7 @@ pub mod layout;
 pub mod output;
 pub mod stream;
 pub mod usage;
+pub mod weighting;
 
 use std::path::{Path, PathBuf};
 
@@ -425,6 +426,9 @@ pub struct Options {
     /// How the files are read (.csv headers, standard input).
     #[command(flatten)]
     pub read: ReadArgs,
+    /// Reduction, weights, masks and per-sample losses.
+    #[command(flatten)]
+    pub weighting: weighting::WeightArgs,
 }
 
 /// The values `--convention` accepts: every convention's name, then `all`.
@@ -735,6 +739,19 @@ fn loss(
             kind: kind.as_str(),
         }));
     }
+    if options.weighting.active() {
+        if !exact {
+            return Err(Error::Usage(
+                "--reduction, weights, masks, --ignore-index and --per-sample apply under \
+                 --convention exact only",
+            ));
+        }
+        let inputs = match truth {
+            TruthFiles::Labels(labels) => Inputs::read_binary(pred, labels, options)?,
+            TruthFiles::Targets(targets) => Inputs::read_categorical(pred, targets, options)?,
+        };
+        return weighted(&inputs, selection, options).map(|o| (o, Vec::new()));
+    }
     if exact && selection.is_production() {
         // The front door: streamed in bounded chunks when the files allow it.
         if let Some(outcome) = stream::try_stream(kind, pred, &truth, options)? {
@@ -765,7 +782,7 @@ fn loss(
                 kind,
                 options.from_logits,
                 production,
-                problem.samples(),
+                problem.samples() as f64,
                 options.base,
             );
             o.outputs = problem.outputs();
@@ -775,7 +792,7 @@ fn loss(
             evaluate::compare(
                 &problem,
                 selection,
-                problem.samples(),
+                problem.samples() as f64,
                 options.base,
                 Some(production),
             )
@@ -787,7 +804,8 @@ fn loss(
         let convention: Convention = options.convention.parse().map_err(Error::Core)?;
         let c = inputs.conventional(convention, &asked)?;
         let problem: Problem<'_> = c.problem();
-        let mut outcome = evaluate::compare(&problem, selection, c.divisor, options.base, None);
+        let divisor = c.divisor as f64;
+        let mut outcome = evaluate::compare(&problem, selection, divisor, options.base, None);
         outcome.inputs = inputs.infos();
         outcome.convention = Some(Applied::of(&c));
         return Ok((outcome, c.warnings.clone()));
@@ -799,7 +817,8 @@ fn loss(
         ..asked
     };
     let c = inputs.conventional(Convention::Exact, &exact_options)?;
-    let mut outcome = evaluate::compare(&c.problem(), selection, c.divisor, options.base, None);
+    let divisor = c.divisor as f64;
+    let mut outcome = evaluate::compare(&c.problem(), selection, divisor, options.base, None);
     outcome.inputs = inputs.infos();
     let mut warnings = Vec::new();
     let mut rows = vec![ConventionRow {
@@ -823,6 +842,72 @@ fn loss(
     }
     outcome.conventions = rows;
     Ok((outcome, warnings))
+}
+
+/// `binary` and `categorical` with a reduction, weights, a mask, an ignored index or
+/// per-sample losses (the exact convention): read into memory, the weights validated like
+/// the inputs, their errors in the user's files and coordinates.
+fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<Outcome> {
+    let args = &options.weighting;
+    let reduction = xent_core::Reduction::from(args.reduction);
+    if reduction == xent_core::Reduction::None && args.per_sample.is_none() {
+        return Err(Error::Usage(
+            "--reduction none gives one loss per sample: write them with --per-sample FILE \
+             (.npy or .csv)",
+        ));
+    }
+    let files = weighting::WeightFiles::read(args, &options.read)?;
+    let weights = files.weights();
+    let explain = |e: xent_core::Error| files.explain(e).unwrap_or_else(|e| inputs.explain(e));
+    let unvalidated = inputs
+        .unvalidated(options.from_logits)?
+        .with_weights(&weights)
+        .map_err(explain)?;
+    let production = xent_registry::checked(&unvalidated).map_err(explain)?;
+    let problem = unvalidated.validate().map_err(explain)?;
+    let divisor = match reduction {
+        xent_core::Reduction::Sum => 1.0,
+        xent_core::Reduction::Mean | xent_core::Reduction::None => {
+            xent_core::Reduction::Mean
+                .scalar(&production)
+                .map_err(Error::Core)?;
+            production.weight
+        }
+    };
+    let mut outcome = if selection.is_production() {
+        let mut o = Outcome::production(
+            inputs.kind,
+            options.from_logits,
+            production,
+            divisor,
+            options.base,
+        );
+        o.outputs = problem.outputs();
+        o
+    } else {
+        evaluate::compare(&problem, selection, divisor, options.base, Some(production))
+    };
+    outcome.inputs = inputs.infos();
+    let per_sample = match &args.per_sample {
+        Some(path) => {
+            let losses: Vec<f64> = xent_registry::production()
+                .per_sample(&problem)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| options.base.from_nats(l))
+                .collect();
+            weighting::write_per_sample(path, &losses, inputs.pred.source.reading)?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    outcome.weighting = Some(evaluate::Weighting {
+        reduction,
+        weight: production.weight,
+        given: args.given(),
+        per_sample,
+    });
+    Ok(outcome)
 }
 
 /// The second input's file(s), as given.

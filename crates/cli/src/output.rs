@@ -77,6 +77,18 @@ struct Json<'a> {
     convention: Option<ConventionJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     conventions: Option<Ordered<'a, ConventionJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reduction: Option<ReductionJson<'a>>,
+}
+
+/// What `--reduction` and the weight options did: the reduction, the mean's divisor `W`,
+/// the options given and the path the per-sample losses went to (never the losses).
+#[derive(Serialize)]
+struct ReductionJson<'a> {
+    name: &'static str,
+    weight: Loss,
+    weights: &'a [String],
+    per_sample: Option<&'a str>,
 }
 
 /// One convention's entry: its value and divisor, every difference from exact, its
@@ -131,7 +143,9 @@ pub const PRECISION: &str = "float64";
 /// the pair's bounds, in the unit; `null` for one formulation) and `agree`. Under a convention
 /// other than exact, `convention` (`name`, `value`, `divisor`, `changes`, `warnings`); under
 /// `--convention all`, `conventions` (name → `value`, `divisor`, `changes`, `warnings`, or
-/// `error` when it does not apply), `value` staying exact's.
+/// `error` when it does not apply), `value` staying exact's. With a reduction or weight
+/// option, `reduction` (`name`: mean, sum or none; `weight`: the mean's divisor
+/// `Σ w`; `weights`: the options given; `per_sample`: the path written, or `null`).
 pub fn json(outcome: &Outcome, layout: Layout) -> String {
     let f = &outcome.formulations;
     let doc = Json {
@@ -183,6 +197,12 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
                     .map(|r| (r.convention.name(), ConventionJson::of(r)))
                     .collect(),
             )
+        }),
+        reduction: outcome.weighting.as_ref().map(|w| ReductionJson {
+            name: w.reduction.as_str(),
+            weight: Loss(w.weight),
+            weights: &w.given,
+            per_sample: w.per_sample.as_deref(),
         }),
     };
     // Serialising plain numbers, strings and maps with string keys cannot fail.
@@ -241,6 +261,28 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
         },
     ));
     rows.push(("base".into(), format!("{} ({unit})", outcome.base)));
+    if let Some(w) = &outcome.weighting {
+        let weight = unsigned_zero(w.weight);
+        rows.push((
+            "reduction".into(),
+            match w.reduction {
+                xent_core::Reduction::Mean => format!("mean: Σ w·l / Σ w, Σ w = {weight}"),
+                xent_core::Reduction::Sum => "sum: Σ w·l".to_owned(),
+                xent_core::Reduction::None => {
+                    format!("none: the loss above is their mean, Σ w·l / Σ w, Σ w = {weight}")
+                }
+            },
+        ));
+        if !w.given.is_empty() {
+            rows.push(("weights".into(), w.given.join(", ")));
+        }
+        if let Some(path) = &w.per_sample {
+            rows.push((
+                "per-sample".into(),
+                format!("{} losses written to {path}", outcome.samples),
+            ));
+        }
+    }
     if let Some(a) = &outcome.convention {
         rows.push((
             "convention".into(),

@@ -168,8 +168,13 @@ pub(crate) fn try_stream(
         elapsed_ms = start.elapsed().as_millis() as u64,
         "read and reduced in blocks"
     );
-    let mut outcome =
-        Outcome::production(kind, options.from_logits, evaluation, cols, options.base);
+    let mut outcome = Outcome::production(
+        kind,
+        options.from_logits,
+        evaluation,
+        cols as f64,
+        options.base,
+    );
     outcome.outputs = rows;
     outcome.inputs = vec![info(&pred.source), second_info(&second)];
     Ok(Some(outcome))

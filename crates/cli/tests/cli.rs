@@ -3092,3 +3092,124 @@ fn npz_members_are_read_by_every_file_option() {
         )],
     );
 }
+
+/// The weighted problem the command reads, computed in process with the same weights.
+#[test]
+fn weights_masks_and_reductions_give_the_in_process_values() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let w = [2.0, 1.0, 1.0, 0.5, 1.0, 3.0, 0.0, 1.0];
+    let mask = [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+    let wf = files.f64("w.npy", &[8], &w);
+    let mf = files.f64("m.npy", &[8], &mask);
+    let weights = xent_core::Weights::default()
+        .with_sample(xent_core::View::vector(&w).array())
+        .with_mask(xent_core::View::vector(&mask).array());
+    let av = xent_core::View::vector(&published::BINARY_A);
+    let yv = xent_core::View::vector(&published::BINARY_Y);
+    let problem = xent_core::BinaryProblem::new(av, yv)
+        .and_then(|p| p.with_weights(&weights))
+        .expect("valid");
+    let (_, mean) = best(problem);
+    let e = xent_registry::production().binary(&problem);
+    let base = [
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--sample-weights",
+        &wf,
+        "--mask",
+        &mf,
+    ];
+    let with = |more: &[&str]| json(&[&base[..], more].concat());
+    let mean_json = with(&[]);
+    assert_eq!(num(&mean_json["value"]), mean);
+    assert_eq!(mean_json["reduction"]["name"], "mean");
+    let total: f64 = w.iter().zip(&mask).map(|(w, m)| w * m).sum();
+    assert_eq!(num(&mean_json["reduction"]["weight"]), total);
+    let sum_json = with(&["--reduction", "sum"]);
+    assert_eq!(num(&sum_json["value"]), e.loss_over(1.0));
+    // none: the per-sample losses written, their path in the JSON, the fused values.
+    let out = files.path("l.npy");
+    let none = with(&["--reduction", "none", "--per-sample", &out]);
+    assert_eq!(none["reduction"]["per_sample"], out.as_str());
+    let losses = xent_registry::production()
+        .per_sample(&Problem::Binary(problem))
+        .expect("fused gives them");
+    let back = xent_io::read(&out).expect("a .npy file");
+    let array = back.vector().expect("1-D");
+    let read: Vec<f64> = (0..8).map(|j| array.get_f64(0, j)).collect();
+    assert_eq!(read, losses);
+    assert_eq!((read[2], read[6]), (0.0, 0.0), "masked and weight 0");
+}
+
+#[test]
+fn weight_files_are_validated_like_inputs() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let negative = files.csv("neg.csv", "1\n1\n1\n-2\n1\n1\n1\n1\n");
+    let nan = files.f64(
+        "nan.npy",
+        &[8],
+        &[1.0, 1.0, f64::NAN, 1.0, 1.0, 1.0, 1.0, 1.0],
+    );
+    let short = files.f64("short.npy", &[3], &[1.0, 1.0, 1.0]);
+    let matrix = files.f64("m2.npy", &[2, 4], &[1.0; 8]);
+    let zero = files.f64("zero.npy", &[8], &[0.0; 8]);
+    // (the options, what the one line on stderr says)
+    let cases: [(&[&str], &[&str]); 7] = [
+        (
+            &["--sample-weights", &negative],
+            &["--sample-weights", "line 4, column 1: -2 is negative"],
+        ),
+        (
+            &["--sample-weights", &nan],
+            &["--sample-weights", "[2]", "NaN is not finite"],
+        ),
+        (
+            &["--mask", &short],
+            &["--mask", "3 entries: one per sample is required (8)"],
+        ),
+        (
+            &["--sample-weights", &matrix],
+            &["shape (2, 4): weights and masks must be a 1-D array"],
+        ),
+        (&["--sample-weights", &zero], &["every sample has weight 0"]),
+        (
+            &["--ignore-index", "3"],
+            &["ignore_index does not apply to binary"],
+        ),
+        (&["--reduction", "none"], &["--per-sample FILE"]),
+    ];
+    for (options, needles) in cases {
+        let args = [&["binary", "--pred", &a, "--labels", &y][..], options].concat();
+        fails(&args, needles);
+    }
+}
+
+#[test]
+fn an_ignored_index_leaves_its_samples_out_of_the_divisor() {
+    let files = Files::new();
+    // Q3 is 3 classes × 4 samples, row-major; classes with −100 on sample 2.
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let indices: Vec<u8> = [0i64, 1, -100, 2]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let classes = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
+    let args = [
+        "categorical",
+        "--pred",
+        &q,
+        "--classes",
+        &classes,
+        "--layout",
+        "cols",
+    ];
+    let j = json(&[&args[..], &["--ignore-index", "-100"]].concat());
+    assert_eq!(num(&j["reduction"]["weight"]), 3.0);
+    // Without the option, −100 is not a class index.
+    fails(&args, &["--classes", "-100"]);
+}

@@ -228,8 +228,9 @@ impl Convention {
                         out.changes
                             .push(format!("{logs} clamped at -100 at {what}"));
                     }
-                    out.data =
-                        Data::Borrowed(Problem::Binary(raw.with_log_floor(PYTORCH_LOG_FLOOR)));
+                    out.data = Data::Borrowed(Box::new(Problem::Binary(
+                        raw.with_log_floor(PYTORCH_LOG_FLOOR),
+                    )));
                 }
             }
             Convention::Keras | Convention::KerasFunctional => {
@@ -771,7 +772,7 @@ pub struct Conventional<'a> {
 /// The inputs of a conventional problem: the caller's, or the transformed copies.
 #[derive(Debug, Clone, PartialEq)]
 enum Data<'a> {
-    Borrowed(Problem<'a>),
+    Borrowed(Box<Problem<'a>>),
     Binary {
         pred: DMatrix<f64>,
         labels: DMatrix<f64>,
@@ -803,7 +804,7 @@ impl<'a> Conventional<'a> {
     fn plain(convention: Convention, m: usize, problem: Problem<'a>) -> Self {
         Conventional {
             convention,
-            data: Data::Borrowed(problem),
+            data: Data::Borrowed(Box::new(problem)),
             divisor: m,
             divisor_reason: format!("mean over {m} samples"),
             changes: Vec::new(),
@@ -814,7 +815,7 @@ impl<'a> Conventional<'a> {
     /// The validated problem, transformed (clipped, rescaled, smoothed, clamped).
     pub fn problem(&self) -> Problem<'_> {
         match &self.data {
-            Data::Borrowed(p) => *p,
+            Data::Borrowed(p) => **p,
             Data::Binary {
                 pred,
                 labels,

@@ -15,6 +15,16 @@ pub enum Operand {
     Targets,
     /// Class indices, one per sample.
     Classes,
+    /// Per-sample weights (`sample_weight`).
+    SampleWeights,
+    /// Per-class weights (`class_weight`, PyTorch's `weight` of `cross_entropy`).
+    ClassWeights,
+    /// Positive-class weights, one per output (`pos_weight`).
+    PosWeight,
+    /// A mask of samples (`mask`, optax's `where`).
+    Mask,
+    /// The ignored class index (`ignore_index`).
+    IgnoreIndex,
 }
 
 impl fmt::Display for Operand {
@@ -25,6 +35,11 @@ impl fmt::Display for Operand {
             Operand::Labels => "labels",
             Operand::Targets => "target",
             Operand::Classes => "classes",
+            Operand::SampleWeights => "sample_weight",
+            Operand::ClassWeights => "class_weight",
+            Operand::PosWeight => "pos_weight",
+            Operand::Mask => "mask",
+            Operand::IgnoreIndex => "ignore_index",
         })
     }
 }
@@ -228,6 +243,56 @@ pub enum Error {
         /// Why, quoting the library.
         reason: String,
     },
+    /// A weight or mask array whose length is not one per sample, class or output.
+    #[error(
+        "{which} has shape {shape}: one entry per {per} is required ({expected} entries, \
+         as one row or one column)"
+    )]
+    WeightCount {
+        /// The weights.
+        which: Operand,
+        /// Their shape.
+        shape: Shape,
+        /// How many entries are required.
+        expected: usize,
+        /// `sample`, `class` or `output`.
+        per: &'static str,
+    },
+    /// A weight or mask entry that breaks its rule.
+    #[error("{which}[{index}] = {} is {rule}", Num(*.value))]
+    BadWeight {
+        /// The weights or mask.
+        which: Operand,
+        /// The entry's index (sample, class or output).
+        index: usize,
+        /// The entry.
+        value: f64,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// An option given to a problem it does not apply to.
+    #[error("{which} does not apply to {kind} cross-entropy")]
+    WeightNotApplicable {
+        /// The option.
+        which: Operand,
+        /// `binary`, `categorical` or `dense-target`.
+        kind: &'static str,
+    },
+    /// A weighted mean whose weights are all 0 (or whose samples are all masked or ignored).
+    #[error(
+        "every sample has weight 0 (masked, ignored or weighted 0): the mean has nothing to \
+         average (reduction sum gives 0)"
+    )]
+    ZeroWeight,
+    /// A scalar asked of the reduction `none`, which gives one loss per sample.
+    #[error("reduction none gives one loss per sample, not a scalar")]
+    NotScalar,
+    /// A reduction name that is not `mean`, `sum` or `none`.
+    #[error("reduction {0:?} is not one of mean, sum, none")]
+    UnknownReduction(String),
+    /// An operation that does not support an option of its problem.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A convention name that is not one of [`crate::Convention::ALL`] (every name listed).
     #[error("convention {0:?} is not one of {names}", names = crate::convention::names())]
     UnknownConvention(String),

@@ -92,8 +92,11 @@ pub struct Evaluation {
     /// The power of two `S` is divided by in `log_likelihood`: 0, or [`OVERFLOW_SCALE`] when
     /// `S` overflows `f64`.
     pub scale: i32,
-    /// The number of samples `m` the loss averages over.
+    /// The number of samples `m`.
     pub samples: usize,
+    /// The divisor of the exact convention's mean, `W = Σ_j v_j·c̄_j` (see
+    /// [`crate::weights`]): `m` exactly for a problem without weights.
+    pub weight: f64,
     /// The shape of the intermediate result that was reduced.
     pub shape: ReducedShape,
 }
@@ -105,8 +108,15 @@ impl Evaluation {
             log_likelihood,
             scale: 0,
             samples,
+            weight: samples as f64,
             shape,
         }
+    }
+
+    /// The same evaluation with the mean's divisor `W` (a weighted problem's
+    /// [`Problem::weight_total`]).
+    pub fn with_weight(self, weight: f64) -> Self {
+        Evaluation { weight, ..self }
     }
 
     /// The evaluation of a reduction that `reduce(scale)` computes with every term divided
@@ -124,6 +134,7 @@ impl Evaluation {
                 log_likelihood: scaled,
                 scale: OVERFLOW_SCALE,
                 samples,
+                weight: samples as f64,
                 shape,
             }
         } else {
@@ -142,9 +153,10 @@ impl Evaluation {
         times_pow2(-self.log_likelihood / divisor, self.scale)
     }
 
-    /// The loss in nats, `J = −S / m`: `+∞` for a confident wrong prediction.
+    /// The loss in nats, `J = −S / W` (`−S / m` without weights): `+∞` for a confident
+    /// wrong prediction.
     pub fn nats(&self) -> f64 {
-        self.loss_over(self.samples as f64)
+        self.loss_over(self.weight)
     }
 
     /// The loss in base `b`: `J / ln b`.
@@ -239,6 +251,14 @@ pub trait Formulation: Send + Sync {
 
     /// Categorical cross-entropy of a validated problem.
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation;
+
+    /// The per-sample losses `v_j·l_j` of the reduction `none` (see [`crate::weights`]), one
+    /// per sample in order, when this formulation computes them (a style whose numpy form
+    /// reduces over the samples first, as `np.dot`, has none: `None`).
+    fn per_sample(&self, problem: &Problem<'_>) -> Option<Vec<f64>> {
+        let _ = problem;
+        None
+    }
 }
 
 /// The span every evaluation runs in: one per evaluation, never inside loops.

@@ -60,6 +60,7 @@ pub mod rng;
 pub mod tolerance;
 pub mod ulp;
 pub mod verdict;
+pub mod weights;
 
 pub use array::{Array, Dtype, Element, View};
 pub use base::LogBase;
@@ -74,5 +75,6 @@ pub use problem::{
 };
 pub use tolerance::ErrorBound;
 pub use verdict::Verdict;
+pub use weights::{Reduction, Weights};
 
 pub use nalgebra;

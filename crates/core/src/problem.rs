@@ -16,6 +16,7 @@ use crate::error::{Error, Operand, Result, Shape};
 use crate::formulation::{Evaluation, Formulation, Kind, times_pow2};
 use crate::math::{ln_one_minus, ln_one_minus_sigmoid, ln_sigmoid, logsumexp_scaled, masked};
 use crate::tolerance::{self, ErrorBound};
+use crate::weights::{Weights, compensated_sum};
 use crate::with_view;
 
 /// What the predictions of a problem hold.
@@ -82,15 +83,16 @@ pub struct BinaryProblem<'a> {
     predictions: Predictions<'a>,
     labels: Array<'a>,
     log_floor: Option<f64>,
+    weights: &'a Weights<'a>,
 }
 
 /// The masked log terms of a binary problem, materialised as numpy materialises them: the
 /// loss is `−(1/m)` times `Σ (y ∘ ln_a) + Σ (one_minus_y ∘ ln_one_minus_a)`.
 #[derive(Debug, Clone)]
 pub struct BinaryTerms {
-    /// The labels `Y`.
+    /// The labels `Y` (with weights: `v_j·p_i·Y_ij`, the weights of `ln A`).
     pub y: DMatrix<f64>,
-    /// `1 − Y`, the weights of the negative class.
+    /// `1 − Y`, the weights of the negative class (with weights: `v_j·(1 − Y_ij)`).
     pub one_minus_y: DMatrix<f64>,
     /// `ln A`, 0 where `Y = 0`; `−∞` where `A = 0` under a positive label.
     pub ln_a: DMatrix<f64>,
@@ -137,6 +139,7 @@ impl<'a> BinaryProblem<'a> {
             predictions: Predictions::new(predictions, logits),
             labels,
             log_floor: None,
+            weights: &Weights::NONE,
         }
     }
 
@@ -185,6 +188,61 @@ impl<'a> BinaryProblem<'a> {
         self.log_floor
     }
 
+    /// The same problem with `weights` (per-sample weights, positive-class weights, a mask;
+    /// see [`crate::weights`]), validated: lengths, then entries ([`Error::WeightCount`],
+    /// [`Error::BadWeight`]); class weights and an ignored index are
+    /// [`Error::WeightNotApplicable`]. The inputs are not checked again.
+    ///
+    /// ```
+    /// use xent_core::{BinaryProblem, Weights, View};
+    /// let (a, y) = ([0.9, 0.2, 0.6], [1u8, 0, 1]);
+    /// let w = [2.0, 1.0, 0.0];
+    /// let weights = Weights::samples(&w);
+    /// let problem = BinaryProblem::new(View::vector(&a), View::vector(&y))?
+    ///     .with_weights(&weights)?;
+    /// assert_eq!(problem.weight_total(), 3.0);
+    /// # Ok::<(), xent_core::Error>(())
+    /// ```
+    pub fn with_weights(self, weights: &'a Weights<'a>) -> Result<Self> {
+        match Unvalidated::weighted(self.into(), weights)? {
+            Problem::Binary(p) => Ok(p),
+            Problem::Categorical(_) => Err(Error::KindMismatch {
+                expected: Kind::Binary,
+            }),
+        }
+    }
+
+    /// Its weights (all absent unless [`Self::with_weights`] gave some).
+    pub fn weights(&self) -> &'a Weights<'a> {
+        self.weights
+    }
+
+    /// The effective weight `v_j = w_j·μ_j` of sample `j` (1 without weights).
+    #[inline]
+    pub fn sample_weight(&self, j: usize) -> f64 {
+        self.weights.sample_factor(j)
+    }
+
+    /// The exact convention's divisor `W = Σ_j v_j`: `m` without weights (see
+    /// [`crate::weights`]), a compensated sum in sample order otherwise.
+    pub fn weight_total(&self) -> f64 {
+        if self.weights.sample.is_none() && self.weights.mask.is_none() {
+            return self.samples() as f64;
+        }
+        compensated_sum((0..self.samples()).map(|j| self.sample_weight(j)))
+    }
+
+    /// The weights of `ln a` and `ln(1 − a)` in entry `[r, c]`: `v_c·p_r·y` and `v_c·(1 − y)`
+    /// (`y` and `1 − y` without weights).
+    #[inline]
+    fn term_weights(&self, r: usize, c: usize, y: f64) -> (f64, f64) {
+        if !self.weights.any() {
+            return (y, 1.0 - y);
+        }
+        let v = self.sample_weight(c);
+        (v * (self.weights.positive_weight(r) * y), v * (1.0 - y))
+    }
+
     /// `ln a` and `ln(1 − a)` of entry `[r, c]` (stable from logits), clamped at the floor if
     /// there is one, before masking, divided by `2^scale`.
     #[inline]
@@ -213,7 +271,8 @@ impl<'a> BinaryProblem<'a> {
     }
 
     /// Every term `(weight, masked ln)` of the sum, entry by entry in column-major order of
-    /// `(n_y, m)`: `(y, ln a)` then `(1 − y, ln(1 − a))`; the same values as
+    /// `(n_y, m)`: `(y, ln a)` then `(1 − y, ln(1 − a))`, each weight times the sample's
+    /// `v_j` and the positive one times `p_i` when the problem has weights; the same values as
     /// [`Self::log_terms`] without materialising them (what a bound or a streaming pass
     /// needs).
     pub fn weighted_logs(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
@@ -227,10 +286,9 @@ impl<'a> BinaryProblem<'a> {
         let (rows, cols) = (self.outputs(), self.samples());
         (0..cols).flat_map(move |c| {
             (0..rows).flat_map(move |r| {
-                let y = self.labels.get_f64(r, c);
+                let (w1, w0) = self.term_weights(r, c, self.labels.get_f64(r, c));
                 let (la, l1a) = self.logs(r, c, scale);
-                let w = 1.0 - y;
-                [(y, masked(y, la)), (w, masked(w, l1a))]
+                [(w1, masked(w1, la)), (w0, masked(w0, l1a))]
             })
         })
     }
@@ -244,8 +302,16 @@ impl<'a> BinaryProblem<'a> {
     /// [`Self::weighted_logs_scaled`]).
     pub fn log_terms_scaled(&self, scale: i32) -> BinaryTerms {
         let (r, c) = (self.outputs(), self.samples());
-        let y = self.labels.to_f64_matrix();
-        let one_minus_y = y.map(|v| 1.0 - v);
+        let labels = self.labels.to_f64_matrix();
+        let (y, one_minus_y) = if self.weights.any() {
+            (
+                DMatrix::from_fn(r, c, |i, j| self.term_weights(i, j, labels[(i, j)]).0),
+                DMatrix::from_fn(r, c, |i, j| self.term_weights(i, j, labels[(i, j)]).1),
+            )
+        } else {
+            let one_minus_y = labels.map(|v| 1.0 - v);
+            (labels, one_minus_y)
+        };
         let mut ln_a = DMatrix::zeros(r, c);
         let mut ln_one_minus_a = DMatrix::zeros(r, c);
         for j in 0..c {
@@ -273,12 +339,14 @@ impl<'a> BinaryProblem<'a> {
 pub struct CategoricalProblem<'a> {
     predictions: Predictions<'a>,
     targets: Targets<'a>,
+    weights: &'a Weights<'a>,
 }
 
 /// The masked log terms of a categorical problem: the loss is `−(1/m) Σ (p ∘ ln_q)`.
 #[derive(Debug, Clone)]
 pub struct CategoricalTerms {
-    /// The targets `P` (one-hot from class indices, as numpy code builds them).
+    /// The targets `P` (one-hot from class indices, as numpy code builds them; with weights
+    /// `v_j·c_r·P_rj`, the weights of `ln Q`).
     pub p: DMatrix<f64>,
     /// `ln Q` (`z − logsumexp(z)` per column from logits), 0 where `P = 0`.
     pub ln_q: DMatrix<f64>,
@@ -338,6 +406,7 @@ impl<'a> CategoricalProblem<'a> {
         CategoricalProblem {
             predictions: Predictions::new(predictions, logits),
             targets,
+            weights: &Weights::NONE,
         }
     }
 
@@ -368,6 +437,89 @@ impl<'a> CategoricalProblem<'a> {
         }
     }
 
+    /// The weight of `ln Q[r, c]` in the sum: `v_c·c_r·P[r, c]` (`P[r, c]` without weights).
+    #[inline]
+    pub fn term_weight(&self, r: usize, c: usize) -> f64 {
+        let p = self.target(r, c);
+        if !self.weights.any() {
+            return p;
+        }
+        self.sample_weight(c) * (self.weights.class_weight(r) * p)
+    }
+
+    /// The same problem with `weights` (per-sample and per-class weights, a mask, an
+    /// ignored class index; see [`crate::weights`]), validated: lengths, then entries
+    /// ([`Error::WeightCount`], [`Error::BadWeight`]); positive weights, and an ignored
+    /// index without class indices, are [`Error::WeightNotApplicable`]. The inputs are not
+    /// checked again: an ignored index among already validated classes `0..k` leaves out
+    /// the samples of that class (to accept an index outside `0..k`, such as PyTorch's
+    /// −100, give it to [`Unvalidated::with_weights`] before validating).
+    pub fn with_weights(self, weights: &'a Weights<'a>) -> Result<Self> {
+        match Unvalidated::weighted(self.into(), weights)? {
+            Problem::Categorical(p) => Ok(p),
+            Problem::Binary(_) => Err(Error::KindMismatch {
+                expected: Kind::Categorical,
+            }),
+        }
+    }
+
+    /// Its weights (all absent unless given).
+    pub fn weights(&self) -> &'a Weights<'a> {
+        self.weights
+    }
+
+    /// Whether sample `j`'s class index is the ignored one.
+    #[inline]
+    pub fn is_ignored(&self, j: usize) -> bool {
+        match (self.weights.ignore_index, self.targets) {
+            (Some(ignored), Targets::Classes(c)) => c.get_f64(0, j) == ignored as f64,
+            _ => false,
+        }
+    }
+
+    /// The effective weight `v_j = w_j·μ_j·ι_j` of sample `j` (1 without weights).
+    #[inline]
+    pub fn sample_weight(&self, j: usize) -> f64 {
+        if self.is_ignored(j) {
+            0.0
+        } else {
+            self.weights.sample_factor(j)
+        }
+    }
+
+    /// The class weight of sample `j`'s target, `c̄_j = Σ_r c_r·P_rj` (`c_{y_j}` for a class
+    /// index; 1 without class weights).
+    pub fn target_class_weight(&self, j: usize) -> f64 {
+        if self.weights.class.is_none() {
+            return 1.0;
+        }
+        match self.targets {
+            Targets::Classes(_) => self
+                .class_of(j)
+                .filter(|&r| r < self.classes_count())
+                .map_or(0.0, |r| self.weights.class_weight(r)),
+            Targets::Dense(p) => compensated_sum(
+                (0..self.classes_count()).map(|r| self.weights.class_weight(r) * p.get_f64(r, j)),
+            ),
+        }
+    }
+
+    /// The exact convention's divisor `W = Σ_j v_j·c̄_j`: `m` without weights (see
+    /// [`crate::weights`]), a compensated sum in sample order otherwise.
+    pub fn weight_total(&self) -> f64 {
+        if !self.weights.any() {
+            return self.samples() as f64;
+        }
+        compensated_sum((0..self.samples()).map(|j| {
+            let v = self.sample_weight(j);
+            if v == 0.0 {
+                0.0
+            } else {
+                v * self.target_class_weight(j)
+            }
+        }))
+    }
+
     /// Number of classes `k` (rows).
     pub fn classes_count(&self) -> usize {
         self.predictions.array().rows()
@@ -392,7 +544,7 @@ impl<'a> CategoricalProblem<'a> {
     /// [`Self::weighted_logs_scaled`]).
     pub fn log_terms_scaled(&self, scale: i32) -> CategoricalTerms {
         let (k, m) = (self.classes_count(), self.samples());
-        let p = DMatrix::from_fn(k, m, |r, c| self.target(r, c));
+        let p = DMatrix::from_fn(k, m, |r, c| self.term_weight(r, c));
         let mut ln_q = DMatrix::zeros(k, m);
         for (j, mut column) in ln_q.column_iter_mut().enumerate() {
             for (out, (_, l)) in column.iter_mut().zip(self.weighted_logs_scaled(j, scale)) {
@@ -428,7 +580,7 @@ impl<'a> CategoricalProblem<'a> {
             }
         };
         (0..k).map(move |r| {
-            let (w, x) = (self.target(r, j), pred.get_f64(r, j));
+            let (w, x) = (self.term_weight(r, j), pred.get_f64(r, j));
             let l = match shift {
                 None => times_pow2(x.ln(), -scale),
                 Some(lse) => times_pow2(x, -scale) - lse,
@@ -503,6 +655,35 @@ impl<'a> Problem<'a> {
         }
     }
 
+    /// Its weights (see [`crate::weights`]).
+    pub fn weights(&self) -> &'a Weights<'a> {
+        match self {
+            Problem::Binary(p) => p.weights(),
+            Problem::Categorical(p) => p.weights(),
+        }
+    }
+
+    /// Whether it has any weight, mask or ignored index.
+    pub fn is_weighted(&self) -> bool {
+        self.weights().any()
+    }
+
+    /// The effective weight `v_j` of sample `j` (1 without weights).
+    pub fn sample_weight(&self, j: usize) -> f64 {
+        match self {
+            Problem::Binary(p) => p.sample_weight(j),
+            Problem::Categorical(p) => p.sample_weight(j),
+        }
+    }
+
+    /// The exact convention's divisor `W` (`m` without weights; see [`crate::weights`]).
+    pub fn weight_total(&self) -> f64 {
+        match self {
+            Problem::Binary(p) => p.weight_total(),
+            Problem::Categorical(p) => p.weight_total(),
+        }
+    }
+
     /// The a priori bound of the numpy-style reductions of its masked log terms (see
     /// [`ErrorBound`]).
     pub fn error_bound(&self) -> ErrorBound {
@@ -531,11 +712,13 @@ impl<'a> From<CategoricalProblem<'a>> for Problem<'a> {
 /// same pass as it computes reads the inputs through [`Self::unchecked`] and must report
 /// exactly the error `validate` would.
 ///
-/// The order of the checks: (class indices) one per sample, each a whole number below `k`;
+/// The order of the checks: (class indices) one per sample, each a whole number below `k`
+/// (or the ignored index);
 /// the labels or targets finite, then in [0, 1], then (dense targets) every column summing
 /// to 1; the predictions finite, then (probabilities) in [0, 1] and (categorical) every
 /// column summing to 1, or (logits) neither `NaN` nor `+∞` (`−∞` is probability 0), then
-/// (categorical logits) no column entirely `−∞`.
+/// (categorical logits) no column entirely `−∞`; last the weights, if any (sample, class,
+/// positive weights finite and non-negative, the mask 0 or 1: see [`Weights`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Unvalidated<'a>(Problem<'a>);
 
@@ -555,6 +738,7 @@ impl<'a> Unvalidated<'a> {
             predictions,
             labels,
             log_floor: None,
+            weights: &Weights::NONE,
         })))
     }
 
@@ -590,12 +774,40 @@ impl<'a> Unvalidated<'a> {
         Ok(Unvalidated(Problem::Categorical(CategoricalProblem {
             predictions,
             targets,
+            weights: &Weights::NONE,
         })))
     }
 
     /// The problem, entries unchecked: for kernels that validate while they compute.
     pub fn unchecked(&self) -> &Problem<'a> {
         &self.0
+    }
+
+    /// The same problem with `weights`, their lengths checked (and that each applies to the
+    /// kind), their entries left to [`Self::validate`], which checks them last. An ignored
+    /// class index given here is accepted among the class indices whatever its value
+    /// (PyTorch's default −100 included).
+    pub fn with_weights(self, weights: &'a Weights<'a>) -> Result<Self> {
+        match self.0 {
+            Problem::Binary(mut p) => {
+                weights.check_shapes(p.samples(), None, Some(p.outputs()), false)?;
+                p.weights = weights;
+                Ok(Unvalidated(Problem::Binary(p)))
+            }
+            Problem::Categorical(mut p) => {
+                let classes = matches!(p.targets, Targets::Classes(_));
+                weights.check_shapes(p.samples(), Some(p.classes_count()), None, classes)?;
+                p.weights = weights;
+                Ok(Unvalidated(Problem::Categorical(p)))
+            }
+        }
+    }
+
+    /// A validated problem with `weights`, their lengths and entries checked.
+    fn weighted(problem: Problem<'a>, weights: &'a Weights<'a>) -> Result<Problem<'a>> {
+        let weighted = Unvalidated(problem).with_weights(weights)?;
+        weights.check_entries()?;
+        Ok(weighted.0)
     }
 
     /// Checks every entry; the validated problem or the first error.
@@ -616,6 +828,7 @@ impl<'a> Unvalidated<'a> {
         };
         check_probabilities(Operand::Labels, &p.labels)?;
         check_predictions(&p.predictions, false)?;
+        p.weights.check_entries()?;
         Ok(p)
     }
 
@@ -634,7 +847,7 @@ impl<'a> Unvalidated<'a> {
         };
         let k = p.classes_count();
         match p.targets {
-            Targets::Classes(c) => check_classes(&c, k)?,
+            Targets::Classes(c) => check_classes(&c, k, p.weights.ignore_index)?,
             Targets::Dense(t) => {
                 check_probabilities(Operand::Targets, &t)?;
                 if target_sums {
@@ -646,6 +859,7 @@ impl<'a> Unvalidated<'a> {
         if pred_sums && let Predictions::Probabilities(q) = p.predictions {
             check_column_sums(Operand::Predictions, &q)?;
         }
+        p.weights.check_entries()?;
         Ok(p)
     }
 }
@@ -737,10 +951,12 @@ fn check_probabilities(which: Operand, m: &Array<'_>) -> Result<()> {
     }
 }
 
-/// Every class index a whole number below `k`: the first that is not, in order.
-fn check_classes(classes: &Array<'_>, k: usize) -> Result<()> {
+/// Every class index a whole number below `k` or the ignored one: the first that is not,
+/// in order.
+fn check_classes(classes: &Array<'_>, k: usize, ignored: Option<i64>) -> Result<()> {
+    let ignored = ignored.map(|i| i as f64);
     let bad = with_view!(classes, v => v.find(|x| {
-        x.to_index().is_none_or(|i| i >= k as u64)
+        Some(x.to_f64()) != ignored && x.to_index().is_none_or(|i| i >= k as u64)
     }).map(|(_, col, x)| (col, x.to_f64())));
     match bad {
         Some((sample, value)) => Err(Error::ClassIndex {

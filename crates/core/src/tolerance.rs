@@ -119,7 +119,7 @@ impl ErrorBound {
         let per_term = match problem.predictions() {
             Predictions::Probabilities(_) => LIBM_ERROR_U + 2.0,
             Predictions::Logits(_) => 3.0 * LIBM_ERROR_U + 3.0,
-        };
+        } + weighting(problem.weights().any());
         // Streamed, term by term: the bound allocates nothing beyond the problem.
         let mut n = 0usize;
         let mut magnitude = 0.0f64; // Σ |w · ln p| = |S|
@@ -129,7 +129,8 @@ impl ErrorBound {
                 magnitude += (w * l).abs();
             }
         }
-        Self::assemble(n, magnitude, per_term * u * magnitude, problem.samples())
+        let divisor = Divisor::of(problem.weights().any(), problem.weight_total());
+        Self::assemble(n, magnitude, per_term * u * magnitude, divisor)
     }
 
     /// The bound for a categorical problem (see [`ErrorBound::binary`]).
@@ -143,6 +144,7 @@ impl ErrorBound {
         let mut magnitude = 0.0f64;
         let mut own = 0.0f64; // Σ of each term's own absolute error
         let k = problem.classes_count() as f64;
+        let weighting = weighting(problem.weights().any()) * u;
         for j in 0..problem.samples() {
             // From logits, ln q = z − lse with lse = max + ln Σ e^{z − max}: the sum of k
             // terms in (0, 1] errs by ≤ (k − 1)u + k·(2u + u/e) relative (the exponent
@@ -168,11 +170,12 @@ impl ErrorBound {
                         None => (LIBM_ERROR_U + 1.0) * u * t,
                         // |lse| ≤ |max| + ln k, |z − lse| = |l|; plus the product.
                         Some(scale) => w * u * (scale + 2.0 * l.abs()) + u * t,
-                    };
+                    } + weighting * t;
                 }
             }
         }
-        Self::assemble(n, magnitude, own, problem.samples())
+        let divisor = Divisor::of(problem.weights().any(), problem.weight_total());
+        Self::assemble(n, magnitude, own, divisor)
     }
 
     /// The bound of a formulation that guarantees its summed log-likelihood within
@@ -181,31 +184,60 @@ impl ErrorBound {
     /// evaluation's scale is applied last (exact; `+∞` for a bound beyond `f64`).
     pub fn relative(relative: f64, evaluation: &Evaluation) -> Self {
         let s = evaluation.log_likelihood.abs() / (1.0 - relative);
-        let j = s / evaluation.samples as f64;
+        let j = s / evaluation.weight;
+        // A weighted divisor W is itself a compensated sum (within 2u): it adds that
+        // relative error to the quotient's rounding.
+        let weighted = evaluation.weight != evaluation.samples as f64;
+        let quotient = UNIT_ROUNDOFF + if weighted { 2.0 * UNIT_ROUNDOFF } else { 0.0 };
         ErrorBound {
             absolute: times_pow2(
-                relative * j + UNIT_ROUNDOFF * j * (1.0 + relative),
+                relative * j + quotient * j * (1.0 + relative),
                 evaluation.scale,
             ),
             log_likelihood: times_pow2(relative * s, evaluation.scale),
         }
     }
 
-    fn assemble(n: usize, magnitude: f64, own: f64, m: usize) -> Self {
+    fn assemble(n: usize, magnitude: f64, own: f64, divisor: Divisor) -> Self {
         let u = UNIT_ROUNDOFF;
-        let m = m as f64;
+        let m = divisor.value;
         // Summation of n same-sign terms, plus one addition joining two partial sums.
         let summation = n as f64 * u * magnitude;
         // Products and quotients that land in the subnormal range err absolutely.
         let floor = n as f64 * f64::from_bits(1);
         let sum_error = own + summation + floor;
-        // Division by m: u relative on the quotient.
+        // Division by m: u relative on the quotient (and the divisor's own error, if it
+        // is a sum of weights).
         let loss = magnitude / m;
+        let u_quotient = u + divisor.relative_error;
         // First order: second-order terms are below (n·u)² relative, covered by the factor.
         let second_order = 1.0 + n as f64 * u + u;
         ErrorBound {
-            absolute: (sum_error / m + u * loss) * second_order,
+            absolute: (sum_error / m + u_quotient * loss) * second_order,
             log_likelihood: sum_error * second_order,
+        }
+    }
+}
+
+/// Relative error of the weights folded into each term (`v_j·(p_i·y)`, `v_j·(c_r·p)`: two
+/// products), in units of `u`: 0 without weights.
+fn weighting(weighted: bool) -> f64 {
+    if weighted { 2.0 } else { 0.0 }
+}
+
+/// The divisor of the mean and its own relative error: `m` (exact), or a weighted problem's
+/// `W`, a compensated sum within `2u` relative.
+#[derive(Debug, Clone, Copy)]
+struct Divisor {
+    value: f64,
+    relative_error: f64,
+}
+
+impl Divisor {
+    fn of(weighted: bool, value: f64) -> Self {
+        Divisor {
+            value,
+            relative_error: if weighted { 2.0 * UNIT_ROUNDOFF } else { 0.0 },
         }
     }
 }

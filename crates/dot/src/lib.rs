@@ -13,6 +13,10 @@
 //! `[[-0.78914626]]`; for `n_y > 1` numpy's `np.dot` is the whole `(n_y, n_y)` matrix, of
 //! which these inner products are the diagonal (and only its trace is the cost).
 //!
+//! With weights (see `xent_core::weights`) the weights go into the label rows, as a user
+//! writes it: `np.dot(np.log(A), (w * Y).T) + np.dot(np.log(1 - A), (w * (1 - Y)).T)`,
+//! divided by `np.sum(w)` for the mean (`pos_weight` and class weights scale the same rows).
+//!
 //! It does not compute the off-diagonal products (`xent-matmul` does) and it does not
 //! validate (the problem types of `xent-core` did).
 //!
@@ -72,6 +76,7 @@ impl Formulation for Dot {
                 })
                 .sum()
         })
+        .with_weight(problem.weight_total())
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
@@ -85,6 +90,7 @@ impl Formulation for Dot {
                 .map(|i| t.ln_q.row(i).dot(&t.p.row(i)))
                 .sum()
         })
+        .with_weight(problem.weight_total())
     }
 }
 

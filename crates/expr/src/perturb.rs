@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use crate::ast::{BinOp, Expr, ExprKind, Func, Program, Statement};
 use crate::check::CheckReport;
-use crate::names;
 use crate::diagnosis::Outcome;
+use crate::names;
 
 /// The largest constant taken for a guard when added to the predictions: `A + 1e-3` is a
 /// guard, `A + 0.5` is another expression.

@@ -146,6 +146,7 @@ impl Partial {
             log_likelihood,
             scale,
             samples,
+            weight: samples as f64,
             shape: xent_core::ReducedShape::Scalar,
         }
     }

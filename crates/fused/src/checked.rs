@@ -65,6 +65,11 @@ use crate::{binary, categorical};
 /// ```
 pub fn checked(problem: &Unvalidated<'_>) -> Result<Evaluation> {
     let p = problem.unchecked();
+    if p.is_weighted() {
+        // Weights, masks and an ignored index: xent-core validates (so the errors are its
+        // own), then the weighted kernels compute; two passes, not one.
+        return Ok(problem.validate()?.evaluate(&crate::Fused));
+    }
     let _span = evaluation_span("fused", p.kind(), p.shape()).entered();
     let block = Block::new(p, Isa::detect(), 0);
     let failed = AtomicBool::new(false);

@@ -22,7 +22,13 @@ const STYLE: Style = Style {
 /// The relative guarantee on the summed log-likelihood: within [`FUSED_MAX_ULPS`] ulps of
 /// the correctly rounded value, which is within half an ulp of the exact one; an ulp is at
 /// most `2u = ε` relative.
-fn bound(evaluation: &Evaluation) -> ErrorBound {
+///
+/// The weighted kernels sum each sample's terms in plain `f64` before weighting them, so a
+/// weighted problem has the numpy styles' a priori bound instead.
+fn bound(problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
+    if problem.is_weighted() {
+        return problem.error_bound();
+    }
     ErrorBound::relative((FUSED_MAX_ULPS as f64 + 0.5) * f64::EPSILON, evaluation)
 }
 
@@ -44,8 +50,8 @@ impl Formulation for Fused {
         STYLE
     }
 
-    fn bound(&self, _problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
-        bound(evaluation)
+    fn bound(&self, problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
+        bound(problem, evaluation)
     }
 
     /// Its own logarithm (`math`), the same bits on every dispatch path, and a fixed
@@ -60,6 +66,10 @@ impl Formulation for Fused {
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         categorical(Isa::detect(), problem)
+    }
+
+    fn per_sample(&self, problem: &Problem<'_>) -> Option<Vec<f64>> {
+        Some(per_sample(Isa::detect(), problem))
     }
 }
 
@@ -90,8 +100,8 @@ impl Formulation for FusedOn {
         STYLE
     }
 
-    fn bound(&self, _problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
-        bound(evaluation)
+    fn bound(&self, problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
+        bound(problem, evaluation)
     }
 
     /// Its own logarithm (`math`), the same bits on every dispatch path, and a fixed
@@ -107,12 +117,27 @@ impl Formulation for FusedOn {
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         categorical(self.isa, problem)
     }
+
+    fn per_sample(&self, problem: &Problem<'_>) -> Option<Vec<f64>> {
+        Some(per_sample(self.isa, problem))
+    }
+}
+
+/// The per-sample losses `v_j·l_j`, in one pass (the weighted kernels, which serve every
+/// problem here: `v_j = 1` without weights).
+fn per_sample(isa: Isa, problem: &Problem<'_>) -> Vec<f64> {
+    let _span = evaluation_span("fused", problem.kind(), problem.shape()).entered();
+    crate::weighted::per_sample(isa, problem)
 }
 
 fn binary(isa: Isa, problem: &BinaryProblem<'_>) -> Evaluation {
     let _span = evaluation_span("fused", Kind::Binary, problem.shape()).entered();
     if problem.log_floor().is_some() {
         return clamped_binary(problem);
+    }
+    let whole = Problem::Binary(*problem);
+    if crate::weighted::applies(&whole) {
+        return crate::weighted::evaluate(isa, &whole);
     }
     let pred = problem.predictions();
     let (a, y, logits) = (pred.array(), problem.labels(), pred.is_logits());
@@ -138,10 +163,15 @@ fn clamped_binary(problem: &BinaryProblem<'_>) -> Evaluation {
             .fold(Dd::default(), |s, (w, l)| s.add(Dd { hi: w * l, lo: 0.0 }))
             .value()
     })
+    .with_weight(problem.weight_total())
 }
 
 fn categorical(isa: Isa, problem: &CategoricalProblem<'_>) -> Evaluation {
     let _span = evaluation_span("fused", Kind::Categorical, problem.shape()).entered();
+    let whole = Problem::Categorical(*problem);
+    if crate::weighted::applies(&whole) {
+        return crate::weighted::evaluate(isa, &whole);
+    }
     let (k, m) = (problem.classes_count(), problem.samples());
     let per_leaf = categorical::columns_per_leaf(k);
     let pred = problem.predictions();

@@ -53,6 +53,15 @@
 //! # Ok::<(), xent_core::Error>(())
 //! ```
 //!
+//! **Weights, masks and an ignored index** (`xent_core::weights`) take the weighted
+//! kernels: the inputs, the per-sample weights and the mask read together in the same pass
+//! over leaves of whole samples, `Σ_j v_j·s_j` and the divisor `W` summed side by side, and
+//! the per-sample losses of the reduction `none` from the same leaves
+//! ([`Formulation::per_sample`](xent_core::Formulation::per_sample)). Their guarantees are
+//! the same (threads, dtypes, memory orders; tested), their accuracy that of the numpy
+//! styles' a priori bound; [`checked`] validates a weighted problem with `xent-core` first
+//! (two passes), and a [`Stream`] refuses one.
+//!
 //! # How
 //!
 //! - **Leaves.** The entries (binary) or whole columns (categorical) are cut into leaves of
@@ -136,6 +145,7 @@ pub mod math;
 mod source;
 mod stream;
 pub mod tolerance;
+mod weighted;
 
 pub use checked::checked;
 pub use formulation::{Fused, FusedOn};

@@ -150,6 +150,13 @@ impl Stream {
             return;
         }
         let p = block.unchecked();
+        if p.is_weighted() {
+            self.misuse = Some(Error::Unsupported(
+                "a stream of blocks takes no weights, mask or ignored index: evaluate the \
+                 weighted problem in memory (xent_fused::checked)",
+            ));
+            return;
+        }
         if let Some(e) = self.misfit(p) {
             self.misuse = Some(e);
             return;

@@ -16,6 +16,10 @@
 //! the trace. Their cost is part of what the project measures, so this crate deliberately
 //! does not shortcut the product into inner products (`xent-dot` does that).
 //!
+//! With weights (see `xent_core::weights`) they scale the label matrices first:
+//! `np.matmul(w * Y, np.log(A).T) + np.matmul(w * (1 - Y), np.log(1 - A).T)`, its trace over
+//! `np.sum(w)` for the mean.
+//!
 //! ```
 //! use xent_core::{ErrorBound, Formulation, ReducedShape, published};
 //! use xent_matmul::Matmul;
@@ -64,6 +68,7 @@ impl Formulation for Matmul {
             let product = &t.y * t.ln_a.transpose() + &t.one_minus_y * t.ln_one_minus_a.transpose();
             product.trace()
         })
+        .with_weight(problem.weight_total())
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
@@ -75,6 +80,7 @@ impl Formulation for Matmul {
             let product = &t.p * t.ln_q.transpose();
             product.trace()
         })
+        .with_weight(problem.weight_total())
     }
 }
 

@@ -195,6 +195,12 @@ impl Places {
             Operand::Predictions | Operand::Logits => self.pred.as_ref(),
             Operand::Labels | Operand::Targets => self.truth.as_ref(),
             Operand::Classes => self.classes.as_ref(),
+            // Weights are 1-D: their positions are their own.
+            Operand::SampleWeights
+            | Operand::ClassWeights
+            | Operand::PosWeight
+            | Operand::Mask
+            | Operand::IgnoreIndex => None,
         }
     }
 

@@ -11,7 +11,7 @@ use pyo3::types::{PyDict, PyList};
 use xent_core::ulp::ulp_distance;
 use xent_core::{
     Array, Convention, ConventionOptions, Conventional, Error, Evaluation, Kind, LogBase,
-    Precision, Targets, Unvalidated,
+    Precision, Reduction, Targets, Unvalidated, Weights,
 };
 
 use crate::arrays::{self, OneD, Placement, Places};
@@ -121,13 +121,34 @@ struct Computed {
     conventions: Vec<ConventionRow>,
     /// Validation and the production kernel (one pass for the exact convention).
     kernel_seconds: f64,
+    /// The per-sample losses, for `reduction="none"`.
+    per_sample: Option<Vec<f64>>,
+    /// The mean's divisor `W` (`m` without weights).
+    weight: f64,
+}
+
+/// The weighting keywords: borrowed weights and the reduction.
+struct Weighting<'a> {
+    weights: Weights<'a>,
+    reduction: Reduction,
 }
 
 /// The production formulation's value, the others' on request, and the conventions'.
-fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
+fn compute<'a>(
+    raw: Raw<'a>,
+    request: Request,
+    weighting: &'a Weighting<'a>,
+) -> Result<Computed, Error> {
     let base = request.base;
     let production = xent_registry::production();
     let start = Instant::now();
+    let weighted = weighting.weights.any() || weighting.reduction != Reduction::Mean;
+    if weighted && request.convention != Some(Convention::Exact) {
+        return Err(Error::Unsupported(
+            "sample_weight, class_weight, pos_weight, mask, ignore_index and reduction apply \
+             under convention=\"exact\" only",
+        ));
+    }
     let exact_fast = request.convention.is_none_or(|c| c == Convention::Exact)
         && (request.convention.is_none() || request.options.label_smoothing.is_none());
     // The exact convention reads the caller's arrays as they are; another one may have
@@ -137,7 +158,9 @@ fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
     // computes (`xent_registry::checked`, the very errors `Unvalidated::validate` gives); the
     // problem it checked is then the one the other formulations evaluate.
     let (problem, applied, evaluation) = if exact_fast {
-        let unvalidated = raw.unvalidated(request.options.from_logits)?;
+        let unvalidated = raw
+            .unvalidated(request.options.from_logits)?
+            .with_weights(&weighting.weights)?;
         let evaluation = xent_registry::checked(&unvalidated)?;
         let problem = *unvalidated.unchecked();
         (problem, Applied::exact(problem.samples()), evaluation)
@@ -149,14 +172,30 @@ fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
         (problem, Applied::of(&conventional), evaluation)
     };
     let evaluated = Instant::now();
-    let divisor = applied.divisor;
-    let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor as f64));
+    // The mean's divisor: the convention's (m without weights), W with weights, 1 for a sum.
+    let divisor = match weighting.reduction {
+        Reduction::Sum => 1.0,
+        _ if weighted => {
+            Reduction::Mean.scalar(&evaluation)?;
+            evaluation.weight
+        }
+        _ => applied.divisor as f64,
+    };
+    let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor));
     let value = loss(&evaluation);
+    let per_sample = (weighting.reduction == Reduction::None).then(|| {
+        production
+            .per_sample(&problem)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| base.from_nats(l))
+            .collect()
+    });
 
     let mut rows = Vec::new();
     let (mut agree, mut max_ulps) = (None, None);
     if request.compare {
-        let scale = problem.samples() as f64 / divisor as f64;
+        let scale = problem.weight_total() / divisor;
         let mut bounds = Vec::new();
         for f in xent_registry::all() {
             let e = problem.evaluate(*f);
@@ -197,6 +236,8 @@ fn compute(raw: Raw<'_>, request: Request) -> Result<Computed, Error> {
         }
     }
     Ok(Computed {
+        per_sample,
+        weight: evaluation.weight,
         samples: problem.samples(),
         outputs: problem.outputs(),
         value,
@@ -248,6 +289,50 @@ fn request(
     })
 }
 
+/// `reduction=`: `"mean"`, `"sum"` or `"none"`.
+fn parse_reduction(py: Python<'_>, reduction: &str) -> PyResult<Reduction> {
+    reduction
+        .parse::<Reduction>()
+        .map_err(|e| Places::default().error(py, &e))
+}
+
+/// Three optional 1-D weight or mask arrays, held for the call.
+struct Held1<'py> {
+    held: Vec<Option<(arrays::Held<'py>, Placement, &'static str)>>,
+}
+
+impl<'py> Held1<'py> {
+    fn of(given: &[(&'static str, Option<&Bound<'py, PyAny>>); 3]) -> PyResult<Self> {
+        let mut held = Vec::new();
+        for &(name, obj) in given {
+            held.push(match obj {
+                None => None,
+                Some(obj) => {
+                    let h = arrays::hold(obj, name)?;
+                    check_dims(&h.shape(), name, &[1])?;
+                    let place = Placement {
+                        shape: h.shape(),
+                        rows: false,
+                        one_d: OneD::Samples,
+                    };
+                    Some((h, place, name))
+                }
+            });
+        }
+        Ok(Held1 { held })
+    }
+
+    fn arrays(&self) -> PyResult<[Option<Array<'_>>; 3]> {
+        let mut out = [None, None, None];
+        for (o, h) in out.iter_mut().zip(&self.held) {
+            if let Some((h, place, name)) = h {
+                *o = Some(arrays::array(h, place, name)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn check_dims(shape: &[usize], name: &str, allowed: &[usize]) -> PyResult<()> {
     if allowed.contains(&shape.len()) {
         return Ok(());
@@ -265,7 +350,7 @@ fn check_dims(shape: &[usize], name: &str, allowed: &[usize]) -> PyResult<()> {
 
 /// Binary cross-entropy of numpy arrays (see `xent.binary`).
 #[pyfunction]
-#[pyo3(signature = (pred, labels, from_logits=false, layout="cols", base="e", convention="exact", label_smoothing=None, compare=false))]
+#[pyo3(signature = (pred, labels, from_logits=false, layout="cols", base="e", convention="exact", label_smoothing=None, compare=false, sample_weight=None, pos_weight=None, mask=None, reduction="mean"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn binary<'py>(
     py: Python<'py>,
@@ -277,9 +362,28 @@ pub(crate) fn binary<'py>(
     convention: &str,
     label_smoothing: Option<f64>,
     compare: bool,
+    sample_weight: Option<&Bound<'py, PyAny>>,
+    pos_weight: Option<&Bound<'py, PyAny>>,
+    mask: Option<&Bound<'py, PyAny>>,
+    reduction: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let rows = layout_is_rows(layout)?;
     let (hp, hl) = (arrays::hold(pred, "pred")?, arrays::hold(labels, "labels")?);
+    let held = Held1::of(&[
+        ("sample_weight", sample_weight),
+        ("pos_weight", pos_weight),
+        ("mask", mask),
+    ])?;
+    let [w, p, mk] = held.arrays()?;
+    let weighting = Weighting {
+        weights: Weights {
+            sample: w,
+            positive: p,
+            mask: mk,
+            ..Weights::default()
+        },
+        reduction: parse_reduction(py, reduction)?,
+    };
     check_dims(&hp.shape(), "pred", &[1, 2])?;
     check_dims(&hl.shape(), "labels", &[1, 2])?;
     let request = request(
@@ -306,12 +410,12 @@ pub(crate) fn binary<'py>(
         labels: arrays::array(&hl, places.truth.as_ref().expect("placed"), "labels")?,
     };
     let addresses = [("pred", hp.address()), ("labels", hl.address())];
-    run(py, raw, request, &places, layout, &addresses)
+    run(py, raw, request, &weighting, &places, layout, &addresses)
 }
 
 /// Categorical cross-entropy of numpy arrays (see `xent.categorical`).
 #[pyfunction]
-#[pyo3(signature = (pred, target=None, classes=None, from_logits=false, layout="cols", base="e", convention="exact", label_smoothing=None, compare=false))]
+#[pyo3(signature = (pred, target=None, classes=None, from_logits=false, layout="cols", base="e", convention="exact", label_smoothing=None, compare=false, sample_weight=None, class_weight=None, mask=None, ignore_index=None, reduction="mean"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn categorical<'py>(
     py: Python<'py>,
@@ -324,9 +428,30 @@ pub(crate) fn categorical<'py>(
     convention: &str,
     label_smoothing: Option<f64>,
     compare: bool,
+    sample_weight: Option<&Bound<'py, PyAny>>,
+    class_weight: Option<&Bound<'py, PyAny>>,
+    mask: Option<&Bound<'py, PyAny>>,
+    ignore_index: Option<i64>,
+    reduction: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let rows = layout_is_rows(layout)?;
     let hp = arrays::hold(pred, "pred")?;
+    let held = Held1::of(&[
+        ("sample_weight", sample_weight),
+        ("class_weight", class_weight),
+        ("mask", mask),
+    ])?;
+    let [w, c, mk] = held.arrays()?;
+    let weighting = Weighting {
+        weights: Weights {
+            sample: w,
+            class: c,
+            mask: mk,
+            ignore_index,
+            ..Weights::default()
+        },
+        reduction: parse_reduction(py, reduction)?,
+    };
     check_dims(&hp.shape(), "pred", &[1, 2])?;
     let (ht, hc) = match (target, classes) {
         (Some(t), None) => (Some(arrays::hold(t, "target")?), None),
@@ -397,25 +522,31 @@ pub(crate) fn categorical<'py>(
     if let Some(c) = &hc {
         addresses.push(("classes", c.address()));
     }
-    run(py, raw, request, &places, layout, &addresses)
+    run(py, raw, request, &weighting, &places, layout, &addresses)
 }
 
 /// Runs [`compute`] without the GIL and returns its result as a dict.
-fn run<'py>(
+fn run<'py, 'a>(
     py: Python<'py>,
-    raw: Raw<'_>,
+    raw: Raw<'a>,
     request: Request,
+    weighting: &'a Weighting<'a>,
     places: &Places,
     layout: &str,
     addresses: &[(&str, usize)],
 ) -> PyResult<Bound<'py, PyDict>> {
     let kind = raw.kind();
     let computed = py
-        .detach(|| compute(raw, request))
+        .detach(|| compute(raw, request, weighting))
         .map_err(|e| places.error(py, &e))?;
     let base = request.base;
     let d = PyDict::new(py);
     d.set_item("value", computed.value)?;
+    d.set_item("reduction", weighting.reduction.as_str())?;
+    d.set_item("weight", computed.weight)?;
+    if let Some(losses) = computed.per_sample {
+        d.set_item("per_sample", numpy::PyArray1::from_vec(py, losses))?;
+    }
     d.set_item("unit", base.unit_name())?;
     d.set_item("base", base.to_string())?;
     d.set_item("kind", kind.as_str())?;

@@ -11,6 +11,13 @@
 //! (`component_mul`), and the sum reduces it to a **scalar**. The log terms come masked from
 //! `xent-core` (`0 · ln 0 = 0`, `ln(1 − a)` as `ln_1p(−a)`), which plain numpy does not do.
 //!
+//! With weights (see `xent_core::weights`) it is the numpy a user writes for a weighted
+//! mean, `np.sum(w * (Y * np.log(A) + (1 - Y) * np.log(1 - A))) / np.sum(w)`, with the
+//! weights folded into the label matrices first (`w * Y`, `w * (1 - Y)`, and `pos_weight`,
+//! class weights likewise): the same terms, each product in another order, within the same
+//! a priori bound. Its per-sample losses ([`Formulation::per_sample`], the reduction `none`)
+//! are numpy's `-np.sum(..., axis=0)` of those products.
+//!
 //! It does not try to be fast (it allocates like numpy does; `xent-fused` is the fast path)
 //! and it does not validate (the problem types of `xent-core` did).
 //!
@@ -31,10 +38,26 @@
 //! # Ok::<(), xent_core::Error>(())
 //! ```
 
+use xent_core::nalgebra::DMatrix;
 use xent_core::{
-    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, Numpy, ReducedShape, Style,
-    evaluation_span,
+    BinaryProblem, CategoricalProblem, Evaluation, Formulation, Kind, Numpy, Problem, ReducedShape,
+    Style, evaluation_span,
 };
+
+/// The elementwise products whose sum is `S`: `w·Y ∘ ln A + w·(1 − Y) ∘ ln(1 − A)`, or
+/// `w·P ∘ ln Q`, at `scale`.
+fn elementwise(problem: &Problem<'_>, scale: i32) -> DMatrix<f64> {
+    match problem {
+        Problem::Binary(p) => {
+            let t = p.log_terms_scaled(scale);
+            t.y.component_mul(&t.ln_a) + t.one_minus_y.component_mul(&t.ln_one_minus_a)
+        }
+        Problem::Categorical(p) => {
+            let t = p.log_terms_scaled(scale);
+            t.p.component_mul(&t.ln_q)
+        }
+    }
+}
 
 /// The elementwise formulation: `(Y ∘ ln A + (1 − Y) ∘ ln(1 − A)).sum()`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,19 +81,24 @@ impl Formulation for Sum {
         let _span = evaluation_span(self.name(), Kind::Binary, problem.shape()).entered();
         // At scale 0, and with every term divided by 2^64 only if that sum overflowed.
         Evaluation::reduce(problem.samples(), ReducedShape::Scalar, |scale| {
-            let t = problem.log_terms_scaled(scale);
-            let elementwise =
-                t.y.component_mul(&t.ln_a) + t.one_minus_y.component_mul(&t.ln_one_minus_a);
-            elementwise.sum()
+            elementwise(&Problem::Binary(*problem), scale).sum()
         })
+        .with_weight(problem.weight_total())
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
         let _span = evaluation_span(self.name(), Kind::Categorical, problem.shape()).entered();
         Evaluation::reduce(problem.samples(), ReducedShape::Scalar, |scale| {
-            let t = problem.log_terms_scaled(scale);
-            t.p.component_mul(&t.ln_q).sum()
+            elementwise(&Problem::Categorical(*problem), scale).sum()
         })
+        .with_weight(problem.weight_total())
+    }
+
+    /// `-np.sum(w * (…), axis=0)`: each column's products summed, negated (`0 − s`, so a
+    /// sample of weight 0 is `0`, not `−0`).
+    fn per_sample(&self, problem: &Problem<'_>) -> Option<Vec<f64>> {
+        let columns = elementwise(problem, 0).row_sum();
+        Some(columns.iter().map(|&s| 0.0 - s).collect())
     }
 }
 
