@@ -131,6 +131,9 @@ pub fn refine(mut error: clap::Error, args: impl IntoIterator<Item = OsString>) 
         .collect();
     match known_slip(subcommand, typed) {
         Some(Slip::Flag(flag)) if flags.iter().any(|f| f == flag) => {
+            // clap's usage line names the arguments it had taken with their defaults
+            // (`--reduction <mean|sum|none>`): the subcommand's own usage instead.
+            unsuggest(&mut error, &mut cmd, subcommand);
             error.insert(
                 ContextKind::SuggestedArg,
                 ContextValue::String(flag.to_owned()),

@@ -177,9 +177,6 @@ pub enum Error {
     /// A log base that is not a number > 0 and ≠ 1.
     #[error("log base {0:?} is not a number > 0 and ≠ 1 (use e, 2, 10 or any such number)")]
     InvalidBase(String),
-    /// A convention name that is not one of [`crate::Convention::ALL`].
-    #[error("convention {0:?} is not one of exact, pytorch, keras, sklearn, scipy")]
-    InvalidConvention(String),
     /// Label smoothing asked of a convention that does not define it.
     #[error(
         "the {convention} convention defines no label smoothing for {kind} cross-entropy \
