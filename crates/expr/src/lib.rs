@@ -112,4 +112,4 @@ pub use eval::{Culprit, NanOrigin};
 pub use infer::NodeShape;
 pub use names::{Role, role};
 pub use parse::parse;
-pub use problems::{Probe, Quantity};
+pub use problems::{Probe, Quantity, SuiteRng};

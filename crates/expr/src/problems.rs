@@ -169,26 +169,28 @@ pub(crate) fn reference(
     })
 }
 
-/// The seeded generator (`xent_core::rng`), drawing values rounded to 4 decimals so reports
-/// stay readable.
-struct Rng(Seeded);
+/// The suite's draws from the seeded generator (`xent_core::rng`), values rounded to 4
+/// decimals so reports stay readable; the Python package's audit draws its suite with it.
+pub struct SuiteRng(Seeded);
 
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(Seeded::new(seed))
+impl SuiteRng {
+    /// The draws for `seed`.
+    pub fn new(seed: u64) -> Self {
+        SuiteRng(Seeded::new(seed))
     }
 
     /// Uniform in `[lo, hi)`, rounded to 4 decimals.
-    fn uniform(&mut self, (lo, hi): (f64, f64)) -> f64 {
+    pub fn uniform(&mut self, (lo, hi): (f64, f64)) -> f64 {
         (self.0.uniform(lo, hi) * 1e4).round() / 1e4
     }
 
     /// 0 or 1.
-    fn bit(&mut self) -> f64 {
+    pub fn bit(&mut self) -> f64 {
         f64::from(u8::from(self.0.coin()))
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
         self.0.below(n)
     }
 }
@@ -196,7 +198,7 @@ impl Rng {
 /// The seeded suite for `kind`: sizes that tell `n_y = 1`, `m = 1` and hard labels apart,
 /// then the probes. With `one_sample`, every problem has `m = 1` (the 1-D names `p`, `q`).
 pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Case> {
-    let mut rng = Rng::new(seed);
+    let mut rng = SuiteRng::new(seed);
     let mut out = Vec::new();
     match (kind, one_sample) {
         (Kind::Binary, false) => {
@@ -239,7 +241,7 @@ pub(crate) fn suite(kind: Kind, one_sample: bool, seed: u64) -> Vec<Case> {
     out
 }
 
-fn binary(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Case {
+fn binary(rng: &mut SuiteRng, rows: usize, cols: usize, hard: bool) -> Case {
     let a = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
     let mut y = DMatrix::from_fn(rows, cols, |_, _| {
         if hard {
@@ -344,7 +346,7 @@ fn binary_tiny(rows: usize, cols: usize) -> Case {
     }
 }
 
-fn categorical(rng: &mut Rng, rows: usize, cols: usize, hard: bool) -> Case {
+fn categorical(rng: &mut SuiteRng, rows: usize, cols: usize, hard: bool) -> Case {
     let mut q = DMatrix::from_fn(rows, cols, |_, _| rng.uniform(PREDICTION_RANGE));
     let mut p = DMatrix::zeros(rows, cols);
     for j in 0..cols {

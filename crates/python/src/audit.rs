@@ -13,9 +13,9 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods}
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use xent_core::rng::Seeded;
 use xent_core::ulp::ulp_distance;
 use xent_core::{BinaryProblem, CategoricalProblem, ErrorBound, Kind, published};
+use xent_expr::SuiteRng;
 use xent_expr::tolerance::{
     FACTOR_ROUNDING_U, PREDICTION_RANGE, SOFT_LABEL_RANGE, TINY_PREDICTIONS, required_accuracy,
 };
@@ -33,24 +33,6 @@ struct Case {
     probe: bool,
 }
 
-/// The seeded generator (`xent_core::rng`), values rounded to 4 decimals as the expression
-/// checker's suite draws them.
-struct Rng(Seeded);
-
-impl Rng {
-    fn uniform(&mut self, (lo, hi): (f64, f64)) -> f64 {
-        (self.0.uniform(lo, hi) * 1e4).round() / 1e4
-    }
-
-    fn bit(&mut self) -> f64 {
-        f64::from(u8::from(self.0.coin()))
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        self.0.below(n)
-    }
-}
-
 fn case(name: &str, pred: DMatrix<f64>, labels: DMatrix<f64>, probe: bool) -> Case {
     let hard = labels.iter().all(|&y| y == 0.0 || y == 1.0);
     Case {
@@ -62,7 +44,7 @@ fn case(name: &str, pred: DMatrix<f64>, labels: DMatrix<f64>, probe: bool) -> Ca
     }
 }
 
-fn binary_random(rng: &mut Rng, rows: usize, cols: usize, hard: bool, logits: bool) -> Case {
+fn binary_random(rng: &mut SuiteRng, rows: usize, cols: usize, hard: bool, logits: bool) -> Case {
     let pred = DMatrix::from_fn(rows, cols, |_, _| {
         if logits {
             rng.uniform((-6.0, 6.0))
@@ -84,7 +66,13 @@ fn binary_random(rng: &mut Rng, rows: usize, cols: usize, hard: bool, logits: bo
     case(&format!("random, {labels} labels"), pred, y, false)
 }
 
-fn categorical_random(rng: &mut Rng, rows: usize, cols: usize, hard: bool, logits: bool) -> Case {
+fn categorical_random(
+    rng: &mut SuiteRng,
+    rows: usize,
+    cols: usize,
+    hard: bool,
+    logits: bool,
+) -> Case {
     let mut q = DMatrix::from_fn(rows, cols, |_, _| {
         if logits {
             rng.uniform((-6.0, 6.0))
@@ -118,7 +106,7 @@ fn row(values: &[f64]) -> DMatrix<f64> {
 
 /// The suite for `kind`, seeded.
 fn suite(kind: Kind, logits: bool, seed: u64, large: usize) -> Vec<Case> {
-    let mut rng = Rng(Seeded::new(seed));
+    let mut rng = SuiteRng::new(seed);
     let mut out = Vec::new();
     match kind {
         Kind::Binary => {
