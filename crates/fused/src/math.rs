@@ -23,8 +23,8 @@
 //! where `(1 − a).ln()` gives 0.
 //!
 //! **Measured maximum error**, against [`xent-oracle`]'s 256-bit logarithm: 0.8352 ulp with
-//! FMA and 0.8447 without (AMD EPYC, AVX2), over every binade from the smallest subnormal to `f64::MAX` plus 10^6
-//! points where the reduction cancels most (`x ∈ [0.69, 0.72]`) and in `[1, 2)` — run
+//! FMA and 0.8447 without (AMD EPYC, AVX2), over every binade from the smallest subnormal
+//! to `f64::MAX` plus 10^6 points where the reduction cancels most (`x ∈ [0.69, 0.72]`) and in `[1, 2)` — run
 //! `cargo xtask bench --ln-error` to repeat it; a denser sweep of the worst region found
 //! 0.849 and 0.851 (glibc's `log`: 0.52). The tests assert that every result is within 1
 //! ulp of the correctly rounded value ([`crate::tolerance::LN_MAX_ULPS`]) on a seeded sweep.
