@@ -10,6 +10,8 @@
 
 use nalgebra::DMatrix;
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use xent_core::rng::Seeded;
+use xent_core::tolerance::{DIVISOR_ERROR_U, UNIT_ROUNDOFF};
 use xent_core::{
     Array, Error, ErrorBound, Formulation, Kind, Operand, Problem, ProblemData, Reduction,
     TruthData, View, Weights,
@@ -166,7 +168,9 @@ fn formulations_agree(case: Case) -> TestResult {
         if !(both.log_likelihood >= (sums.0 - sums.1).abs() || sums.0 == sums.1) {
             return TestResult::error(format!("{} sum: {sums:?}", f.name()));
         }
-        if e.weight != r.weight && (e.weight - r.weight).abs() > 4.0 * f64::EPSILON * r.weight {
+        // Both divisors within `DIVISOR_ERROR_U` of the exact one.
+        let w_bound = 2.0 * DIVISOR_ERROR_U * UNIT_ROUNDOFF * r.weight;
+        if e.weight != r.weight && (e.weight - r.weight).abs() > w_bound {
             return TestResult::error(format!("{} W: {} vs {}", f.name(), e.weight, r.weight));
         }
     }
@@ -176,6 +180,55 @@ fn formulations_agree(case: Case) -> TestResult {
 #[test]
 fn every_formulation_agrees_on_weighted_problems() {
     QuickCheck::new().quickcheck(formulations_agree as fn(Case) -> TestResult);
+}
+
+/// Every formulation's weighted mean, sum and divisor within its bound of the weighted
+/// oracle's correctly rounded values, and each per-sample loss (fused, and the elementwise
+/// style's) within the bound of its one-sample problem of the oracle's.
+fn within_bound_of_the_oracle(case: Case) -> TestResult {
+    let weights = case.weights();
+    let problem = weighted(&case.data, &weights);
+    let exact = xent_oracle::weighted(&problem).expect("the oracle evaluates");
+    for f in xent_registry::all() {
+        let e = problem.evaluate(*f);
+        let bound = f.bound(&problem, &e);
+        let sum = e.loss_over(1.0);
+        let sum_holds = sum == exact.sum
+            || (sum - exact.sum).abs()
+                <= bound.log_likelihood + 0.5 * xent_core::ulp::ulp(exact.sum);
+        let w_bound = DIVISOR_ERROR_U * UNIT_ROUNDOFF * exact.weight;
+        let mean_holds = match exact.mean {
+            Some(mean) => bound.admits(e.nats(), mean),
+            None => e.weight == 0.0,
+        };
+        if !(sum_holds && mean_holds && (e.weight - exact.weight).abs() <= w_bound) {
+            return TestResult::error(format!(
+                "{}: mean {} sum {sum} W {} vs {exact:?} (bound {bound:?})",
+                f.name(),
+                e.nats(),
+                e.weight
+            ));
+        }
+    }
+    let sum = crate::by_style(xent_core::Numpy::Sum);
+    for f in [&Fused as &dyn Formulation, sum] {
+        let losses = f.per_sample(&problem).expect("per-sample losses");
+        for (j, (&l, &x)) in losses.iter().zip(&exact.per_sample).enumerate() {
+            let single = one_sample(&case, j);
+            let w = single.weights();
+            let p = weighted(&single.data, &w);
+            let bound = p.error_bound().log_likelihood + 0.5 * xent_core::ulp::ulp(x);
+            if !(l == x || (l - x).abs() <= bound) {
+                return TestResult::error(format!("{} sample {j}: {l} vs {x}", f.name()));
+            }
+        }
+    }
+    TestResult::passed()
+}
+
+#[test]
+fn every_weighted_form_is_within_its_bound_of_the_oracle() {
+    QuickCheck::new().quickcheck(within_bound_of_the_oracle as fn(Case) -> TestResult);
 }
 
 /// The problem of sample `j` alone, weighted as it is in `case`.
@@ -318,13 +371,8 @@ fn uniform_weights_are_the_unweighted_mean_and_a_mask_is_weight_zero() {
 
 /// A weighted binary problem of `m` samples and `n` outputs, hard labels with some soft.
 fn big_binary(m: usize, n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>) {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = Seeded::new(0x2545_f491_4f6c_dd1d);
+    let mut next = || rng.unit();
     let a: Vec<f64> = (0..n * m).map(|_| next()).collect();
     let y: Vec<f64> = (0..n * m)
         .map(|i| if i % 97 == 0 { 0.3 } else { next().round() })
@@ -411,7 +459,8 @@ fn guarantees(m: usize, n: usize) -> xent_core::Result<()> {
     let bound = Fused.bound(&Problem::Binary(problem), &reference);
     let sum = Reduction::Sum.scalar(&reference)?;
     assert!(
-        (total - sum).abs() <= bound.log_likelihood + m as f64 * f64::EPSILON * total,
+        // The sum here is naive: `(m − 1)·u·Σ` (Higham §4.2) beside the reduction's bound.
+        (total - sum).abs() <= bound.log_likelihood + (m - 1) as f64 * UNIT_ROUNDOFF * total,
         "{total} vs {sum}"
     );
     Ok(())
@@ -468,15 +517,18 @@ fn class_weights_divide_by_the_weights_of_the_targets_classes() -> xent_core::Re
         &classes,
     )?
     .with_weights(&weights)?;
-    let l = [-(0.7f64.ln()), -(0.8f64.ln()), -(0.4f64.ln())];
-    let numerator = c[0] * l[0] + c[1] * l[1] + c[2] * l[2];
+    let exact = xent_oracle::weighted(&Problem::Categorical(problem)).expect("evaluates");
+    assert_eq!(exact.weight, 8.0);
+    let mean = exact.mean.expect("W > 0");
+    // The mean of the weighted losses (÷ m), correctly rounded from the exact sum's rounding.
+    let over_m = exact.sum / 3.0;
     for f in xent_registry::all() {
         let e = f.categorical(&problem);
         let bound = f.bound(&Problem::Categorical(problem), &e);
         assert_eq!(e.weight, 8.0, "{}", f.name());
-        assert!(bound.admits(e.nats(), numerator / 8.0), "{}", f.name());
+        assert!(bound.admits(e.nats(), mean), "{}", f.name());
         // The mean of the weighted losses (÷ m) is another number.
-        assert!(!bound.admits(e.nats(), numerator / 3.0), "{}", f.name());
+        assert!(!bound.admits(e.nats(), over_m), "{}", f.name());
     }
     Ok(())
 }

@@ -17,6 +17,12 @@ pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 /// x86-64 and aarch64, and one ulp is at most `2u` relative.
 pub const LIBM_ERROR_U: f64 = 2.0;
 
+/// Relative error of a formulation's divisor `W = Σ_j v_j·c̄_j` against the exact one, in
+/// units of `u`: a dense target's class weight `c̄_j = Σ_r c_r·P_rj` is a compensated sum
+/// of rounded products (`2u`), the product `v_j·c̄_j` is rounded once more (`u`), and the
+/// compensated sum of the non-negative products adds `2u` (`xent_core::weights`).
+pub const DIVISOR_ERROR_U: f64 = 5.0;
+
 /// How far a column of a categorical input may sum from 1: `max(1e-6, k · 2^-24)`.
 ///
 /// Distributions arrive from float32 softmaxes and CSV files printed with 6 to 8 digits:

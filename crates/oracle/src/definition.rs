@@ -651,7 +651,7 @@ fn round_scaled(ctx: &mut Ctx, m: &Magnitude, scale: Scale, last: bool) -> Resul
 
 /// Rounds `x ≥ 0`, known to within `units · 2^-p` relative, to `f64` when the whole interval
 /// rounds to one value (or unconditionally when `last`).
-fn round_interval(ctx: &Ctx, x: &BigFloat, units: u64, last: bool) -> Option<f64> {
+pub(crate) fn round_interval(ctx: &Ctx, x: &BigFloat, units: u64, last: bool) -> Option<f64> {
     if last {
         return Some(to_f64(x));
     }

@@ -9,6 +9,8 @@
 //!   or one-hot targets, correctly rounded; [`binary_exact`]/[`categorical_exact`] keep the
 //!   exact sum to take other correctly rounded scalings of it (another base, another
 //!   divisor).
+//! - [`weighted`]: the weighted forms (`xent_core::weights`), per-sample losses, their sum
+//!   and the weighted mean, each correctly rounded.
 //! - [`ln`], [`ln_1p`]: single correctly rounded logarithms; [`LnError`] the error of
 //!   a computed logarithm in fractional ulps (the fused path's measured accuracy).
 //! - [`in_base_directly`]: `−Σ p log_b q` with `log_b` itself evaluated (not `J / ln b`), an
@@ -28,12 +30,14 @@
 pub mod big;
 mod definition;
 pub mod tolerance;
+mod weighted;
 
 pub use definition::{
     Exact, LnError, Oracle, binary, binary_exact, categorical, categorical_exact, in_base_directly,
     ln, ln_1p, try_binary, try_categorical,
 };
 pub use tolerance::{MAX_PRECISION, PRECISION};
+pub use weighted::{Weighted, weighted};
 
 /// Why the oracle could not produce a value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,0 +1,167 @@
+//! The weighted oracle against the unweighted one, where the definition makes them the same
+//! exact number, so the same correctly rounded bits: no weights, integer weights as repeated
+//! samples, uniform class weights, a mask as the weight 0. Random problems from the one
+//! seeded generator.
+
+use nalgebra::DMatrix;
+use xent_core::rng::Seeded;
+use xent_core::{Kind, Problem, ProblemData, TruthData, View, Weights};
+use xent_oracle::{Oracle, Weighted, try_binary, try_categorical, weighted};
+
+const CASES: u64 = 150;
+
+/// A random problem of either kind, probabilities or logits, hard or soft, with zeros and
+/// ones among the probabilities (and a confident wrong one now and then).
+fn problem(rng: &mut Seeded) -> ProblemData {
+    let (rows, m) = (rng.range(1..4), rng.range(1..12));
+    let logits = rng.coin();
+    let p = |rng: &mut Seeded| match rng.below(12) {
+        0 => 0.0,
+        1 => 1.0,
+        _ => rng.unit(),
+    };
+    if rng.coin() {
+        let a = DMatrix::from_fn(rows, m, |_, _| p(rng));
+        let pred = if logits {
+            a.map(|p| (p - 0.5) * 60.0)
+        } else {
+            a
+        };
+        let hard = rng.coin();
+        let y = DMatrix::from_fn(rows, m, |_, _| if hard { p(rng).round() } else { p(rng) });
+        ProblemData::binary(pred, y, logits)
+    } else {
+        let k = rows + 1;
+        let z = DMatrix::from_fn(k, m, |_, _| rng.uniform(-15.0, 15.0));
+        let pred = if logits {
+            z
+        } else {
+            let mut q = z.map(f64::exp);
+            for mut c in q.column_iter_mut() {
+                let s = c.sum();
+                c /= s;
+            }
+            q
+        };
+        let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
+        ProblemData::with_classes(pred, classes, logits)
+    }
+}
+
+fn unweighted(problem: &Problem<'_>) -> Oracle {
+    match problem {
+        Problem::Binary(b) => try_binary(b),
+        Problem::Categorical(c) => try_categorical(c),
+    }
+    .expect("the oracle evaluates")
+}
+
+fn evaluate(data: &ProblemData, weights: &Weights<'_>) -> Weighted {
+    let problem = data
+        .unvalidated()
+        .and_then(|u| u.with_weights(weights))
+        .and_then(|u| u.validate())
+        .expect("generated inputs are valid");
+    weighted(&problem).expect("the oracle evaluates")
+}
+
+/// `data` with sample `j` repeated `times[j]` times.
+fn repeated(data: &ProblemData, times: &[usize]) -> ProblemData {
+    let keep: Vec<usize> = (0..times.len())
+        .flat_map(|j| std::iter::repeat_n(j, times[j]))
+        .collect();
+    let pick = |m: &DMatrix<f64>| DMatrix::from_fn(m.nrows(), keep.len(), |r, c| m[(r, keep[c])]);
+    ProblemData {
+        pred: pick(&data.pred),
+        truth: match &data.truth {
+            TruthData::Matrix(t) => TruthData::Matrix(pick(t)),
+            TruthData::Classes(c) => TruthData::Classes(keep.iter().map(|&j| c[j]).collect()),
+        },
+        ..data.clone()
+    }
+}
+
+#[test]
+fn without_weights_it_is_the_oracle() {
+    let mut rng = Seeded::new(0x5eed_0001);
+    for case in 0..CASES {
+        let data = problem(&mut rng);
+        let plain = data.problem().expect("valid");
+        let (w, o) = (evaluate(&data, &Weights::NONE), unweighted(&plain));
+        assert_eq!(
+            w.mean.map(f64::to_bits),
+            Some(o.loss.to_bits()),
+            "case {case}"
+        );
+        assert_eq!(
+            w.sum.to_bits(),
+            (-o.log_likelihood).to_bits(),
+            "case {case}"
+        );
+        assert_eq!(w.weight, data.pred.ncols() as f64);
+        assert_eq!(w.per_sample.len(), data.pred.ncols());
+    }
+}
+
+#[test]
+fn integer_weights_are_repeated_samples() {
+    let mut rng = Seeded::new(0x5eed_0002);
+    for case in 0..CASES {
+        let data = problem(&mut rng);
+        let times: Vec<usize> = (0..data.pred.ncols()).map(|_| rng.below(4)).collect();
+        if times.iter().all(|&t| t == 0) {
+            continue;
+        }
+        let w: Vec<f64> = times.iter().map(|&t| t as f64).collect();
+        let weighted = evaluate(&data, &Weights::samples(&w));
+        let expanded = repeated(&data, &times);
+        let o = unweighted(&expanded.problem().expect("valid"));
+        assert_eq!(weighted.mean, Some(o.loss), "case {case}: {times:?}");
+        assert_eq!(weighted.sum, -o.log_likelihood, "case {case}");
+        // Each per-sample loss is `t_j` times the loss of the sample alone.
+        for (j, &t) in times.iter().enumerate() {
+            let alone = repeated(
+                &data,
+                &(0..times.len())
+                    .map(|i| usize::from(i == j) * t)
+                    .collect::<Vec<_>>(),
+            );
+            let expected = if t == 0 {
+                0.0
+            } else {
+                -unweighted(&alone.problem().expect("valid")).log_likelihood
+            };
+            assert_eq!(weighted.per_sample[j], expected, "case {case}, sample {j}");
+        }
+    }
+}
+
+#[test]
+fn uniform_class_weights_and_masks() {
+    let mut rng = Seeded::new(0x5eed_0003);
+    for case in 0..CASES {
+        let data = problem(&mut rng);
+        let m = data.pred.ncols();
+        let plain = unweighted(&data.problem().expect("valid"));
+        // A uniform class (or positive-class) weight c: Σ c·l / Σ c is the unweighted mean.
+        let c = vec![f64::from(rng.range(1..8) as u32) / 4.0; data.pred.nrows()];
+        let per_row = View::vector(&c).array();
+        let weights = match data.kind {
+            Kind::Categorical => Weights::default().with_class(per_row),
+            Kind::Binary => Weights::NONE,
+        };
+        let w = evaluate(&data, &weights);
+        assert_eq!(w.mean, Some(plain.loss), "case {case}");
+        // A mask is the weight 0.
+        let mask: Vec<bool> = (0..m).map(|_| rng.below(3) != 0).collect();
+        let zeroed: Vec<f64> = mask.iter().map(|&k| f64::from(u8::from(k))).collect();
+        let (a, b) = (
+            evaluate(
+                &data,
+                &Weights::default().with_mask(View::vector(&mask).array()),
+            ),
+            evaluate(&data, &Weights::samples(&zeroed)),
+        );
+        assert_eq!(a, b, "case {case}");
+    }
+}
