@@ -37,6 +37,13 @@
 //! call allocates beyond its inputs, measured by a counting global allocator (the peak of
 //! live bytes during the call minus the live bytes before it); for numpy, by `tracemalloc`.
 //!
+//! With weights (binary `float64`, 1 thread): `<production>-weighted` (one weight per sample),
+//! `<production>-none` (the per-sample losses, into memory) and `write-floor` (allocating and
+//! writing one `f64` per sample, what the losses' output costs alone); the targets compare
+//! them with the unweighted row of the same run. `cargo xtask bench --weighted` times only
+//! those rows and the unweighted one at m = 10^7, interleaved in each round, and writes
+//! `weighted.md`.
+//!
 //! `cargo xtask bench --ln-error` measures instead the fused logarithm's maximum error in
 //! ulps against the oracle's 256-bit values, on every dispatch path; `--replot` redraws the SVG from the
 //! last `bench.json`.
@@ -89,6 +96,11 @@ pub(crate) struct Args {
     /// Only redraw `bench.svg` from the `bench.json` of an earlier run.
     #[arg(long)]
     replot: bool,
+    /// Only the weighted rows and what their targets compare them with: binary float64,
+    /// m = 10^7, hard and soft labels, 1 thread, the production path unweighted, with sample
+    /// weights and with per-sample losses, and the write floor, interleaved in each round.
+    #[arg(long)]
+    weighted: bool,
     /// Skip the whole-command rows (`xent` as a process; with the full sizes they include a
     /// (1, 10^8) float64 pair, 1.6 GB written to the output folder and removed after).
     #[arg(long)]
@@ -208,6 +220,9 @@ enum Method {
     Weighted,
     /// The production path's per-sample losses (`--reduction none`), into memory.
     PerSample,
+    /// Allocating and writing one `f64` per sample: the cost of the per-sample losses' output
+    /// alone (what the target of `none` adds to twice the unweighted time).
+    WriteFloor,
     /// The documents' numpy expression in this style, timed in python3.
     Numpy(Numpy),
 }
@@ -235,6 +250,7 @@ impl Method {
             Method::ReadFloor => "read-floor".to_owned(),
             Method::Weighted => format!("{}-weighted", xent_registry::production().name()),
             Method::PerSample => format!("{}-none", xent_registry::production().name()),
+            Method::WriteFloor => "write-floor".to_owned(),
             Method::Numpy(style) => format!("numpy-{}", numpy_function(style)),
         }
     }
@@ -251,6 +267,7 @@ impl Method {
                 Method::ReadFloor,
                 Method::Weighted,
                 Method::PerSample,
+                Method::WriteFloor,
             ])
             .chain(styles.map(Method::Numpy))
             .collect()
@@ -582,19 +599,7 @@ fn measure_case(case: &Case, threads: usize, budget: f64, rows: &mut Vec<Row>) -
         });
         rows.push(row(Method::Checked, threads, case, &t, p, v));
         if case.kind == Kind::Binary && case.narrow.is_none() && threads == 1 {
-            // Weighted rows: one weight per sample in [0, 2), beside the unweighted ones.
-            let mut rng = Rng::new(7);
-            let w: Vec<f64> = (0..case.m).map(|_| 2.0 * rng.unit()).collect();
-            let weights = xent_core::Weights::default().with_sample(View::vector(&w).array());
-            let weighted = raw.with_weights(&weights)?.validate()?;
-            let best = xent_registry::production();
-            let (t, p, v) = time_it(budget, || weighted.evaluate(best).log_likelihood);
-            rows.push(row(Method::Weighted, threads, case, &t, p, v));
-            let (t, p, v) = time_it(budget, || {
-                best.per_sample(&weighted)
-                    .map_or(f64::NAN, |l| l.first().copied().unwrap_or(0.0))
-            });
-            rows.push(row(Method::PerSample, threads, case, &t, p, v));
+            measure_weighted(case, &raw, budget, rows)?;
         }
         if case.narrow.is_none() {
             // The floor reads what a one-pass method reads: both inputs (binary), the
@@ -606,6 +611,111 @@ fn measure_case(case: &Case, threads: usize, budget: f64, rows: &mut Vec<Row>) -
         Ok(())
     })?;
     Ok(())
+}
+
+/// The weighted rows of a binary case (1 thread, in the installed pool): the production path
+/// with one weight per sample in [0, 2), its per-sample losses into memory, and the write
+/// floor of those losses.
+fn measure_weighted(
+    case: &Case,
+    raw: &Unvalidated<'_>,
+    budget: f64,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let mut rng = Rng::new(7);
+    let w: Vec<f64> = (0..case.m).map(|_| 2.0 * rng.unit()).collect();
+    let weights = xent_core::Weights::default().with_sample(View::vector(&w).array());
+    let weighted = raw.with_weights(&weights)?.validate()?;
+    let best = xent_registry::production();
+    let (t, p, v) = time_it(budget, || weighted.evaluate(best).log_likelihood);
+    rows.push(row(Method::Weighted, 1, case, &t, p, v));
+    let (t, p, v) = time_it(budget, || {
+        best.per_sample(&weighted)
+            .map_or(f64::NAN, |l| l.first().copied().unwrap_or(0.0))
+    });
+    rows.push(row(Method::PerSample, 1, case, &t, p, v));
+    let (t, p, v) = time_it(budget, || write_floor(case.m));
+    rows.push(row(Method::WriteFloor, 1, case, &t, p, v));
+    Ok(())
+}
+
+/// A new vector of `m` values, each written once: what returning per-sample losses must at
+/// least cost.
+fn write_floor(m: usize) -> f64 {
+    let mut out = vec![0.0f64; m];
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = j as f64;
+    }
+    std::hint::black_box(&out).last().copied().unwrap_or(0.0)
+}
+
+/// `cargo xtask bench --weighted`: the production path unweighted and the weighted rows
+/// (binary float64, m = 10^7, hard and soft labels, 1 thread), interleaved in each round, and
+/// the ratios their targets set.
+fn run_weighted(args: &Args, out_dir: &Path) -> Result<ExitCode> {
+    let load_before = load_average();
+    eprintln!(
+        "xent bench --weighted: {}, fused path {}, load {load_before}",
+        cpu_model(),
+        Isa::detect()
+    );
+    let cases = [
+        binary_case(10_000_000, false),
+        binary_case(10_000_000, true),
+    ];
+    let best = xent_registry::production();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut rounds = Vec::new();
+    for round in 1..=args.rounds.max(1) {
+        let mut rows = Vec::new();
+        for case in &cases {
+            pool.install(|| -> Result<()> {
+                let (pred, labels) = case.binary_arrays();
+                let raw = Unvalidated::binary(pred, labels, false)?;
+                let problem = raw.validate()?;
+                let (t, p, v) = time_it(args.budget, || problem.evaluate(best).log_likelihood);
+                rows.push(row(Method::production(), 1, case, &t, p, v));
+                measure_weighted(case, &raw, args.budget, &mut rows)
+            })?;
+            eprintln!("  round {round}: {}", case.name());
+        }
+        rounds.push(rows);
+    }
+    let rows = merge_rounds(rounds, &cases);
+    let mut md = String::from(
+        "| labels | fused | fused-weighted | ratio (target ≤ 1.5) | fused-none | write-floor | \
+         (none − write) / fused (target ≤ 2) |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for case in &cases {
+        let ns = |f: Method| find(&rows, f, 1, case).map_or(f64::NAN, |r| r.ns_per_entry);
+        let spread = |f: Method| find(&rows, f, 1, case).map_or(f64::NAN, |r| r.spread_percent);
+        let (plain, weighted) = (ns(Method::production()), ns(Method::Weighted));
+        let (none, write) = (ns(Method::PerSample), ns(Method::WriteFloor));
+        let verdict = |ratio: f64, limit: f64| if ratio <= limit { "met" } else { "missed" };
+        let (r1, r2) = (weighted / plain, (none - write) / plain);
+        let _ = writeln!(
+            md,
+            "| {} | {plain:.2} ±{:.0}% | {weighted:.2} ±{:.0}% | {r1:.2}: {} | {none:.2} ±{:.0}% \
+             | {write:.2} ±{:.0}% | {r2:.2}: {} |",
+            case.labels,
+            spread(Method::production()),
+            spread(Method::Weighted),
+            verdict(r1, 1.5),
+            spread(Method::PerSample),
+            spread(Method::WriteFloor),
+            verdict(r2, 2.0),
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nns per entry, median (± the spread p90 − p10 of the runs); {} round(s), \
+         load average {load_before} before, {} after.",
+        args.rounds.max(1),
+        load_average()
+    );
+    std::fs::write(out_dir.join("weighted.md"), &md)?;
+    println!("{md}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The production path's place in the registry.
@@ -1106,6 +1216,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     if args.ln_error {
         return ln_error();
     }
+    if args.weighted {
+        return run_weighted(&args, &out_dir);
+    }
     if args.replot {
         let json = std::fs::read_to_string(out_dir.join("bench.json"))
             .context("reading bench.json (run `cargo xtask bench` first)")?;
@@ -1484,6 +1597,38 @@ fn markdown(
             md,
             "| {name} | {:.2} | {floor:.2} | {verdict} |",
             r.ns_per_entry
+        );
+    }
+    // The weighted targets are ratios to the unweighted row of the same run.
+    for labels in ["hard", "soft"] {
+        let ns = |f: Method| pick(f, 1, Kind::Binary, labels, 10_000_000).map(|r| r.ns_per_entry);
+        let (Some(plain), Some(weighted), Some(none), Some(write)) = (
+            ns(production),
+            ns(Method::Weighted),
+            ns(Method::PerSample),
+            ns(Method::WriteFloor),
+        ) else {
+            continue;
+        };
+        let verdict = |ratio: f64, limit: f64| {
+            if ratio <= limit {
+                "met".to_string()
+            } else {
+                format!("missed by {:.2}×", ratio - limit)
+            }
+        };
+        let (r1, r2) = (weighted / plain, (none - write) / plain);
+        let _ = writeln!(
+            md,
+            "| {p}-weighted, {labels} labels, 1 thread, m = 10^7: ≤ 1.5 × {p} ({plain:.2}) | \
+             {weighted:.2} ({r1:.2}×) | | {} |",
+            verdict(r1, 1.5)
+        );
+        let _ = writeln!(
+            md,
+            "| {p}-none, {labels} labels, 1 thread, m = 10^7: ≤ 2 × {p} + write-floor \
+             ({write:.2}) | {none:.2} ({r2:.2}× after the write) | | {} |",
+            verdict(r2, 2.0)
         );
     }
     let worst = rows

@@ -401,6 +401,66 @@ mod tests {
         );
     }
 
+    /// A block with weights, a mask or an ignored index is refused as an error value (the
+    /// stream computes unweighted sums only), whether it comes first or after blocks that
+    /// fit, and the blocks after it are ignored.
+    #[test]
+    fn weighted_blocks_are_refused() {
+        let m = 20_000;
+        let a = vec![0.5f64; m];
+        let y = vec![1u8; m];
+        let w = vec![2.0f64; m];
+        let mask = vec![true; m];
+        let refused = Error::Unsupported(
+            "a stream of blocks takes no weights, mask or ignored index: evaluate the \
+             weighted problem in memory (xent_fused::checked)",
+        );
+        let block = |cols: std::ops::Range<usize>| {
+            let (a, y) = (&a[cols.clone()], &y[cols]);
+            Unvalidated::binary(
+                xent_core::View::vector(a).array(),
+                xent_core::View::vector(y).array(),
+                false,
+            )
+            .expect("shapes")
+        };
+        let shape = Shape { rows: 1, cols: m };
+        let g = Stream::binary(shape, false).block_samples();
+        let samples =
+            xent_core::Weights::default().with_sample(xent_core::View::vector(&w[..g]).array());
+        let masked =
+            xent_core::Weights::default().with_mask(xent_core::View::vector(&mask[..g]).array());
+        for weights in [&samples, &masked] {
+            // First.
+            let mut s = Stream::binary(shape, false);
+            s.push(&block(0..g).with_weights(weights).expect("lengths"));
+            s.push(&block(g..m));
+            assert_eq!(s.finish().unwrap_err(), refused);
+            // After a block that fits; the rest, pushed unweighted, does not undo it.
+            let mut s = Stream::binary(shape, false);
+            s.push(&block(0..g));
+            assert_eq!(s.samples_pushed(), g);
+            s.push(&block(g..2 * g).with_weights(weights).expect("lengths"));
+            assert_eq!(s.samples_pushed(), g, "a refused block is not computed");
+            s.push(&block(2 * g..m));
+            assert_eq!(s.finish().unwrap_err(), refused);
+        }
+        // An ignored class index (categorical, class indices).
+        let q = [0.2f64, 0.8, 0.6, 0.4];
+        let classes = [1u8, 0];
+        let ignore = xent_core::Weights::default().with_ignore_index(0);
+        let block = Unvalidated::categorical(
+            xent_core::View::col_major(&q, 2, 2).expect("shape").array(),
+            Targets::Classes(xent_core::View::vector(&classes).array()),
+            false,
+        )
+        .and_then(|u| u.with_weights(&ignore))
+        .expect("shapes");
+        let mut s = Stream::categorical(Shape { rows: 2, cols: 2 }, false, true);
+        s.push(&block);
+        assert_eq!(s.finish().unwrap_err(), refused);
+    }
+
     /// Blocks that do not fit, and a stream finished short, are errors, not panics.
     #[test]
     fn misfits_are_reported() {
