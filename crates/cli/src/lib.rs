@@ -867,7 +867,9 @@ fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<
     let problem = unvalidated.validate().map_err(explain)?;
     let divisor = match reduction {
         xent_core::Reduction::Sum => 1.0,
-        xent_core::Reduction::Mean | xent_core::Reduction::None => {
+        xent_core::Reduction::Mean
+        | xent_core::Reduction::MeanWithSampleWeight
+        | xent_core::Reduction::None => {
             xent_core::Reduction::Mean
                 .scalar(&production)
                 .map_err(Error::Core)?;

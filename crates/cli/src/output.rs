@@ -266,7 +266,9 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
         rows.push((
             "reduction".into(),
             match w.reduction {
-                xent_core::Reduction::Mean => format!("mean: Σ w·l / Σ w, Σ w = {weight}"),
+                xent_core::Reduction::Mean | xent_core::Reduction::MeanWithSampleWeight => {
+                    format!("mean: Σ w·l / Σ w, Σ w = {weight}")
+                }
                 xent_core::Reduction::Sum => "sum: Σ w·l".to_owned(),
                 xent_core::Reduction::None => {
                     format!("none: the loss above is their mean, Σ w·l / Σ w, Σ w = {weight}")

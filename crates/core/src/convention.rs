@@ -41,6 +41,7 @@ use crate::error::{Error, Operand, Result};
 use crate::formulation::{Evaluation, Kind};
 use crate::problem::{BinaryProblem, CategoricalProblem, Problem, Targets, Unvalidated};
 use crate::tolerance;
+use crate::weights::{Reduction, Weights};
 
 /// PyTorch's clamp on every logarithm of `binary_cross_entropy`: a confident wrong
 /// prediction costs exactly 100.
@@ -54,7 +55,8 @@ pub const KERAS_EPSILON: f64 = 1e-7;
 pub enum Convention {
     /// The definition (see `ARCHITECTURE.md`): no guard (`0 · ln 0 = 0`, `+∞` possible),
     /// summed over outputs, averaged over the `m` samples, nothing rescaled, no label
-    /// smoothing.
+    /// smoothing. Weighted: the reductions of [`crate::weights`] (`mean = Σ v_j·l_j /
+    /// Σ v_j·c̄_j`); an ignored index only when one is given.
     #[default]
     Exact,
     /// PyTorch. `torch.nn.functional.binary_cross_entropy` clamps each logarithm at
@@ -64,12 +66,37 @@ pub enum Convention {
     /// indices or probability targets) uses log-softmax, no clamp, divides by `m`, and its
     /// `label_smoothing` ε mixes the target with `ε / C`; on probabilities it is `nll_loss`
     /// of their logarithm: no clamp, divides by `m`. Nothing is rescaled.
+    ///
+    /// **Weighted** (`aten/src/ATen/native/Loss.cpp`, `LossNLL.cpp`): `binary_cross_entropy`'s
+    /// `weight` is per element (a per-sample weight broadcast over the outputs) and
+    /// `binary_cross_entropy_with_logits` adds `pos_weight`, one per output (logits only):
+    /// `l_ij = −w_j·[p_i·y_ij·ln a_ij + (1 − y_ij)·ln(1 − a_ij)]`; `mean` is
+    /// `Σ l_ij / (n_y·m)` whatever the weights, `sum` `Σ l_ij`, `none` the `(n_y, m)` elements.
+    /// `cross_entropy` and `nll_loss` take a `weight` per class and `ignore_index` (−100 by
+    /// default, so a class index of −100 is ignored without being asked):
+    /// `l_n = −c_{y_n}·ln q_{y_n n}`, 0 where ignored; `mean = Σ l_n / Σ c_{y_n}` over the
+    /// samples not ignored, `sum = Σ l_n`, `none` the `(m,)` losses. With class-probability
+    /// targets `mean = −Σ c_r·P_rn·ln q_rn / m`. With label smoothing ε on class indices,
+    /// `(1 − ε)·nll + (ε/C)·Σ_n Σ_r c_r·(−ln q_rn) / Σ c_{y_n}`. No per-sample weight for
+    /// `cross_entropy`, no mask anywhere: refused as [`Error::NoSuchOption`]; a mean whose
+    /// samples are all ignored (PyTorch's NaN) is [`Error::ZeroWeight`].
     Pytorch,
     /// Keras's Loss objects, the default users call (`keras.losses.BinaryCrossentropy()`,
     /// `CategoricalCrossentropy()`, `SparseCategoricalCrossentropy()`): the inputs are first
     /// cast to `floatx` (float32), then computed as [`Convention::KerasFunctional`] on
     /// float32 input. A float64 `p = 0.99999991` is float32 `1 − 2⁻²³`, so `y = 0` costs
     /// `23 ln 2 = 15.9424`, where the function on float64 gives `−ln 1e-7 = 16.1181`.
+    ///
+    /// **Weighted** (`keras/src/losses/loss.py`: `Loss.__call__`, `reduce_weighted_values`,
+    /// `apply_mask`): the per-sample loss `l_j` (binary: the mean over the `n_y` outputs) is
+    /// multiplied by `sample_weight` `w_j` and the mask `μ_j` (a given mask, and
+    /// `ignore_class`'s, which `sparse_categorical_crossentropy` sets on its output).
+    /// `sum_over_batch_size` (the default, the same as `"mean"`) divides `Σ w_j·μ_j·l_j` by
+    /// the number of losses `m` when nothing is masked, else by the number of unmasked
+    /// samples (`apply_mask` scales them by `total / valid`); `mean_with_sample_weight`
+    /// divides by `Σ w_j·μ_j` (`m` without weights or mask); `sum` is `Σ w_j·μ_j·l_j`; `None`
+    /// the `(m,)` weighted losses. A divisor of 0 gives 0 (`divide_no_nan`). No class or
+    /// positive-class weights ([`Error::NoSuchOption`]).
     Keras,
     /// Keras's functions (`keras.losses.binary_crossentropy`, `categorical_crossentropy`,
     /// `sparse_categorical_crossentropy`), which compute in the input's dtype.
@@ -80,6 +107,12 @@ pub enum Convention {
     /// batch (`m`). From logits: log-sigmoid / log-softmax, no clip (an infinite logit is
     /// `xent-core`'s to read). `label_smoothing` moves labels toward 0.5 (binary) and
     /// targets toward `1 / C` (categorical).
+    ///
+    /// **Weighted**: the functions return the `(m,)` per-sample losses (binary: the mean over
+    /// the outputs) and take no weights or mask; `sparse_categorical_crossentropy`'s
+    /// `ignore_class` gives 0 for its samples. `none` is that output, `mean` and `sum` are
+    /// `np.mean` and `np.sum` of it (an ignored sample counts as a 0 among the `m`). Weights
+    /// and masks are refused ([`Error::NoSuchOption`]): the Loss objects take them.
     KerasFunctional,
     /// scikit-learn's `sklearn.metrics.log_loss`: predictions clipped to `[eps, 1 − eps]`
     /// with `eps` the machine epsilon of the input's dtype; binary predictions (one output)
@@ -88,12 +121,22 @@ pub enum Convention {
     /// them; dense targets are a label indicator matrix (0 and 1); columns that do not sum
     /// to 1 give a warning, not a rescale; mean over the `m` samples. Probabilities only, no
     /// label smoothing.
+    ///
+    /// **Weighted** (`sklearn/metrics/_classification.py`, `log_loss`: `_average(loss,
+    /// weights=sample_weight, normalize=normalize)`): `normalize=True` (mean) is
+    /// `np.average(l, weights=w) = Σ w_j·l_j / Σ w_j`, `normalize=False` (sum) the weighted
+    /// sum `np.dot(l, w)`. Sample weights only: class and positive-class weights, a mask, an
+    /// ignored index and the reduction `none` (it returns one float) are refused
+    /// ([`Error::NoSuchOption`]); weights summing to 0 are refused, as `np.average` raises.
     Sklearn,
     /// SciPy, in the style of `scipy.stats.entropy(pk, qk)`: no guard (`+∞` possible), each
     /// column of predictions and targets (any finite non-negative entries: counts, scores)
     /// normalised by its sum before use, mean over the `m` samples, any base. A binary entry
     /// is the distribution `[a, 1 − a]`, already normalised. Probabilities only, no label
     /// smoothing.
+    ///
+    /// **Weighted**: `entropy` takes no weights, mask or ignored index (refused,
+    /// [`Error::NoSuchOption`]); `none` is its per-column output, `sum` the sum of it.
     Scipy,
 }
 
@@ -200,9 +243,72 @@ impl Convention {
         options: &ConventionOptions,
         locate: &dyn Locate,
     ) -> Result<Conventional<'a>> {
-        if self == Convention::Sklearn {
-            return self.sklearn_binary(predictions, labels, options, locate);
+        self.binary_weighted(predictions, labels, options, Weighting::default(), locate)
+    }
+
+    /// [`Convention::binary_located`] with weights, a mask and a reduction, as the library
+    /// applies them (see [`Convention`] for each library's definition): an option the library
+    /// does not have is [`Error::NoSuchOption`]; the weights are validated like inputs
+    /// (after the inputs, with the exact convention's errors); the returned problem carries
+    /// the weights the library multiplies the terms by, and [`Conventional::value`] divides
+    /// by the library's divisor ([`Conventional::denominator`]).
+    pub fn binary_weighted<'a>(
+        self,
+        predictions: Array<'a>,
+        labels: Array<'a>,
+        options: &ConventionOptions,
+        weighting: Weighting<'a>,
+        locate: &dyn Locate,
+    ) -> Result<Conventional<'a>> {
+        self.refuse(Kind::Binary, false, options.from_logits, &weighting)?;
+        let mut out = if self == Convention::Sklearn {
+            self.sklearn_binary(predictions, labels, options, locate)?
+        } else {
+            self.binary_plain(predictions, labels, options, weighting.any(), locate)?
+        };
+        let (n, m) = (labels.rows(), labels.cols());
+        let w = weighting.weights;
+        w.check_shapes(m, None, Some(n), false)?;
+        w.check_entries()?;
+        out.weights = w;
+        if weighting.any() {
+            let samples = Samples {
+                w: (0..m)
+                    .map(|j| w.sample.map_or(1.0, |a| crate::weights::entry(&a, j)))
+                    .collect(),
+                keep: (0..m)
+                    .map(|j| match w.mask {
+                        Some(a) if crate::weights::entry(&a, j) == 0.0 => 0.0,
+                        _ => 1.0,
+                    })
+                    .collect(),
+                cbar: None,
+                classes: false,
+            };
+            self.weigh(
+                &mut out,
+                Kind::Binary,
+                n,
+                weighting,
+                w,
+                &samples,
+                &[],
+                locate,
+            );
         }
+        Ok(out)
+    }
+
+    /// The convention on unweighted binary inputs (`weighted`: whether a weighting follows,
+    /// which then states the divisor itself).
+    fn binary_plain<'a>(
+        self,
+        predictions: Array<'a>,
+        labels: Array<'a>,
+        options: &ConventionOptions,
+        weighted: bool,
+        locate: &dyn Locate,
+    ) -> Result<Conventional<'a>> {
         let raw = BinaryProblem::validated(predictions, labels, options.from_logits)?;
         self.probabilities_only(options)?;
         let smoothing = self.smoothing(Kind::Binary, options)?;
@@ -211,7 +317,8 @@ impl Convention {
         let elements = |out: &mut Conventional<'a>| {
             out.divisor = n * m;
             out.divisor_reason = format!("mean over {} elements (n_y · m = {n} · {m})", n * m);
-            if n > 1 {
+            out.denominator = (n * m) as f64;
+            if n > 1 && !weighted {
                 let samples = if m == 1 { "sample" } else { "samples" };
                 out.changes
                     .push(format!("mean over {} elements, not {m} {samples}", n * m));
@@ -325,6 +432,298 @@ impl Convention {
         Ok(out)
     }
 
+    /// The weighting options this convention's library does not have, refused before
+    /// anything is read: [`Error::NoSuchOption`] naming the library's function.
+    fn refuse(
+        self,
+        kind: Kind,
+        classes: bool,
+        logits: bool,
+        weighting: &Weighting<'_>,
+    ) -> Result<()> {
+        let w = &weighting.weights;
+        let no = |option: &'static str, reason: &'static str| {
+            Err(Error::NoSuchOption {
+                convention: self.name(),
+                option,
+                reason,
+            })
+        };
+        let keras_only = "mean_with_sample_weight is the reduction of Keras's Loss objects \
+                          (the keras convention)";
+        if weighting.reduction == Reduction::MeanWithSampleWeight && self != Convention::Keras {
+            return no(
+                "reduction mean_with_sample_weight",
+                if self == Convention::Exact {
+                    "its mean already divides by the sum of the weights; mean_with_sample_weight \
+                     is the reduction of Keras's Loss objects (the keras convention)"
+                } else {
+                    keras_only
+                },
+            );
+        }
+        match self {
+            Convention::Exact => {}
+            Convention::Pytorch => {
+                if w.mask.is_some() {
+                    return no(
+                        "mask",
+                        "torch.nn.functional's cross-entropy losses take no mask (a weight of 0 \
+                         removes a term from the sum, not from the mean's divisor)",
+                    );
+                }
+                if kind == Kind::Binary && w.positive.is_some() && !logits {
+                    return no(
+                        "pos_weight",
+                        "torch.nn.functional.binary_cross_entropy takes none; \
+                         binary_cross_entropy_with_logits does (give logits)",
+                    );
+                }
+                if kind == Kind::Categorical && w.sample.is_some() {
+                    return no(
+                        "sample_weight",
+                        "the weight of torch.nn.functional.cross_entropy and nll_loss is per \
+                         class (class_weight); they take no per-sample weight",
+                    );
+                }
+            }
+            Convention::Keras | Convention::KerasFunctional => {
+                if w.class.is_some() {
+                    return no(
+                        "class_weight",
+                        "keras.losses' cross-entropies take no class weights (Model.fit's \
+                         class_weight is turned into per-sample weights: give sample_weight)",
+                    );
+                }
+                if w.positive.is_some() {
+                    return no(
+                        "pos_weight",
+                        "keras.losses.BinaryCrossentropy and binary_crossentropy take no \
+                         positive-class weight",
+                    );
+                }
+                if self == Convention::KerasFunctional {
+                    let reason = "the functions keras.losses.binary_crossentropy, \
+                                  categorical_crossentropy and sparse_categorical_crossentropy \
+                                  return one loss per sample and take no sample_weight or mask; \
+                                  the Loss objects do (the keras convention)";
+                    if w.sample.is_some() {
+                        return no("sample_weight", reason);
+                    }
+                    if w.mask.is_some() {
+                        return no("mask", reason);
+                    }
+                }
+                let _ = classes;
+            }
+            Convention::Sklearn => {
+                let reason = "sklearn.metrics.log_loss takes sample_weight and normalize only";
+                for (option, given) in [
+                    ("class_weight", w.class.is_some()),
+                    ("pos_weight", w.positive.is_some()),
+                    ("mask", w.mask.is_some()),
+                    ("ignore_index", w.ignore_index.is_some()),
+                ] {
+                    if given {
+                        return no(option, reason);
+                    }
+                }
+                if weighting.reduction == Reduction::None {
+                    return no("reduction none", SKLEARN_NO_NONE);
+                }
+            }
+            Convention::Scipy => {
+                let reason = "scipy.stats.entropy takes no weights, mask or ignored index";
+                for (option, given) in [
+                    ("sample_weight", w.sample.is_some()),
+                    ("class_weight", w.class.is_some()),
+                    ("pos_weight", w.positive.is_some()),
+                    ("mask", w.mask.is_some()),
+                    ("ignore_index", w.ignore_index.is_some()),
+                ] {
+                    if given {
+                        return no(option, reason);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// States the library's divisor of `weighting.reduction` (see [`Convention`]) in `out`,
+    /// with one line for every way it differs from the exact convention's.
+    #[allow(clippy::too_many_arguments)]
+    fn weigh(
+        self,
+        out: &mut Conventional<'_>,
+        kind: Kind,
+        n: usize,
+        weighting: Weighting<'_>,
+        eff: Weights<'_>,
+        samples: &Samples,
+        auto: &[usize],
+        locate: &dyn Locate,
+    ) {
+        use crate::error::Num;
+        use crate::weights::compensated_sum;
+        let m = samples.w.len();
+        let reduction = weighting.reduction;
+        out.reduction = reduction;
+        let binary = kind == Kind::Binary;
+        let classes = samples.classes;
+        let v: Vec<f64> = samples
+            .w
+            .iter()
+            .zip(&samples.keep)
+            .map(|(w, k)| w * k)
+            .collect();
+        let sum_v = compensated_sum(v.iter().copied());
+        let exact_w = match &samples.cbar {
+            Some(c) => compensated_sum(
+                v.iter()
+                    .zip(c)
+                    .map(|(v, c)| if *v == 0.0 { 0.0 } else { v * c }),
+            ),
+            None => sum_v,
+        };
+        let valid = compensated_sum(samples.keep.iter().copied());
+        let masked = eff.mask.is_some() || (!binary && eff.ignore_index.is_some());
+        let outputs = if binary && self.is_keras() { n } else { 1 };
+        let nf = outputs as f64;
+        let over = |x: f64| {
+            if outputs > 1 {
+                format!("n_y · {} = {}", Num(x), Num(nf * x))
+            } else {
+                Num(x).to_string()
+            }
+        };
+        // (the divisor, the divisor in words, what the reduction is called in the library)
+        let (d, what, label): (f64, String, &str) = match (self, reduction) {
+            (_, Reduction::Sum) if outputs > 1 => (
+                nf,
+                format!("n_y = {outputs}, each sample's loss being its mean over the outputs"),
+                "sum",
+            ),
+            (_, Reduction::Sum) => (1.0, "1".to_owned(), "sum"),
+            (Convention::Exact, _) => (exact_w, format!("Σ w = {}", Num(exact_w)), "mean"),
+            (Convention::Pytorch, _) if binary => (
+                (n * m) as f64,
+                format!(
+                    "the n_y · m = {n} · {m} = {} elements, whatever the weights",
+                    n * m
+                ),
+                "reduction='mean'",
+            ),
+            (Convention::Pytorch, _) if classes => (
+                exact_w,
+                format!(
+                    "Σ w_{{y_n}} = {}, the class weights of the samples not ignored",
+                    Num(exact_w)
+                ),
+                "reduction='mean'",
+            ),
+            (Convention::Pytorch, _) => (
+                m as f64,
+                format!("m = {m} samples, whatever the class weights (class-probability targets)"),
+                "reduction='mean'",
+            ),
+            (Convention::Keras, Reduction::MeanWithSampleWeight)
+                if eff.sample.is_some() || masked =>
+            {
+                (
+                    nf * sum_v,
+                    format!("Σ w = {} (the sample weights times the mask)", over(sum_v)),
+                    "mean_with_sample_weight",
+                )
+            }
+            (Convention::Keras, Reduction::MeanWithSampleWeight) => (
+                nf * m as f64,
+                format!("the number of losses m = {}", over(m as f64)),
+                "mean_with_sample_weight",
+            ),
+            (Convention::Keras, _) if masked => (
+                nf * valid,
+                format!("the {} unmasked samples ({})", Num(valid), over(valid)),
+                "sum_over_batch_size",
+            ),
+            (Convention::Keras, _) => (
+                nf * m as f64,
+                format!(
+                    "the batch size m = {}, whatever the sample weights",
+                    over(m as f64)
+                ),
+                "sum_over_batch_size",
+            ),
+            (Convention::KerasFunctional, _) => (
+                nf * m as f64,
+                format!("m = {}, ignored samples counted as 0", over(m as f64)),
+                "np.mean of the function's losses",
+            ),
+            (Convention::Sklearn, _) => (
+                sum_v,
+                format!("Σ w = {}", Num(sum_v)),
+                "normalize=True (np.average(l, weights=sample_weight))",
+            ),
+            (Convention::Scipy, _) => (m as f64, format!("m = {m} samples"), "the mean"),
+        };
+        out.denominator = d;
+        out.divisor_reason = match reduction {
+            Reduction::Sum => format!("{label}, divided by {what}"),
+            Reduction::None => {
+                format!("none: one loss per sample; their {label} divides by {what}")
+            }
+            _ => format!("{label}: divided by {what}"),
+        };
+        if self.is_keras() {
+            let function = self.keras_function(kind, classes);
+            out.divisor_reason.push_str(&format!(", as {function}"));
+        }
+        if self == Convention::Exact {
+            return;
+        }
+        if let Some(&first) = auto.first() {
+            let at = locate.sample(Operand::Classes, first);
+            let which = match auto.len() {
+                1 => format!("sample {at}"),
+                k => format!("{k} samples, first {at}"),
+            };
+            out.changes.push(format!(
+                "class index -100 ignored at {which} (PyTorch's default ignore_index=-100; \
+                 exact refuses it unless it is the ignored index)"
+            ));
+        }
+        match reduction {
+            Reduction::Sum if d != 1.0 => out.changes.push(format!(
+                "sum divides by {what}, not 1 as exact's sum of every term"
+            )),
+            Reduction::Sum => {}
+            Reduction::None => {
+                if self == Convention::Pytorch && binary && n > 1 {
+                    out.changes.push(format!(
+                        "reduction='none' gives the ({n}, {m}) elementwise losses, not one per sample"
+                    ));
+                } else if outputs > 1 {
+                    out.changes.push(format!(
+                        "none gives each sample's mean over its {n} outputs, not their sum"
+                    ));
+                }
+            }
+            Reduction::Mean | Reduction::MeanWithSampleWeight => {
+                if d == 0.0 && self.is_keras() {
+                    out.changes.push(format!(
+                        "{label}: every sample is masked or weighs 0, and divide_no_nan gives 0 \
+                         (exact refuses the mean)"
+                    ));
+                } else if d != exact_w {
+                    out.changes.push(format!(
+                        "{label} divides by {what}, not exact's Σ w = {}",
+                        Num(exact_w)
+                    ));
+                }
+            }
+        }
+    }
+
     /// The Keras function or Loss object this convention reproduces.
     fn keras_function(self, kind: Kind, classes: bool) -> &'static str {
         match (self, kind, classes) {
@@ -378,6 +777,69 @@ impl Convention {
         options: &ConventionOptions,
         locate: &dyn Locate,
     ) -> Result<Conventional<'a>> {
+        self.categorical_weighted(predictions, targets, options, Weighting::default(), locate)
+    }
+
+    /// [`Convention::categorical_located`] with weights, a mask, an ignored class index and
+    /// a reduction, as the library applies them (see [`Convention::binary_weighted`]). Under
+    /// [`Convention::Pytorch`] a class index of −100 is ignored without being asked
+    /// (PyTorch's default `ignore_index=-100`), unless another ignored index is given; any
+    /// other negative index is still [`Error::ClassIndex`].
+    pub fn categorical_weighted<'a>(
+        self,
+        predictions: Array<'a>,
+        targets: Targets<'a>,
+        options: &ConventionOptions,
+        weighting: Weighting<'a>,
+        locate: &dyn Locate,
+    ) -> Result<Conventional<'a>> {
+        let classes = matches!(targets, Targets::Classes(_));
+        self.refuse(Kind::Categorical, classes, options.from_logits, &weighting)?;
+        let mut eff = weighting.weights;
+        let auto = match targets {
+            Targets::Classes(c) if self == Convention::Pytorch && eff.ignore_index.is_none() => {
+                let ignored: Vec<usize> = (0..c.len())
+                    .filter(|&j| crate::weights::entry(&c, j) == PYTORCH_IGNORE_INDEX as f64)
+                    .collect();
+                if !ignored.is_empty() && (c.rows() == 1 || c.cols() == 1) {
+                    eff.ignore_index = Some(PYTORCH_IGNORE_INDEX);
+                    ignored
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        };
+        let weighted = weighting.any() || !auto.is_empty();
+        let (mut out, samples) =
+            self.categorical_plain(predictions, targets, options, eff, weighted, locate)?;
+        if let Some(samples) = samples {
+            let k = predictions.rows();
+            self.weigh(
+                &mut out,
+                Kind::Categorical,
+                k,
+                weighting,
+                eff,
+                &samples,
+                &auto,
+                locate,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The convention on categorical inputs with the effective weights `eff` (the caller's,
+    /// PyTorch's −100 added), and (`weighted`) each sample's weights for the divisor.
+    fn categorical_plain<'a>(
+        self,
+        predictions: Array<'a>,
+        targets: Targets<'a>,
+        options: &ConventionOptions,
+        eff: Weights<'a>,
+        weighted: bool,
+        locate: &dyn Locate,
+    ) -> Result<(Conventional<'a>, Option<Samples>)> {
         let (k, m) = (predictions.rows(), predictions.cols());
         let logits = options.from_logits;
         let classes = matches!(targets, Targets::Classes(_));
@@ -435,24 +897,54 @@ impl Convention {
                 .as_ref()
                 .map_or(targets, |p| Targets::Dense(p.into()));
             let checked = Unvalidated::categorical(q, t, logits)?
+                .with_weights(&eff)?
                 .validate_categorical(pred_sums, target_sums)?;
+            let samples = weighted.then(|| Samples {
+                w: (0..m)
+                    .map(|j| eff.sample.map_or(1.0, |a| crate::weights::entry(&a, j)))
+                    .collect(),
+                keep: (0..m)
+                    .map(|j| {
+                        let masked = eff
+                            .mask
+                            .is_some_and(|a| crate::weights::entry(&a, j) == 0.0);
+                        if masked || checked.is_ignored(j) {
+                            0.0
+                        } else {
+                            1.0
+                        }
+                    })
+                    .collect(),
+                cbar: Some((0..m).map(|j| checked.target_class_weight(j)).collect()),
+                classes,
+            });
+            let ignored: Vec<usize> = (0..m).filter(|&j| checked.is_ignored(j)).collect();
             // The targets as a matrix, for label smoothing only.
-            options
+            let dense = options
                 .label_smoothing
-                .map(|_| DMatrix::from_fn(k, m, |r, c| checked.target(r, c)))
+                .map(|_| DMatrix::from_fn(k, m, |r, c| checked.target(r, c)));
+            (dense, samples, ignored)
         };
+        let (dense, samples, ignored) = dense;
         self.probabilities_only(options)?;
         let smoothing = self.smoothing(Kind::Categorical, options)?;
         // Validated above: when nothing was copied, the very arrays of `shapes`.
         let mut out = Conventional::plain(self, m, *shapes.unchecked());
+        out.weights = eff;
         if self == Convention::Exact {
-            return Ok(out);
+            return Ok((out, samples));
         }
         out.changes = early;
         let mut q = q_scaled;
         let mut p = p_scaled;
         if let (Some(eps), Some(dense)) = (smoothing, &dense) {
-            p = Some(dense.map(|v| v * (1.0 - eps) + eps / k as f64));
+            let mut smoothed = dense.map(|v| v * (1.0 - eps) + eps / k as f64);
+            // An ignored sample's column is a distribution while it is checked below, and
+            // zero (no term) after.
+            for &j in &ignored {
+                smoothed.column_mut(j).fill(1.0 / k as f64);
+            }
+            p = Some(smoothed);
             out.changes.push(format!(
                 "label smoothing {eps} mixes every target with {eps} / {k}"
             ));
@@ -507,23 +999,39 @@ impl Convention {
         }
         if q.is_some() || p.is_some() {
             let q = q.unwrap_or_else(|| predictions.to_f64_matrix());
-            let targets = match p {
+            let mut targets = match p {
                 Some(p) => OwnedTargets::Dense(p),
                 None => OwnedTargets::Borrowed(targets),
             };
+            // Dense targets made of class indices (label smoothing) have no ignored index:
+            // their ignored columns are zeroed instead.
+            if matches!(targets.view(), Targets::Dense(_)) {
+                out.weights.ignore_index = None;
+            }
             // The transformed inputs are checked as the definition checks them, except for
             // the column sums of the predictions (a clip moves them by up to k·ε).
             Unvalidated::categorical((&q).into(), targets.view(), logits)?
+                .with_weights(&out.weights)?
                 .validate_categorical(false, true)?;
+            if let OwnedTargets::Dense(p) = &mut targets {
+                for &j in &ignored {
+                    p.column_mut(j).fill(0.0);
+                }
+            }
             out.data = Data::Categorical {
                 pred: q,
                 targets,
                 logits,
             };
         }
-        Ok(out)
+        Ok((out, samples))
     }
 }
+
+/// Why scikit-learn has no reduction `none`.
+const SKLEARN_NO_NONE: &str = "sklearn.metrics.log_loss returns one float: normalize=True the \
+                               weighted mean, normalize=False the weighted sum; it gives no \
+                               per-sample losses";
 
 /// scikit-learn 1.9's warning for predictions whose rows do not sum to 1, verbatim.
 pub const SKLEARN_SUM_WARNING: &str =
@@ -767,6 +1275,66 @@ pub struct Conventional<'a> {
     pub changes: Vec<String>,
     /// What the library would warn about (scikit-learn's "do not sum to one").
     pub warnings: Vec<String>,
+    /// The reduction asked for ([`Reduction::Mean`] unless a weighting gave another).
+    pub reduction: Reduction,
+    /// What the summed log-likelihood is divided by under [`Conventional::reduction`], as
+    /// the library divides: `divisor` without weights; with them the library's weighted
+    /// divisor (`Σ w_{y_n}`, `n_y · m`, Keras's batch size or unmasked count, …), 1 for a sum
+    /// (Keras's binary sum: `n_y`, its per-sample losses being means over the outputs). For
+    /// `none`, the mean's.
+    pub denominator: f64,
+    /// The weights the problem's terms carry (the caller's, PyTorch's −100 added).
+    weights: Weights<'a>,
+}
+
+/// A reduction and the weights a convention applies: what [`Convention::binary_weighted`]
+/// and [`Convention::categorical_weighted`] take. The default is the plain mean.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Weighting<'a> {
+    /// Per-sample and per-class weights, positive-class weights, a mask, an ignored index.
+    pub weights: Weights<'a>,
+    /// The reduction.
+    pub reduction: Reduction,
+}
+
+impl<'a> Weighting<'a> {
+    /// `weights` reduced by `reduction`.
+    pub fn new(weights: Weights<'a>, reduction: Reduction) -> Self {
+        Weighting { weights, reduction }
+    }
+
+    /// Whether it asks for more than the plain mean.
+    pub fn any(&self) -> bool {
+        self.weights.any() || self.reduction != Reduction::Mean
+    }
+}
+
+/// The per-sample losses of the reduction `none`, in nats, in the shape the library gives
+/// them: `rows × samples` values in column-major order (`rows` is 1 except for PyTorch's
+/// elementwise binary losses, `n_y`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreduced {
+    /// The losses, column-major (sample by sample).
+    pub values: Vec<f64>,
+    /// Values per sample: 1, or `n_y` for PyTorch's binary `none`.
+    pub rows: usize,
+    /// Number of samples `m`.
+    pub samples: usize,
+}
+
+/// PyTorch's default `ignore_index` of `cross_entropy` and `nll_loss`.
+pub const PYTORCH_IGNORE_INDEX: i64 = -100;
+
+/// Each sample's weights, as a convention's divisor reads them.
+struct Samples {
+    /// The sample weight `w_j` (1 without).
+    w: Vec<f64>,
+    /// `μ_j·ι_j`: 0 for a masked or ignored sample, else 1.
+    keep: Vec<f64>,
+    /// The class weight of the sample's target `c̄_j` (categorical; binary: 1).
+    cbar: Option<Vec<f64>>,
+    /// Whether the targets are class indices (as given, before any label smoothing).
+    classes: bool,
 }
 
 /// The inputs of a conventional problem: the caller's, or the transformed copies.
@@ -809,11 +1377,92 @@ impl<'a> Conventional<'a> {
             divisor_reason: format!("mean over {m} samples"),
             changes: Vec::new(),
             warnings: Vec::new(),
+            reduction: Reduction::Mean,
+            denominator: m as f64,
+            weights: Weights::NONE,
         }
     }
 
-    /// The validated problem, transformed (clipped, rescaled, smoothed, clamped).
+    /// The validated problem, transformed (clipped, rescaled, smoothed, clamped), with the
+    /// weights its terms carry under the convention.
     pub fn problem(&self) -> Problem<'_> {
+        self.unweighted().weighted_unchecked(&self.weights)
+    }
+
+    /// The convention's value of `e` (an evaluation of [`Conventional::problem`]) under its
+    /// reduction, in nats: `−S / denominator`. A mean whose divisor is 0 (every sample
+    /// masked, ignored or weighted 0) is [`Error::ZeroWeight`], except under Keras, whose
+    /// `divide_no_nan` gives 0; the reduction `none` is [`Error::NotScalar`]
+    /// ([`Conventional::unreduced`] gives its values).
+    pub fn value(&self, e: &Evaluation) -> Result<f64> {
+        if self.reduction == Reduction::None {
+            return Err(Error::NotScalar);
+        }
+        if self.denominator == 0.0 {
+            return if self.convention.is_keras() {
+                Ok(0.0)
+            } else {
+                Err(Error::ZeroWeight)
+            };
+        }
+        Ok(e.loss_over(self.denominator))
+    }
+
+    /// The per-sample losses of the reduction `none`, in nats, in the library's shape
+    /// (see [`Unreduced`]): PyTorch's binary losses elementwise, `v_j·w·l_ij`; Keras's binary
+    /// ones each sample's mean over its outputs; otherwise each sample's weighted loss
+    /// `v_j·l_j`, 0 where masked or ignored. Each is its terms' compensated sum. scikit-learn
+    /// has none ([`Error::NoSuchOption`]).
+    pub fn unreduced(&self) -> Result<Unreduced> {
+        if self.convention == Convention::Sklearn {
+            return Err(Error::NoSuchOption {
+                convention: self.convention.name(),
+                option: "reduction none",
+                reason: SKLEARN_NO_NONE,
+            });
+        }
+        let problem = self.problem();
+        let m = problem.samples();
+        Ok(match problem {
+            Problem::Binary(p) => {
+                let n = p.outputs();
+                let terms: Vec<(f64, f64)> = p.weighted_logs().collect();
+                let element = |pair: &[(f64, f64)]| {
+                    -crate::weights::compensated_sum(pair.iter().map(|(w, l)| w * l))
+                };
+                if self.convention == Convention::Pytorch {
+                    Unreduced {
+                        values: terms.chunks(2).map(element).collect(),
+                        rows: n,
+                        samples: m,
+                    }
+                } else {
+                    let per = if self.convention.is_keras() {
+                        n as f64
+                    } else {
+                        1.0
+                    };
+                    Unreduced {
+                        values: terms.chunks(2 * n).map(|c| element(c) / per).collect(),
+                        rows: 1,
+                        samples: m,
+                    }
+                }
+            }
+            Problem::Categorical(p) => Unreduced {
+                values: (0..m)
+                    .map(|j| {
+                        -crate::weights::compensated_sum(p.weighted_logs(j).map(|(w, l)| w * l))
+                    })
+                    .collect(),
+                rows: 1,
+                samples: m,
+            },
+        })
+    }
+
+    /// The problem without the convention's weights.
+    fn unweighted(&self) -> Problem<'_> {
         match &self.data {
             Data::Borrowed(p) => **p,
             Data::Binary {
@@ -833,9 +1482,10 @@ impl<'a> Conventional<'a> {
         }
     }
 
-    /// The convention's loss in nats: `−S / divisor`.
+    /// The convention's loss in nats: `−S / denominator` (`−S / divisor` without weights;
+    /// see [`Conventional::value`] for the reductions' rules).
     pub fn loss(&self, e: &Evaluation) -> f64 {
-        e.loss_over(self.divisor as f64)
+        e.loss_over(self.denominator)
     }
 
     /// The convention's loss in base `base`.
@@ -954,6 +1604,9 @@ fn rescale(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod weighted_tests;
 
 #[cfg(test)]
 mod tests {

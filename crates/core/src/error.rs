@@ -284,9 +284,21 @@ pub enum Error {
     /// A scalar asked of the reduction `none`, which gives one loss per sample.
     #[error("reduction none gives one loss per sample, not a scalar")]
     NotScalar,
-    /// A reduction name that is not `mean`, `sum` or `none`.
-    #[error("reduction {0:?} is not one of mean, sum, none")]
+    /// A reduction name that is not `mean`, `sum`, `none` or `mean_with_sample_weight`.
+    #[error("reduction {0:?} is not one of mean, sum, none, mean_with_sample_weight")]
     UnknownReduction(String),
+    /// A weighting option or reduction that the library a convention reproduces does not
+    /// have (scikit-learn's `log_loss` takes no class weights), naming the library's function.
+    #[error("the {convention} convention has no {option}: {reason}")]
+    NoSuchOption {
+        /// The convention's name.
+        convention: &'static str,
+        /// The option: `sample_weight`, `class_weight`, `pos_weight`, `mask`,
+        /// `ignore_index` or `reduction NAME`.
+        option: &'static str,
+        /// What the library has instead, naming its function.
+        reason: &'static str,
+    },
     /// An operation that does not support an option of its problem.
     #[error("{0}")]
     Unsupported(&'static str),

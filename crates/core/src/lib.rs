@@ -65,7 +65,8 @@ pub mod weights;
 pub use array::{Array, Dtype, Element, View};
 pub use base::LogBase;
 pub use convention::{
-    Convention, ConventionOptions, Conventional, Locate, OutputsSamples, Precision,
+    Convention, ConventionOptions, Conventional, Locate, OutputsSamples, Precision, Unreduced,
+    Weighting,
 };
 pub use error::{Error, Operand, Result, Shape};
 pub use formulation::{Evaluation, Formulation, Kind, Numpy, ReducedShape, Style, evaluation_span};

@@ -663,6 +663,26 @@ impl<'a> Problem<'a> {
         }
     }
 
+    /// The same problem with `weights` attached unchecked: a convention's effective weights,
+    /// which it validated when it built the problem.
+    pub(crate) fn weighted_unchecked<'b>(self, weights: &'b Weights<'b>) -> Problem<'b>
+    where
+        'a: 'b,
+    {
+        match self {
+            Problem::Binary(p) => {
+                let mut p: BinaryProblem<'b> = p;
+                p.weights = weights;
+                Problem::Binary(p)
+            }
+            Problem::Categorical(p) => {
+                let mut p: CategoricalProblem<'b> = p;
+                p.weights = weights;
+                Problem::Categorical(p)
+            }
+        }
+    }
+
     /// Whether it has any weight, mask or ignored index.
     pub fn is_weighted(&self) -> bool {
         self.weights().any()

@@ -33,6 +33,18 @@ pub fn column_sum(k: usize) -> f64 {
     1e-6_f64.max(k as f64 * 2f64.powi(-24))
 }
 
+/// How far, relatively, two computations of one loss from the same `n` weighted log terms
+/// may differ when each groups and orders them its own way (a convention's problem beside
+/// the expression its library documents, computed by hand): `2·(n + 4 + LIBM_ERROR_U)·u`.
+///
+/// The terms have one sign, so either sum errs by at most `(n − 1)·u` relative of the exact
+/// one (Higham §4.2); each term by its logarithm (`LIBM_ERROR_U·u`) and up to four roundings
+/// (the products of a weight, a class weight and a target, a smoothing's mix); the result by
+/// a final division. Twice that for the two sides.
+pub fn same_terms(n: usize) -> f64 {
+    2.0 * (n as f64 + 4.0 + LIBM_ERROR_U) * UNIT_ROUNDOFF
+}
+
 /// A rigorous (first-order) a priori bound on the error of a computed loss, in nats.
 ///
 /// Every formulation reduces `N` terms `w · ln p` that are all `≤ 0` (weights are ≥ 0 and

@@ -250,18 +250,29 @@ pub enum Reduction {
     Sum,
     /// No reduction: the per-sample losses `v_j·l_j`, one per sample.
     None,
+    /// Keras's `reduction="mean_with_sample_weight"`: the weighted sum divided by the sum of
+    /// the sample weights (merged with any mask). Only the Keras Loss objects' convention
+    /// defines it; for a [`Reduction::scalar`] of an exact evaluation it is
+    /// [`Reduction::Mean`], whose divisor is already `Σ v_j·c̄_j`.
+    MeanWithSampleWeight,
 }
 
 impl Reduction {
     /// Every reduction, in the order the command lists them.
-    pub const ALL: [Reduction; 3] = [Reduction::Mean, Reduction::Sum, Reduction::None];
+    pub const ALL: [Reduction; 4] = [
+        Reduction::Mean,
+        Reduction::Sum,
+        Reduction::None,
+        Reduction::MeanWithSampleWeight,
+    ];
 
-    /// `mean`, `sum` or `none`.
+    /// `mean`, `sum`, `none` or `mean_with_sample_weight` (Keras's name).
     pub fn as_str(self) -> &'static str {
         match self {
             Reduction::Mean => "mean",
             Reduction::Sum => "sum",
             Reduction::None => "none",
+            Reduction::MeanWithSampleWeight => "mean_with_sample_weight",
         }
     }
 
@@ -271,8 +282,10 @@ impl Reduction {
     /// ([`Error::NotScalar`]).
     pub fn scalar(self, evaluation: &Evaluation) -> Result<f64> {
         match self {
-            Reduction::Mean if evaluation.weight == 0.0 => Err(Error::ZeroWeight),
-            Reduction::Mean => Ok(evaluation.nats()),
+            Reduction::Mean | Reduction::MeanWithSampleWeight if evaluation.weight == 0.0 => {
+                Err(Error::ZeroWeight)
+            }
+            Reduction::Mean | Reduction::MeanWithSampleWeight => Ok(evaluation.nats()),
             Reduction::Sum => Ok(evaluation.loss_over(1.0)),
             Reduction::None => Err(Error::NotScalar),
         }
