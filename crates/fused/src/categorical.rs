@@ -388,7 +388,7 @@ pub(crate) struct LogitLeaf<'a, const CHECK: bool> {
 /// (see the module docs). `GENERAL`: entries whose difference is `−∞` (a logit `−∞`, or a
 /// difference beyond `f64`) add `e^{−∞} = 0` rather than `NaN`.
 #[inline(always)]
-fn log_normaliser<const FMA: bool, const GENERAL: bool>(col: &[f64]) -> (f64, f64) {
+pub(crate) fn log_normaliser<const FMA: bool, const GENERAL: bool>(col: &[f64]) -> (f64, f64) {
     let mut max = f64::NEG_INFINITY;
     let mut arg = 0;
     for (i, &z) in col.iter().enumerate() {

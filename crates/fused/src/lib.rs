@@ -139,6 +139,7 @@ mod accumulate;
 mod binary;
 mod categorical;
 mod checked;
+pub mod exact;
 mod formulation;
 pub mod isa;
 pub mod math;

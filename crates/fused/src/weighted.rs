@@ -153,7 +153,7 @@ fn leaf(
 
 /// `v[j] = v_{cols.start + j}`: the sample weights and the mask read in blocks through
 /// [`Entries`] (any dtype), the ignored class applied per sample.
-fn sample_weights(problem: &Problem<'_>, cols: Range<usize>, v: &mut [f64]) {
+pub(crate) fn sample_weights(problem: &Problem<'_>, cols: Range<usize>, v: &mut [f64]) {
     let weights: &Weights<'_> = problem.weights();
     let read = |array: Option<Array<'_>>, v: &mut [f64], combine: fn(f64, f64) -> f64| {
         let Some(array) = array else { return };
