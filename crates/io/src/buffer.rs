@@ -304,11 +304,20 @@ impl Loaded {
     }
 
     /// Where the file's entry `[row, col]` sits, in the user's coordinates: a numpy index
-    /// (`[col]` for a 1-D array, whose `row` is 0) or a `.csv` line and column from 1.
+    /// (`[col]` for a 1-D array, whose `row` is 0), a Parquet row (and list element) or a
+    /// `.csv` line and column from 1.
     pub fn position(&self, row: usize, col: usize) -> Position {
         match (self.format, self.shape.len()) {
             (Format::Npy, 1) => Position::Element(col),
             (Format::Npy, _) => Position::Entry { row, col },
+            (Format::Parquet, 1) => Position::Row {
+                row: col,
+                element: None,
+            },
+            (Format::Parquet, _) => Position::Row {
+                row,
+                element: Some(col),
+            },
             (Format::Csv, _) => Position::Line {
                 line: row + 1,
                 column: col + 1,

@@ -42,8 +42,10 @@ impl fmt::Display for FileName {
 
 /// Where an entry sits in a file, in the user's coordinates.
 ///
-/// `.npy` positions are numpy indices (from 0, as `A[7, 0]`); `.csv` positions are line and
-/// column numbers (from 1, as an editor shows them).
+/// `.npy` positions are numpy indices (from 0, as `A[7, 0]`); `.parquet` positions are row
+/// indices within the file (from 0, across row groups, as `pyarrow` and pandas number
+/// them) and list elements (from 0); `.csv` positions are line and column numbers (from 1,
+/// as an editor shows them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
     /// `A[i]` of a 1-D `.npy` array.
@@ -54,6 +56,13 @@ pub enum Position {
         row: usize,
         /// Column index, from 0.
         col: usize,
+    },
+    /// A row of a `.parquet` column, and the element of its list for a list column.
+    Row {
+        /// Row index within the file, from 0, counting across row groups.
+        row: usize,
+        /// Index within the row's list, from 0 (`None` for a column of numbers).
+        element: Option<usize>,
     },
     /// A field of a `.csv` file.
     Line {
@@ -71,6 +80,11 @@ impl fmt::Display for Position {
             Position::Entry { row, col } => {
                 write!(f, "index [{row}, {col}] (row {row}, column {col})")
             }
+            Position::Row { row, element: None } => write!(f, "row {row}"),
+            Position::Row {
+                row,
+                element: Some(e),
+            } => write!(f, "row {row}, element {e}"),
             Position::Line { line, column } => write!(f, "line {line}, column {column}"),
         }
     }
@@ -96,6 +110,23 @@ fn members_list(members: &[String]) -> String {
     }
 }
 
+/// A Parquet file's columns for a message: `no columns`, `1 column: pred`, `2 columns: a, b`.
+fn columns_list(columns: &[String]) -> String {
+    match columns.len() {
+        0 => "no columns".to_owned(),
+        1 => format!("1 column: {}", columns[0]),
+        n => format!("{n} columns: {}", columns.join(", ")),
+    }
+}
+
+/// The Parquet column types accepted, for messages.
+pub(crate) const ACCEPTED_PARQUET: &str = "FLOAT, DOUBLE, BOOLEAN, INT32 and INT64 (plain, \
+     or annotated as signed or unsigned integers of 8 to 64 bits), required or optional, or \
+     a LIST of one of them";
+
+/// The Parquet codecs this build decompresses, for messages.
+pub(crate) const ACCEPTED_CODECS: &str = "UNCOMPRESSED, SNAPPY, GZIP, LZ4, LZ4_RAW and BROTLI";
+
 /// The descriptors accepted in a `.npy` header, for messages.
 pub(crate) const ACCEPTED_DESCRS: &str = "float64, float32, int8 to int64, uint8 to uint64 and bool, \
      written as numpy writes them ('<f8', '<f4', '<i8', '|u1', '|b1', '>f8', …), as a kind and \
@@ -120,10 +151,12 @@ pub enum Error {
         /// The path.
         file: FileName,
     },
-    /// Neither `.npy` nor `.csv` by extension (and no format was forced).
+    /// Neither `.npy`, `.npz`, `.parquet` nor `.csv` by extension (and no format was
+    /// forced).
     #[error(
         "{file}: unsupported file type ({what}): give a .npy file (np.save), an array of a \
-         .npz archive (A.npz:name) or a .csv file"
+         .npz archive (A.npz:name), a column of a .parquet file (A.parquet:name) or a .csv \
+         file"
     )]
     UnsupportedType {
         /// The file.
@@ -172,6 +205,117 @@ pub enum Error {
         file: FileName,
         /// The names it holds, as numpy's `np.load` gives them (without `.npy`).
         members: Vec<String>,
+    },
+    /// A file that is not a readable Parquet file: no `PAR1` magic bytes, a footer cut
+    /// short, metadata that does not decode or does not fit in the file, a page that does
+    /// not decode.
+    #[error("{file}: not a valid .parquet file: {detail}")]
+    NotParquet {
+        /// The file (or `A.parquet:column` once a column is chosen).
+        file: FileName,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// `A.parquet:name` where the file has no column `name`.
+    #[error(
+        "{file}: no column {column:?} in the file: it holds {}",
+        columns_list(columns)
+    )]
+    NoColumn {
+        /// The file.
+        file: FileName,
+        /// The name asked for.
+        column: String,
+        /// The top-level columns it holds.
+        columns: Vec<String>,
+    },
+    /// `A.parquet` without a column name, for a file that does not hold exactly one column.
+    #[error(
+        "{file}: holds {}: name the column to read as {file}:NAME",
+        columns_list(columns)
+    )]
+    WhichColumn {
+        /// The file.
+        file: FileName,
+        /// The top-level columns it holds.
+        columns: Vec<String>,
+    },
+    /// A Parquet column that does not hold numbers (strings, dates, decimals, structs,
+    /// maps, lists of lists).
+    #[error("{file}: the column holds {found}, not numbers: accepted are {ACCEPTED_PARQUET}")]
+    ColumnType {
+        /// `A.parquet:column`.
+        file: FileName,
+        /// Its type, as the file's schema gives it (`BYTE_ARRAY (STRING)`).
+        found: String,
+    },
+    /// A Parquet column compressed with a codec this build does not decompress.
+    #[error(
+        "{file}: row group {group} of the column is compressed with {codec}, which this \
+         build does not read: accepted are {ACCEPTED_CODECS}"
+    )]
+    Codec {
+        /// `A.parquet:column`.
+        file: FileName,
+        /// The codec's name.
+        codec: String,
+        /// The first row group compressed with it, from 0.
+        group: usize,
+    },
+    /// A null in a Parquet column.
+    #[error("{file}: {at}: null: every row must hold a number{what}")]
+    Null {
+        /// `A.parquet:column`.
+        file: FileName,
+        /// The row (and list element).
+        at: Position,
+        /// ` (a null list)`, ` (a null element)` or empty.
+        what: &'static str,
+    },
+    /// A row of a list column whose length is not the first row's.
+    #[error(
+        "{file}: row {row} holds {found} elements but row 0 holds {expected}: every row \
+         must hold the same number (one per class or output)"
+    )]
+    RaggedRow {
+        /// `A.parquet:column`.
+        file: FileName,
+        /// The row, from 0.
+        row: usize,
+        /// Its number of elements.
+        found: usize,
+        /// Row 0's.
+        expected: usize,
+    },
+    /// An integer outside the type its column is annotated with (`INT_8` holding 300).
+    #[error("{file}: {at}: {value} does not fit the column's type {dtype}: the file is malformed")]
+    Annotation {
+        /// `A.parquet:column`.
+        file: FileName,
+        /// Where.
+        at: Position,
+        /// The value stored.
+        value: i64,
+        /// The annotated type.
+        dtype: xent_core::Dtype,
+    },
+    /// A row group whose column holds fewer rows than the row group declares.
+    #[error(
+        "{file}: row group {group} declares {declared} rows but the column ends after \
+         {found} of them (row {row} of the file is missing): the file is truncated or \
+         malformed"
+    )]
+    ShortRowGroup {
+        /// `A.parquet:column`.
+        file: FileName,
+        /// The row group, from 0.
+        group: usize,
+        /// Rows it declares.
+        declared: usize,
+        /// Rows its column holds.
+        found: usize,
+        /// The first missing row of the file.
+        row: usize,
     },
     /// A `.npy` header that is not the dictionary numpy writes.
     #[error("{file}: malformed .npy header: {detail}; the header reads {header:?}")]
@@ -408,6 +552,15 @@ impl Error {
             | Error::UnsupportedType { file, .. }
             | Error::NotNpy { file, .. }
             | Error::NotNpz { file, .. }
+            | Error::NotParquet { file, .. }
+            | Error::NoColumn { file, .. }
+            | Error::WhichColumn { file, .. }
+            | Error::ColumnType { file, .. }
+            | Error::Codec { file, .. }
+            | Error::Null { file, .. }
+            | Error::RaggedRow { file, .. }
+            | Error::Annotation { file, .. }
+            | Error::ShortRowGroup { file, .. }
             | Error::NoMember { file, .. }
             | Error::WhichMember { file, .. }
             | Error::Header { file, .. }

@@ -89,6 +89,7 @@ mod error;
 pub mod header;
 mod npy;
 mod npz;
+mod parquet;
 
 pub use buffer::{Buffer, Loaded, Scalar};
 pub use csv::{DEFAULT_MAX_LINE, MAX_FIELD};
@@ -96,14 +97,17 @@ pub use error::{Error, FileName, Position, Result, numpy_shape};
 pub use header::{NpyHeader, parse_descr};
 pub use npy::{NpyReader, read_npy};
 pub use npz::npz_path;
+pub use parquet::{Memory, ParquetReader, parquet_path};
 
-/// The two file formats.
+/// The file formats (an `.npz` member is a `.npy` file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// A numpy `.npy` file.
     Npy,
     /// A comma-separated text file.
     Csv,
+    /// A column of a Parquet file.
+    Parquet,
 }
 
 impl Format {
@@ -120,6 +124,7 @@ impl Format {
         match ext.as_deref() {
             Some("npy") => Ok(Some(Format::Npy)),
             Some("csv") => Ok(Some(Format::Csv)),
+            Some("parquet") => Ok(Some(Format::Parquet)),
             Some(other) => Err(Error::UnsupportedType {
                 file,
                 what: format!("extension \".{other}\""),
@@ -169,6 +174,9 @@ pub fn read_with(path: impl AsRef<Path>, options: &Options) -> Result<Loaded> {
     if let Some((archive, member)) = npz_path(path) {
         return npz::read_member(&archive, member.as_deref(), path);
     }
+    if options.format.is_none_or(|f| f == Format::Parquet) && parquet_path(path).is_some() {
+        return ParquetReader::open(path)?.read_all();
+    }
     if path.is_dir() {
         return Err(Error::Directory { file: name });
     }
@@ -183,6 +191,7 @@ pub fn read_with(path: impl AsRef<Path>, options: &Options) -> Result<Loaded> {
     match format {
         Format::Npy => NpyReader::from_file(file, name)?.read_all(),
         Format::Csv => csv::read_csv(&mut &file, &name, options),
+        Format::Parquet => ParquetReader::open(path)?.read_all(),
     }
 }
 
@@ -229,5 +238,11 @@ fn read_as(
     match format {
         Format::Npy => NpyReader::from_reader(reader, name)?.read_all(),
         Format::Csv => csv::read_csv(&mut reader, &name, options),
+        Format::Parquet => Err(Error::NotParquet {
+            file: name,
+            detail: "not a regular file: a Parquet file is read from its footer, at the end, \
+                     so it cannot be a stream"
+                .to_owned(),
+        }),
     }
 }

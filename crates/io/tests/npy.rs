@@ -494,7 +494,7 @@ fn a_file_that_is_not_what_its_extension_says() {
     let e = err(&write(dir.path(), "empty.npy", b"")).to_string();
     assert!(e.ends_with("(the file is empty)"), "{e}");
     let e = err(&write(dir.path(), "c.txt", b"1")).to_string();
-    assert!(e.ends_with("c.txt: unsupported file type (extension \".txt\"): give a .npy file (np.save), an array of a .npz archive (A.npz:name) or a .csv file"), "{e}");
+    assert!(e.ends_with("c.txt: unsupported file type (extension \".txt\"): give a .npy file (np.save), an array of a .npz archive (A.npz:name), a column of a .parquet file (A.parquet:name) or a .csv file"), "{e}");
     let forced = Options {
         format: Some(Format::Csv),
         ..Options::default()
