@@ -34,7 +34,7 @@ const BLOCK_ENTRIES: usize = 1 << 17;
 /// A file opened for reading in blocks: a `.npy` file or a `.parquet` column.
 enum Reader {
     Npy(NpyReader),
-    Parquet(ParquetReader),
+    Parquet(Box<ParquetReader>),
 }
 
 impl Reader {
@@ -46,7 +46,7 @@ impl Reader {
         }
         if xent_io::parquet_path(path).is_some() {
             return ParquetReader::open(path)
-                .map(|r| Some(Reader::Parquet(r)))
+                .map(|r| Some(Reader::Parquet(Box::new(r))))
                 .map_err(|e| Error::read(file, e));
         }
         if !path
