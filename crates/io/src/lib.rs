@@ -1,6 +1,5 @@
 //! Reading the arrays users have, `.npy`, `.npz`, `.parquet` and `.csv` files, in bounded
-//! memory, into typed
-//! buffers that `xent-core` problems borrow without conversion.
+//! memory, into typed buffers that `xent-core` problems borrow without conversion.
 //!
 //! # What it reads
 //!
