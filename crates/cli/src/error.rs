@@ -225,6 +225,14 @@ pub enum Error {
     /// The result could not be written.
     #[error("cannot write the result to stdout: {0}")]
     Output(io::Error),
+    /// A Parquet column that cannot be read as the command needs it: a row is a sample.
+    #[error("{file}: {rule}")]
+    ParquetRows {
+        /// The file.
+        file: FileRef,
+        /// The rule.
+        rule: &'static str,
+    },
     /// A weight or mask file that is not a 1-D array.
     #[error("{file}: shape {shape}: weights and masks must be a 1-D array")]
     WeightShape {

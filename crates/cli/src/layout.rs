@@ -15,6 +15,11 @@
 //!   2-D array is ambiguous, and the error shows both readings' shapes;
 //! - `--classes`: one class index per sample, a 1-D array (or a 2-D one with a dimension
 //!   of 1, such as a one-line or one-column CSV file).
+//! - a `.parquet` column (`A.parquet:pred`) has **a row per sample**, whatever `--layout`
+//!   says of the other files: a column of numbers is `binary`'s `m` samples of one output
+//!   (or `m` class indices, weights, mask entries), a list column of `k` elements per row
+//!   `m` samples of `k` outputs or classes; `--layout cols` cannot apply to a list column,
+//!   and `categorical` needs a list column for its predictions and dense targets.
 //!
 //! The other direction, [`explain`], turns a validation error of `xent-core` (about
 //! `pred[0, 7]` of the `(outputs, samples)` reading) into one about the user's file, in the
@@ -109,6 +114,36 @@ impl Source {
         role: Role,
         samples: Option<usize>,
     ) -> Result<Source> {
+        if format == Format::Parquet {
+            let reading = match (shape.len(), role, layout) {
+                (2, _, Layout::Cols) => {
+                    return Err(Error::ParquetRows {
+                        file,
+                        rule: "--layout cols does not apply to it: a Parquet row is a sample \
+                               (its list holds the sample's outputs or classes)",
+                    });
+                }
+                (2, _, _) => Reading::Rows,
+                (_, Role::Categorical, _) => {
+                    return Err(Error::ParquetRows {
+                        file,
+                        rule: "a column of numbers holds one number per sample: categorical \
+                               predictions and targets are a list column of k classes per row \
+                               (pyarrow's list<double> or fixed_size_list<double, k>), and \
+                               class indices go with --classes",
+                    });
+                }
+                _ => Reading::Vector,
+            };
+            return Ok(Source {
+                file,
+                format,
+                shape,
+                dtype,
+                reading,
+                role,
+            });
+        }
         let reading = match (shape.as_slice(), layout) {
             ([_], _) => Reading::Vector,
             (_, Layout::Cols) => Reading::Cols,
@@ -189,7 +224,8 @@ impl Source {
             (Reading::Vector, _) => "the array".to_owned(),
             (Reading::Cols, Format::Npy) => format!("column {col}"),
             (Reading::Cols, Format::Csv) => format!("column {}", col + 1),
-            (Reading::Rows, Format::Npy) => format!("row {col}"),
+            (Reading::Rows, Format::Npy | Format::Parquet) => format!("row {col}"),
+            (Reading::Cols, Format::Parquet) => format!("element {col}"),
             (Reading::Rows, Format::Csv) => format!("line {}", col + 1),
         }
     }
@@ -206,7 +242,7 @@ impl Source {
         let samples = if c == 1 { "sample" } else { "samples" };
         format!(
             "{} {} {}: {r} {what} × {c} {samples} ({})",
-            xent_io::numpy_shape(&self.shape),
+            shape_text(self.format, &self.shape),
             self.dtype,
             format_name(self.format),
             match self.reading {
@@ -267,7 +303,7 @@ impl xent_core::Locate for UserPlaces<'_> {
         match self.source(operand).position(row, col) {
             Position::Element(i) => format!("[{i}]"),
             Position::Entry { row, col } => format!("[{row}, {col}]"),
-            line @ Position::Line { .. } => line.to_string(),
+            at @ (Position::Line { .. } | Position::Row { .. }) => at.to_string(),
         }
     }
 
@@ -342,7 +378,7 @@ impl ClassesSource {
             flag: self.file.flag,
             reading: format!(
                 "{} {} {}: one class index per sample",
-                xent_io::numpy_shape(&self.shape),
+                shape_text(self.format, &self.shape),
                 self.dtype,
                 format_name(self.format)
             ),
@@ -385,7 +421,7 @@ pub fn read_classes(file: FileRef, options: &xent_io::Options) -> Result<Classes
     let loaded = read(&file, options)?;
     if loaded.vector().is_none() {
         return Err(Error::ClassesShape {
-            shape: loaded.shape_string(),
+            shape: shape_text(loaded.format, &loaded.shape),
             file,
         });
     }
@@ -419,6 +455,14 @@ fn file_position(format: Format, ndim: usize, r: usize, c: usize) -> Position {
     match (format, ndim) {
         (Format::Npy, 1) => Position::Element(c),
         (Format::Npy, _) => Position::Entry { row: r, col: c },
+        (Format::Parquet, 1) => Position::Row {
+            row: c,
+            element: None,
+        },
+        (Format::Parquet, _) => Position::Row {
+            row: r,
+            element: Some(c),
+        },
         (Format::Csv, _) => Position::Line {
             line: r + 1,
             column: c + 1,
@@ -426,11 +470,24 @@ fn file_position(format: Format, ndim: usize, r: usize, c: usize) -> Position {
     }
 }
 
-/// `.npy` or `.csv`.
+/// `.npy`, `.csv` or `.parquet`.
 pub fn format_name(format: Format) -> &'static str {
     match format {
         Format::Npy => ".npy",
         Format::Csv => ".csv",
+        Format::Parquet => ".parquet",
+    }
+}
+
+/// A file's shape for the output: numpy's `(8,)`, `(8, 3)`; a Parquet column's rows and
+/// list width, `8 rows`, `8 rows of 3`.
+pub fn shape_text(format: Format, shape: &[usize]) -> String {
+    match (format, shape) {
+        (Format::Parquet, [1]) => "1 row".to_owned(),
+        (Format::Parquet, [n]) => format!("{n} rows"),
+        (Format::Parquet, [1, k]) => format!("1 row of {k}"),
+        (Format::Parquet, [n, k]) => format!("{n} rows of {k}"),
+        _ => xent_io::numpy_shape(shape),
     }
 }
 
@@ -458,7 +515,7 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
             let s = source_of(which);
             Error::Empty {
                 file: s.file.clone(),
-                shape: xent_io::numpy_shape(&s.shape),
+                shape: shape_text(s.format, &s.shape),
             }
         }
         E::ShapeMismatch {
@@ -470,10 +527,10 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
             let (l, r) = (source_of(left), source_of(right));
             Error::ShapeMismatch(Box::new(Mismatch {
                 left: l.file.clone(),
-                left_shape: xent_io::numpy_shape(&l.shape),
+                left_shape: shape_text(l.format, &l.shape),
                 left_reading: l.reading.as_str(),
                 right: r.file.clone(),
-                right_shape: xent_io::numpy_shape(&r.shape),
+                right_shape: shape_text(r.format, &r.shape),
                 right_reading: r.reading.as_str(),
                 left_internal: left_shape,
                 right_internal: right_shape,
@@ -543,7 +600,7 @@ pub fn explain(err: xent_core::Error, pred: &Source, other: Other<'_>) -> Error 
                 classes: c.file.clone(),
                 count: classes,
                 pred: pred.file.clone(),
-                shape: xent_io::numpy_shape(&pred.shape),
+                shape: shape_text(pred.format, &pred.shape),
                 samples,
                 per: pred.samples_are(),
             },

@@ -13,8 +13,9 @@
 //! This library holds everything but argument parsing's last step and the process exit, so
 //! it can be tested without spawning the binary:
 //!
-//! - [`input`] reads `.npy` (float64, float32, every integer type, bool; C or Fortran order;
-//!   1-D or 2-D) and `.csv` files into `f64`, once;
+//! - [`xent_io`] reads `.npy` (float64, float32, every integer type, bool; C or Fortran
+//!   order; 1-D or 2-D), `.npz` members, `.parquet` columns and `.csv` files in their own
+//!   dtype; [`stream`] reads `.npy` files and `.parquet` columns in blocks;
 //! - [`layout`] places them in the documents' `(outputs, samples)` layout (`--layout cols`
 //!   or `rows`, 1-D rules) and translates validation errors back into the user's file,
 //!   position and layout;
@@ -66,7 +67,9 @@ use layout::{Layout, Other, Placed, Role};
 
 const AFTER_HELP: &str = "\
 Inputs: .npy (float64, float32, any integer type, bool; C or Fortran order; 1-D or 2-D),
-an array of a .npz archive (FILE.npz:NAME, or FILE.npz when it holds one array) or .csv
+an array of a .npz archive (FILE.npz:NAME, or FILE.npz when it holds one array), a column
+of a .parquet file (FILE.parquet:COLUMN, or FILE.parquet when it holds one column; a row is
+a sample: a column of numbers, or a list column of k outputs or classes per row) or .csv
 (one row of numbers per line, separated by commas, spaces around them allowed; blank lines
 only at the end). Anything else is an input error.
 
@@ -79,12 +82,14 @@ in the message). The output says how each file was read. --classes holds one cla
 per sample: a 1-D array (or a one-line or one-column .csv), whole numbers from 0 to k - 1.
 
 Evaluation: the fused path (one pass, within a few ulps of the exact value, validated in
-the same pass, reading .npy files in bounded chunks while it computes). --compare (or
+the same pass, reading .npy files and .parquet columns in bounded chunks while it
+computes). --compare (or
 --formulation all) also runs the numpy styles (np.sum, np.dot, np.matmul) in memory and
 checks every pair against the sum of their own a priori bounds.
 
 Errors name the file, the position and the rule: .npy positions are numpy indices
-(from 0, in your file), .csv positions are line and column numbers (from 1).
+(from 0, in your file), .parquet positions rows of the file (from 0, across row groups)
+and list elements (from 0), .csv positions are line and column numbers (from 1).
 
 Conventions: --convention NAME applies that library's rules before every formulation;
 --convention all prints every convention's value with a reason for each difference from

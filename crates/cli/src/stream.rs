@@ -1,12 +1,15 @@
-//! The front door: `.npy` files read in bounded chunks while the production path computes.
+//! The front door: `.npy` files and `.parquet` columns read in bounded chunks while the
+//! production path computes.
 //!
 //! When every input is a regular `.npy` file whose reading (see [`crate::layout`]) keeps
 //! consecutive samples contiguous in the file (a `(1, m)` or `(m,)` array, one row per
-//! sample read by rows, a Fortran-order array read by columns), the command never holds
-//! more than two blocks of each input: one reader thread fills a block of about a MiB of
-//! each file (positioned reads into a reused buffer, in the file's own dtype) while the
-//! fused kernel validates and reduces the previous one (`xent_registry::Stream`, which
-//! returns the same bits as the in-memory evaluation, and the same error).
+//! sample read by rows, a Fortran-order array read by columns) or a column of a `.parquet`
+//! file (a row is a sample), the command never holds more than two blocks of each input:
+//! one reader thread fills a block of about a MiB of each file (positioned reads into a
+//! reused buffer, in the file's own dtype; a Parquet column row group after row group,
+//! one page at a time) while the fused kernel validates and reduces the previous one
+//! (`xent_registry::Stream`, which returns the same bits as the in-memory evaluation, and
+//! the same error).
 //!
 //! A file that shrinks while it is read is an error (the reader sees the short read), never
 //! a signal: nothing is memory-mapped. Anything else (a `.csv` file, standard input, another
@@ -16,8 +19,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc;
 
-use xent_core::{Kind, Shape, Targets, Unvalidated};
-use xent_io::{Buffer, Format, NpyReader};
+use xent_core::{Dtype, Kind, Shape, Targets, Unvalidated};
+use xent_io::{Buffer, Format, NpyReader, ParquetReader};
 
 use crate::error::{Error, FileRef, Result};
 use crate::evaluate::{InputInfo, Outcome};
@@ -28,16 +31,96 @@ use crate::{Options, TruthFiles};
 /// threads, small enough to stay in the last-level cache between the read and the kernel.
 const BLOCK_ENTRIES: usize = 1 << 17;
 
+/// A file opened for reading in blocks: a `.npy` file or a `.parquet` column.
+enum Reader {
+    Npy(NpyReader),
+    Parquet(Box<ParquetReader>),
+}
+
+impl Reader {
+    /// Opens `file` when it can be streamed: `Ok(None)` for anything read into memory.
+    fn open(file: &FileRef) -> Result<Option<Reader>> {
+        let path = &file.path;
+        if path.as_os_str() == "-" || xent_io::npz_path(path).is_some() {
+            return Ok(None);
+        }
+        if xent_io::parquet_path(path).is_some() {
+            return ParquetReader::open(path)
+                .map(|r| Some(Reader::Parquet(Box::new(r))))
+                .map_err(|e| Error::read(file, e));
+        }
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+        {
+            return Ok(None);
+        }
+        let reader = NpyReader::open(path).map_err(|e| Error::read(file, e))?;
+        Ok(reader.is_seekable().then_some(Reader::Npy(reader)))
+    }
+
+    fn format(&self) -> Format {
+        match self {
+            Reader::Npy(_) => Format::Npy,
+            Reader::Parquet(_) => Format::Parquet,
+        }
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        match self {
+            Reader::Npy(r) => r.header().shape.clone(),
+            Reader::Parquet(r) => r.shape(),
+        }
+    }
+
+    fn dtype(&self) -> Dtype {
+        match self {
+            Reader::Npy(r) => r.dtype(),
+            Reader::Parquet(r) => r.dtype(),
+        }
+    }
+
+    fn fortran_order(&self) -> bool {
+        match self {
+            Reader::Npy(r) => r.header().fortran_order,
+            Reader::Parquet(_) => false,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Reader::Npy(r) => r.len(),
+            Reader::Parquet(r) => r.len(),
+        }
+    }
+
+    fn buffer(&self, capacity: usize) -> Buffer {
+        match self {
+            Reader::Npy(r) => r.buffer(capacity),
+            Reader::Parquet(r) => r.buffer(capacity),
+        }
+    }
+
+    /// Entries `first .. first + len` in the file's memory order (a Parquet column's:
+    /// row after row).
+    fn read_into(&self, first: usize, len: usize, buffer: &mut Buffer) -> xent_io::Result<()> {
+        match self {
+            Reader::Npy(r) => r.read_into(first, len, buffer),
+            Reader::Parquet(r) => r.read_into(first, len, buffer),
+        }
+    }
+}
+
 /// One input opened for streaming.
 struct Input {
-    reader: NpyReader,
+    reader: Reader,
     source: Source,
 }
 
 /// The second input.
 enum Second {
     Matrix(Input),
-    Classes(NpyReader, ClassesSource),
+    Classes(Reader, ClassesSource),
 }
 
 /// Evaluates the problem by streaming its files, when they allow it: `Ok(None)` when they
@@ -65,31 +148,30 @@ pub(crate) fn try_stream(
     if !streamable(&pred_ref) || !streamable(&second_ref) {
         return Ok(None);
     }
-    let open = |f: &FileRef| NpyReader::open(&f.path).map_err(|e| Error::read(f, e));
-    let pred_reader = open(&pred_ref)?;
-    let second_reader = open(&second_ref)?;
-    if !pred_reader.is_seekable() || !second_reader.is_seekable() {
+    let Some(pred_reader) = Reader::open(&pred_ref)? else {
         return Ok(None);
-    }
+    };
+    let Some(second_reader) = Reader::open(&second_ref)? else {
+        return Ok(None);
+    };
     // Binary: the predictions are read (and refused) first; categorical with class
     // indices: their count decides how the predictions read, so they come first.
     let early_pred = if second_ref.flag == "--classes" {
         None
     } else {
-        let h = pred_reader.header();
         Some(Source::resolve(
             pred_ref.clone(),
-            Format::Npy,
-            h.shape.clone(),
-            h.dtype,
+            pred_reader.format(),
+            pred_reader.shape(),
+            pred_reader.dtype(),
             options.layout,
             role,
             None,
         )?)
     };
     let second = if second_ref.flag == "--classes" {
-        let h = second_reader.header();
-        let (r, c) = match *h.shape.as_slice() {
+        let shape = second_reader.shape();
+        let (r, c) = match *shape.as_slice() {
             [n] => (1, n),
             [r, c] => (r, c),
             _ => return Ok(None),
@@ -99,18 +181,17 @@ pub(crate) fn try_stream(
         }
         let source = ClassesSource {
             file: second_ref,
-            format: Format::Npy,
-            shape: h.shape.clone(),
-            dtype: h.dtype,
+            format: second_reader.format(),
+            shape,
+            dtype: second_reader.dtype(),
         };
         Second::Classes(second_reader, source)
     } else {
-        let h = second_reader.header();
         let source = Source::resolve(
             second_ref,
-            Format::Npy,
-            h.shape.clone(),
-            h.dtype,
+            second_reader.format(),
+            second_reader.shape(),
+            second_reader.dtype(),
             options.layout,
             role,
             None,
@@ -126,18 +207,15 @@ pub(crate) fn try_stream(
     };
     let source = match early_pred {
         Some(source) => source,
-        None => {
-            let h = pred_reader.header();
-            Source::resolve(
-                pred_ref,
-                Format::Npy,
-                h.shape.clone(),
-                h.dtype,
-                options.layout,
-                role,
-                samples,
-            )?
-        }
+        None => Source::resolve(
+            pred_ref,
+            pred_reader.format(),
+            pred_reader.shape(),
+            pred_reader.dtype(),
+            options.layout,
+            role,
+            samples,
+        )?,
     };
     let pred = Input {
         reader: pred_reader,
@@ -180,24 +258,26 @@ pub(crate) fn try_stream(
     Ok(Some(outcome))
 }
 
-/// A regular `.npy` file by its name (standard input and `.csv` are read into memory).
+/// A `.npy` file or a `.parquet` column by its name (standard input, `.npz` members and
+/// `.csv` are read into memory).
 fn streamable(file: &FileRef) -> bool {
-    file.path.as_os_str() != "-"
-        && xent_io::npz_path(&file.path).is_none()
-        && file
-            .path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    let path = &file.path;
+    path.as_os_str() != "-"
+        && xent_io::npz_path(path).is_none()
+        && (xent_io::parquet_path(path).is_some()
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("npy")))
 }
 
 /// Whether consecutive samples of the reading are consecutive in the file.
 fn contiguous(input: &Input) -> bool {
-    let h = input.reader.header();
-    match (h.shape.as_slice(), input.source.reading) {
+    let fortran = input.reader.fortran_order();
+    match (input.reader.shape().as_slice(), input.source.reading) {
         ([_], _) => true,
         (&[r, c], _) if r == 1 || c == 1 => true,
-        (_, Reading::Cols) => h.fortran_order,
-        (_, Reading::Rows) => !h.fortran_order,
+        (_, Reading::Cols) => fortran,
+        (_, Reading::Rows) => !fortran,
         _ => false,
     }
 }

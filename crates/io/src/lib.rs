@@ -1,5 +1,5 @@
-//! Reading the arrays users have, `.npy` and `.csv` files, in bounded memory, into typed
-//! buffers that `xent-core` problems borrow without conversion.
+//! Reading the arrays users have, `.npy`, `.npz`, `.parquet` and `.csv` files, in bounded
+//! memory, into typed buffers that `xent-core` problems borrow without conversion.
 //!
 //! # What it reads
 //!
@@ -21,6 +21,13 @@
 //!   numpy's `np.load("A.npz")["pred"]` gives, `A.npz` alone the archive's only array (an
 //!   archive of several is refused, naming them). Members stored or deflated; each is read
 //!   into memory whole, then parsed as a `.npy` file (see [`npz_path`]).
+//! - **`.parquet`**: `A.parquet:pred` is a column (`A.parquet` alone the file's only
+//!   column), a row per sample: a column of numbers is 1-D, a `LIST` column of `k`
+//!   elements per row `[rows, k]` in C order, in the column's own type (`DOUBLE`, `FLOAT`,
+//!   `BOOLEAN`, `INT32`, `INT64`, narrower and unsigned integers by their annotation),
+//!   required or optional (a null is refused, naming its row); read through the `parquet`
+//!   crate's column reader without Arrow, row group after row group, one page at a time
+//!   ([`ParquetReader`]; codecs: uncompressed, snappy, gzip, LZ4, brotli; not zstd).
 //! - **`-`** as a path is standard input: a `.npy` stream when it starts with the magic
 //!   string, CSV otherwise ([`Options::format`] forces either).
 //!

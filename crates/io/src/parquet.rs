@@ -573,7 +573,7 @@ impl ParquetReader {
         }
         let w = self.width.max(1);
         let end = first.checked_add(len).filter(|&e| e <= self.len());
-        if end.is_none() || first % w != 0 || len % w != 0 {
+        if end.is_none() || !first.is_multiple_of(w) || !len.is_multiple_of(w) {
             return Err(Error::OutOfBounds {
                 file: self.name.clone(),
                 first,

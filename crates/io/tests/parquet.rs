@@ -139,7 +139,7 @@ fn bits(b: &Buffer) -> Vec<u64> {
         Buffer::U8(v) => v.iter().map(|&x| u64::from(x)).collect(),
         Buffer::U16(v) => v.iter().map(|&x| u64::from(x)).collect(),
         Buffer::U32(v) => v.iter().map(|&x| u64::from(x)).collect(),
-        Buffer::U64(v) => v.iter().copied().collect(),
+        Buffer::U64(v) => v.to_vec(),
     }
 }
 
