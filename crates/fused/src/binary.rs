@@ -52,14 +52,103 @@ pub(crate) fn leaf<const CHECK: bool>(
     if logits {
         crate::isa::run(isa, LogitLeaf::<CHECK> { z: a, y })
     } else {
-        crate::isa::run(isa, ProbLeaf::<CHECK> { a, y })
+        crate::isa::run(
+            isa,
+            ProbLeaf::<_, CHECK> {
+                a,
+                y,
+                w: Unweighted,
+            },
+        )
     }
 }
 
-/// One leaf of a binary problem given as probabilities.
-pub(crate) struct ProbLeaf<'a, const CHECK: bool> {
+/// One leaf of a binary problem given as probabilities, its terms weighted by `w`.
+pub(crate) struct ProbLeaf<'a, W, const CHECK: bool> {
     pub(crate) a: Entries<'a>,
     pub(crate) y: Entries<'a>,
+    pub(crate) w: W,
+}
+
+/// How the kernels weigh a leaf's entries: not at all (the unweighted sum, whose exponents
+/// the hard-label kernel sums exactly as integers), or each term `ln a` by a weight `c₁` and
+/// each `ln(1 − a)` by `c₀`, read a sub-block at a time (the weighted kernels': see
+/// `crate::weighted`). Weighted, entry `e` adds `c₁·y·ln a + c₀·(1 − y)·ln(1 − a)`, a
+/// weight 0 masking even an infinite logarithm, and the hard-label kernel sums the exponent
+/// parts `c·k` as exact products (`c` split into a high part of 42 bits and the rest, each
+/// times `k`, `|k| < 2^11`, exactly) in compensated lanes.
+pub(crate) trait Weighing {
+    /// Whether the entries are weighted (the buffers below are read).
+    const WEIGHTED: bool;
+
+    /// The weights `(c₁, c₀)` of entries `at .. at + SUB` of the leaf (past its end: any
+    /// finite value, as the padding adds `ln 1 = 0`), in `c1` and `c0` or borrowed.
+    fn block<'s>(
+        &'s self,
+        at: usize,
+        c1: &'s mut [f64; SUB],
+        c0: &'s mut [f64; SUB],
+    ) -> (&'s [f64; SUB], &'s [f64; SUB]);
+}
+
+/// No weights.
+pub(crate) struct Unweighted;
+
+impl Weighing for Unweighted {
+    const WEIGHTED: bool = false;
+
+    #[inline(always)]
+    fn block<'s>(
+        &'s self,
+        _: usize,
+        c1: &'s mut [f64; SUB],
+        c0: &'s mut [f64; SUB],
+    ) -> (&'s [f64; SUB], &'s [f64; SUB]) {
+        (c1, c0)
+    }
+}
+
+/// The weights of one sub-block: `(c₁, c₀)` per entry, unread when not [`Weighing::WEIGHTED`].
+#[derive(Clone, Copy)]
+struct Weights<'w> {
+    c1: &'w [f64; SUB],
+    c0: &'w [f64; SUB],
+}
+
+/// The exponent parts of a leaf, summed apart from the logarithms' `ln(1 + f)`.
+struct Exponents {
+    /// Σ (k + 1023) over the entries the unweighted hard kernel took, and how many those were.
+    biased: [u64; LANES],
+    hard_entries: u64,
+    /// Compensated: the soft kernel's `Σ (c₁·y·k₁ + c₀·(1 − y)·k₀)` and the weighted hard
+    /// kernel's `Σ hi(c)·k`.
+    lanes: Lanes,
+    /// The weighted hard kernel's `Σ lo(c)·k` (each `≤ 2^−42·|c·k|`: a plain sum suffices).
+    tail: [f64; LANES],
+}
+
+impl Exponents {
+    /// Their sum times `ln 2`, as a double-double.
+    fn times_ln2(&self) -> Dd {
+        let k = self.biased.iter().fold(0u64, |s, &b| s.wrapping_add(b)) as i64
+            - 1023 * self.hard_entries as i64;
+        let mut total = self.lanes.total().add(Dd {
+            hi: k as f64,
+            lo: 0.0,
+        });
+        for &t in &self.tail {
+            total = total.add(Dd { hi: t, lo: 0.0 });
+        }
+        let (hi, lo) = times_ln2(total.hi, total.lo);
+        Dd { hi, lo }
+    }
+}
+
+/// `c` with its low 11 significand bits cleared: `hi(c)·k` is exact for `|k| < 2^11`, and so
+/// is `(c − hi(c))·k`.
+#[inline(always)]
+fn high(c: f64) -> f64 {
+    f64::from_bits(c.to_bits() & !0x7ff)
 }
 
 const INVALID: LeafResult = LeafResult {
@@ -71,23 +160,25 @@ const INVALID: LeafResult = LeafResult {
     invalid: true,
 };
 
-impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
+impl<W: Weighing, const CHECK: bool> Job for ProbLeaf<'_, W, CHECK> {
     type Output = LeafResult;
 
     #[inline(always)]
     fn run<const FMA: bool>(self) -> LeafResult {
         let mut lanes = Lanes::ZERO;
-        // Σ (y·k₁ + (1 − y)·k₀) over the entries the soft kernel took.
-        let mut exponents = Lanes::ZERO;
-        // Σ (k + 1023) over the entries the hard kernel took, and how many those were.
-        let mut biased = [0u64; LANES];
-        let mut hard_entries = 0u64;
+        let mut exponents = Exponents {
+            biased: [0; LANES],
+            hard_entries: 0,
+            lanes: Lanes::ZERO,
+            tail: [0.0; LANES],
+        };
         let mut neg_inf = false;
         let mut buffers = Buffers::new();
         // After a sub-block of soft labels, the next one tries the soft kernel first, until
         // a sub-block turns out all hard again: the choice depends on the data only.
         let mut soft_mode = false;
         let (mut pa, mut py) = ([1.0f64; SUB], [1.0f64; SUB]);
+        let (mut c1, mut c0) = ([0.0f64; SUB], [0.0f64; SUB]);
         for b in 0..self.a.len().div_ceil(SUB) {
             // Where the next sub-block starts, prefetched while this one computes: past the
             // leaf's end it is the next leaf's (or nothing: a prefetch never reads).
@@ -100,17 +191,19 @@ impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
             // partial sub-block is padded with (a, y) = (1, 1): ln 1 = 0, k = 0.
             let a = self.a.block(b * SUB, &mut pa, 1.0);
             let y = self.y.block(b * SUB, &mut py, 1.0);
+            let (c1, c0) = self.w.block(b * SUB, &mut c1, &mut c0);
+            let w = Weights { c1, c0 };
             if !soft_mode {
-                match hard::<FMA, CHECK>(a, y, next, &mut buffers.f1, &mut lanes, &mut biased) {
-                    Outcome::Done { .. } => {
-                        hard_entries += SUB as u64;
-                        continue;
-                    }
+                let out =
+                    hard::<FMA, CHECK, W>(a, y, w, next, &mut buffers, &mut lanes, &mut exponents);
+                match out {
+                    Outcome::Done { .. } => continue,
                     Outcome::Invalid if CHECK => return INVALID,
                     Outcome::Invalid | Outcome::Redo => {}
                 }
             }
-            match soft::<FMA, CHECK>(a, y, next, &mut buffers, &mut lanes, &mut exponents) {
+            let exponents = &mut exponents.lanes;
+            match soft::<FMA, CHECK, W>(a, y, w, next, &mut buffers, &mut lanes, exponents) {
                 Outcome::Done { all_hard } => {
                     soft_mode = !all_hard;
                     continue;
@@ -118,21 +211,14 @@ impl<const CHECK: bool> Job for ProbLeaf<'_, CHECK> {
                 Outcome::Invalid if CHECK => return INVALID,
                 Outcome::Invalid | Outcome::Redo => {}
             }
-            let invalid = general::<FMA, CHECK>(a, y, &mut lanes, &mut neg_inf);
+            let invalid = general::<FMA, CHECK, W>(a, y, w, &mut lanes, &mut neg_inf);
             if CHECK && invalid {
                 return INVALID;
             }
         }
-        // The exponents: an exact integer from the hard kernel, a compensated sum of
-        // weighted ones from the soft kernel; times ln 2 once.
-        let k =
-            biased.iter().fold(0u64, |s, &b| s.wrapping_add(b)) as i64 - 1023 * hard_entries as i64;
-        let exponents = exponents.total().add(Dd {
-            hi: k as f64,
-            lo: 0.0,
-        });
-        let (hi, lo) = times_ln2(exponents.hi, exponents.lo);
-        let sum = lanes.total().add(Dd { hi, lo });
+        // The exponents: an exact integer from the unweighted hard kernel, compensated sums
+        // of weighted ones from the soft and the weighted hard kernels; times ln 2 once.
+        let sum = lanes.total().add(exponents.times_ln2());
         LeafResult {
             partial: Partial::of(sum, neg_inf),
             // A NaN prediction makes the sum NaN (the range flags do not see NaN).
@@ -191,35 +277,45 @@ enum Outcome {
 
 /// The hard-label kernel over a full sub-block, in two vectorised stages. Selection: per
 /// entry the argument (`a` for `y = 1`, `1 − a` for `y = 0`), its exponent (added to
-/// `biased`) and the exact `f`, into a buffer in L1, with the flags. Logarithm: `ln(1 + f)`
-/// of the buffer, into the compensated lanes. The `k·ln 2` parts are added once per leaf,
-/// from the exact integer sum of the exponents.
+/// `biased`; weighted: into a buffer, with the entry's weight) and the exact `f`, into a
+/// buffer in L1, with the flags. Logarithm: `ln(1 + f)` of the buffer (weighted: times the
+/// weight), into the compensated lanes. The `k·ln 2` parts are added once per leaf, from the
+/// exact integer sum of the exponents (weighted: the compensated sum of the exact products
+/// `c·k`).
 #[inline(always)]
-fn hard<const FMA: bool, const CHECK: bool>(
+fn hard<const FMA: bool, const CHECK: bool, W: Weighing>(
     a: &[f64; SUB],
     y: &[f64; SUB],
+    w: Weights<'_>,
     next: Next<'_, '_>,
-    f: &mut [f64; SUB],
+    buffers: &mut Buffers,
     lanes: &mut Lanes,
-    biased: &mut [u64; LANES],
+    exponents: &mut Exponents,
 ) -> Outcome {
-    let mut kb = *biased;
+    let Buffers { f1: f, f0: c, k } = buffers;
+    let mut kb = exponents.biased;
     let mut vmin = [1.0f64; LANES];
     let mut soft = [0.0f64; LANES];
     let mut amin = [0.0f64; LANES];
     let mut amax = [1.0f64; LANES];
-    for ((f, a), y) in f
+    let stage = f
         .chunks_exact_mut(LANES)
-        .zip(a.chunks_exact(LANES))
-        .zip(y.chunks_exact(LANES))
-    {
+        .zip(c.chunks_exact_mut(LANES).zip(k.chunks_exact_mut(LANES)))
+        .zip(a.chunks_exact(LANES).zip(y.chunks_exact(LANES)))
+        .zip(w.c1.chunks_exact(LANES).zip(w.c0.chunks_exact(LANES)));
+    for (((f, (c, k)), (a, y)), (c1, c0)) in stage {
         for l in 0..LANES {
             let (a, y) = (a[l], y[l]);
             let one = y == 1.0;
             // The argument whose exponent chooses the reduction: a, or 1 − a rounded.
             let v = if one { a } else { 1.0 - a };
             let (b, s) = split_biased(v);
-            kb[l] = kb[l].wrapping_add(b);
+            if W::WEIGHTED {
+                c[l] = if one { c1[l] } else { c0[l] };
+                k[l] = biased_to_f64(b);
+            } else {
+                kb[l] = kb[l].wrapping_add(b);
+            }
             let p = s * a;
             // Exact: s·a − 1 = m − 1 for ln a; (s − 1) − s·a = s·(1 − a) − 1 for ln(1 − a).
             f[l] = if one { p - 1.0 } else { (s - 1.0) - p };
@@ -239,6 +335,25 @@ fn hard<const FMA: bool, const CHECK: bool>(
     if vmin.iter().any(|&v| v < f64::MIN_POSITIVE) || soft.iter().any(|&h| h != 0.0) {
         return Outcome::Redo;
     }
+    if W::WEIGHTED {
+        let stage = f
+            .chunks_exact(LANES)
+            .zip(c.chunks_exact(LANES))
+            .zip(k.chunks_exact(LANES));
+        for (i, ((f, c), k)) in stage.enumerate() {
+            next.prefetch(i);
+            let (mut t, mut hi) = ([0.0; LANES], [0.0; LANES]);
+            for l in 0..LANES {
+                t[l] = c[l] * ln_1p_reduced::<FMA>(f[l]);
+                let h = high(c[l]);
+                hi[l] = h * k[l];
+                exponents.tail[l] += (c[l] - h) * k[l];
+            }
+            lanes.add_all(&t);
+            exponents.lanes.add_all(&hi);
+        }
+        return Outcome::Done { all_hard: true };
+    }
     for (c, f) in f.chunks_exact(LANES).enumerate() {
         // The next sub-block's lines, while this one computes (LANES = two lines per input).
         next.prefetch(c);
@@ -248,7 +363,8 @@ fn hard<const FMA: bool, const CHECK: bool>(
         }
         lanes.add_all(&t);
     }
-    *biased = kb;
+    exponents.biased = kb;
+    exponents.hard_entries += SUB as u64;
     Outcome::Done { all_hard: true }
 }
 
@@ -257,13 +373,14 @@ fn hard<const FMA: bool, const CHECK: bool>(
 /// exponent `y·k₁ + (1 − y)·k₀`. Logarithms: `y·ln(1 + f₁) + (1 − y)·ln(1 + f₀)` into the
 /// lanes, the weighted exponents into `exponents` (times `ln 2` once per leaf). It takes hard
 /// labels too; it leaves to the general kernel the sub-blocks where a probability is 0, 1 or
-/// subnormal (a masked logarithm).
+/// subnormal (a masked logarithm). Weighted, `y` is `c₁·y` and `1 − y` is `c₀·(1 − y)`.
 ///
 /// No part cancels: for `x ≤ 1`, `|ln(1 + f)| ≤ |ln x|`, so both sums are bounded by `|S|`.
 #[inline(always)]
-fn soft<const FMA: bool, const CHECK: bool>(
+fn soft<const FMA: bool, const CHECK: bool, W: Weighing>(
     a: &[f64; SUB],
     y: &[f64; SUB],
+    w: Weights<'_>,
     next: Next<'_, '_>,
     buffers: &mut Buffers,
     lanes: &mut Lanes,
@@ -279,16 +396,18 @@ fn soft<const FMA: bool, const CHECK: bool>(
         .chunks_exact_mut(LANES)
         .zip(f0.chunks_exact_mut(LANES))
         .zip(k.chunks_exact_mut(LANES))
-        .zip(a.chunks_exact(LANES).zip(y.chunks_exact(LANES)));
-    for (((f1, f0), k), (a, y)) in stage {
+        .zip(a.chunks_exact(LANES).zip(y.chunks_exact(LANES)))
+        .zip(w.c1.chunks_exact(LANES).zip(w.c0.chunks_exact(LANES)));
+    for ((((f1, f0), k), (a, y)), (c1, c0)) in stage {
         for l in 0..LANES {
             let (a, y) = (a[l], y[l]);
             let (b1, s1) = split_biased(a);
             let (b0, s0) = split_biased(1.0 - a);
             f1[l] = s1 * a - 1.0;
             f0[l] = (s0 - 1.0) - s0 * a;
-            let positive = y * biased_to_f64(b1);
-            k[l] = mul_add::<FMA>(1.0 - y, biased_to_f64(b0), positive);
+            let (p1, p0) = label_weights::<W>(y, c1[l], c0[l]);
+            let positive = p1 * biased_to_f64(b1);
+            k[l] = mul_add::<FMA>(p0, biased_to_f64(b0), positive);
             amin[l] = if a < amin[l] { a } else { amin[l] };
             amax[l] = if a > amax[l] { a } else { amax[l] };
             let h = mul_add::<FMA>(-y, y, y);
@@ -311,14 +430,16 @@ fn soft<const FMA: bool, const CHECK: bool>(
         .chunks_exact(LANES)
         .zip(f0.chunks_exact(LANES))
         .zip(k.chunks_exact(LANES))
-        .zip(y.chunks_exact(LANES));
-    for (c, (((f1, f0), k), y)) in stage.enumerate() {
+        .zip(y.chunks_exact(LANES))
+        .zip(w.c1.chunks_exact(LANES).zip(w.c0.chunks_exact(LANES)));
+    for (c, ((((f1, f0), k), y), (c1, c0))) in stage.enumerate() {
         next.prefetch(c);
         let mut t = [0.0; LANES];
         let mut e = [0.0; LANES];
         for l in 0..LANES {
-            let positive = y[l] * ln_1p_reduced::<FMA>(f1[l]);
-            t[l] = mul_add::<FMA>(1.0 - y[l], ln_1p_reduced::<FMA>(f0[l]), positive);
+            let (p1, p0) = label_weights::<W>(y[l], c1[l], c0[l]);
+            let positive = p1 * ln_1p_reduced::<FMA>(f1[l]);
+            t[l] = mul_add::<FMA>(p0, ln_1p_reduced::<FMA>(f0[l]), positive);
             e[l] = k[l];
         }
         lanes.add_all(&t);
@@ -329,31 +450,51 @@ fn soft<const FMA: bool, const CHECK: bool>(
     }
 }
 
-/// The general kernel over any number of entries: soft labels, zero and subnormal
-/// probabilities. Returns whether (when `CHECK`) an entry was outside `[0, 1]` or not finite.
+/// The coefficients of `ln a` and `ln(1 − a)` in an entry's term: `(y, 1 − y)`, weighted
+/// `(c₁·y, c₀·(1 − y))`.
 #[inline(always)]
-fn general<const FMA: bool, const CHECK: bool>(
-    a: &[f64],
-    y: &[f64],
+fn label_weights<W: Weighing>(y: f64, c1: f64, c0: f64) -> (f64, f64) {
+    if W::WEIGHTED {
+        (c1 * y, c0 * (1.0 - y))
+    } else {
+        (y, 1.0 - y)
+    }
+}
+
+/// `p₁·ln a + p₀·ln(1 − a)` with masks: a coefficient 0 adds 0 (`0·ln 0 = 0`); `−∞` where a
+/// positive coefficient meets a zero probability.
+#[inline(always)]
+pub(crate) fn masked_term<const FMA: bool>(a: f64, p1: f64, p0: f64) -> f64 {
+    let positive = if p1 == 0.0 {
+        0.0
+    } else {
+        p1 * ln_probability::<FMA>(a)
+    };
+    let negative = if p0 == 0.0 { 0.0 } else { p0 * ln_1m::<FMA>(a) };
+    positive + negative
+}
+
+/// The general kernel over a sub-block: soft labels, zero and subnormal probabilities.
+/// Returns whether (when `CHECK`) an entry was outside `[0, 1]` or not finite.
+#[inline(always)]
+fn general<const FMA: bool, const CHECK: bool, W: Weighing>(
+    a: &[f64; SUB],
+    y: &[f64; SUB],
+    w: Weights<'_>,
     lanes: &mut Lanes,
     neg_inf: &mut bool,
 ) -> bool {
     let mut flags = Flags::new();
-    let mut a_chunks = a.chunks_exact(LANES);
-    let mut y_chunks = y.chunks_exact(LANES);
-    for (a, y) in (&mut a_chunks).zip(&mut y_chunks) {
-        if let (Ok(a), Ok(y)) = (a.try_into(), y.try_into()) {
-            general_chunk::<FMA, CHECK>(a, y, lanes, &mut flags);
+    let chunks = a
+        .chunks_exact(LANES)
+        .zip(y.chunks_exact(LANES))
+        .zip(w.c1.chunks_exact(LANES).zip(w.c0.chunks_exact(LANES)));
+    for ((a, y), (c1, c0)) in chunks {
+        if let (Ok(a), Ok(y), Ok(c1), Ok(c0)) =
+            (a.try_into(), y.try_into(), c1.try_into(), c0.try_into())
+        {
+            general_chunk::<FMA, CHECK, W>(a, y, (c1, c0), lanes, &mut flags);
         }
-    }
-    let (ra, ry) = (a_chunks.remainder(), y_chunks.remainder());
-    if !ra.is_empty() {
-        // Padding with (a, y) = (1, 1) adds ln 1 = 0.
-        let mut pa = [1.0; LANES];
-        let mut py = [1.0; LANES];
-        pa[..ra.len()].copy_from_slice(ra);
-        py[..ry.len()].copy_from_slice(ry);
-        general_chunk::<FMA, CHECK>(&pa, &py, lanes, &mut flags);
     }
     *neg_inf |= flags.inf.iter().any(|&i| i != 0.0);
     CHECK && (flags.out_of_unit() || flags.non_finite())
@@ -404,9 +545,10 @@ impl Flags {
 }
 
 #[inline(always)]
-fn general_chunk<const FMA: bool, const CHECK: bool>(
+fn general_chunk<const FMA: bool, const CHECK: bool, W: Weighing>(
     a: &[f64; LANES],
     y: &[f64; LANES],
+    (c1, c0): (&[f64; LANES], &[f64; LANES]),
     lanes: &mut Lanes,
     flags: &mut Flags,
 ) {
@@ -418,18 +560,15 @@ fn general_chunk<const FMA: bool, const CHECK: bool>(
             flags.see(l, y);
             flags.see_finite(l, a + y);
         }
-        let positive = if y == 0.0 {
-            0.0
+        let (p1, p0) = label_weights::<W>(y, c1[l], c0[l]);
+        let term = masked_term::<FMA>(a, p1, p0);
+        // Weighted, a finite product may overflow to −∞: only a logarithm −∞ under a
+        // positive coefficient is the term −∞ (the leaf's overflow is handled by scaling).
+        let is_inf = if W::WEIGHTED {
+            (p1 != 0.0 && a == 0.0) || (p0 != 0.0 && a == 1.0)
         } else {
-            y * ln_probability::<FMA>(a)
+            term == f64::NEG_INFINITY
         };
-        let negative = if y == 1.0 {
-            0.0
-        } else {
-            (1.0 - y) * ln_1m::<FMA>(a)
-        };
-        let term = positive + negative;
-        let is_inf = term == f64::NEG_INFINITY;
         flags.inf[l] = if is_inf { 1.0 } else { flags.inf[l] };
         t[l] = if is_inf { 0.0 } else { term };
     }

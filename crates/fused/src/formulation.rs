@@ -23,8 +23,9 @@ const STYLE: Style = Style {
 /// the correctly rounded value, which is within half an ulp of the exact one; an ulp is at
 /// most `2u = ε` relative.
 ///
-/// The weighted kernels sum each sample's terms in plain `f64` before weighting them, so a
-/// weighted problem has the numpy styles' a priori bound instead.
+/// A weighted problem has the numpy styles' a priori bound instead: the weighted kernels sum
+/// a sample's terms in plain `f64` before weighting them (logits, categorical), and weigh
+/// each term by a rounded product (binary probabilities).
 fn bound(problem: &Problem<'_>, evaluation: &Evaluation) -> ErrorBound {
     if problem.is_weighted() {
         return problem.error_bound();

@@ -9,13 +9,27 @@
 //! Leaves are runs of whole samples (about 8192 entries, fixed by the shape), combined along
 //! the crate's fixed tree, so the bits do not depend on the threads; every operand is read in
 //! canonical order through [`crate::source`], so they do not depend on dtype or memory order
-//! either. Inside a leaf, binary entries go through vectorised chunks of [`LANES`]: with hard
-//! labels and no probability 0, 1 or subnormal under a logarithm, one logarithm per entry
-//! (`ln a` or `ln(1 − a)`, its argument reduced exactly, as the unweighted kernel does);
-//! otherwise both logarithms, masked (`0·ln 0 = 0`). A sample's terms are summed in order,
-//! times `v_j` (a sample of weight 0 adds 0, even a confident wrong one), into Kahan lanes;
-//! `W` into others. A leaf whose finite terms overflow is summed again with every term
-//! divided by `2^OVERFLOW_SCALE`, as the unweighted kernels do.
+//! either.
+//!
+//! - **Binary, probabilities, the sum** (`mean` and `sum`): the unweighted kernels' own leaf
+//!   ([`ProbLeaf`]: the selection stage into L1 buffers, one logarithm per entry for hard
+//!   labels, the exponents summed apart and multiplied by `ln 2` once per leaf, the next
+//!   sub-block prefetched), with each entry weighted ([`EntryWeights`]): `c₀ = v_j` on
+//!   `ln(1 − a_ij)` and `c₁ = v_j·p_i` on `ln a_ij`. Hard labels add `c·ln(1 + f)` to the
+//!   Kahan lanes and the exponent part `c·k` as two exact products (`c` split into a high
+//!   part of 42 bits and the rest; `|k| < 2^11`) to compensated lanes; a weight 0 masks
+//!   even a zero probability (`0·ln 0 = 0`). So a sample of weight 0 adds 0, even a
+//!   confident wrong one.
+//! - **Logits, and the per-sample losses** (`none`): per sub-block the terms (for hard
+//!   labels and normal arguments one logarithm per entry, `ln a` or `ln(1 − a)`, its
+//!   argument reduced exactly; otherwise both, masked), a sample's terms summed in order,
+//!   times `v_j`, into Kahan lanes; with one output per sample, weighted in vectorised
+//!   chunks.
+//! - **Categorical**: per sample, `v_j` times the sample's weighted log-probabilities.
+//!
+//! `W` is summed into other Kahan lanes. A leaf whose finite terms overflow is summed again
+//! with every term (binary probabilities: every weight) divided by `2^OVERFLOW_SCALE`, as the
+//! unweighted kernels do.
 
 use std::ops::Range;
 
@@ -23,9 +37,9 @@ use xent_core::formulation::OVERFLOW_SCALE;
 use xent_core::{Array, BinaryProblem, CategoricalProblem, Evaluation, Problem, Targets, Weights};
 
 use crate::accumulate::{Combine, Dd, LANES, Lanes, Partial, tree};
-use crate::binary::{LEAF, SUB};
+use crate::binary::{LEAF, ProbLeaf, SUB, Weighing, masked_term};
 use crate::isa::{Isa, Job};
-use crate::math::{exp_nonpositive, ln_1m, ln_1p, ln_probability, ln_reduced, split};
+use crate::math::{exp_nonpositive, ln_1p, ln_probability, ln_reduced, split};
 use crate::source::{self, Entries};
 
 /// `2^−OVERFLOW_SCALE`.
@@ -109,6 +123,15 @@ fn leaf(
     let v = &mut v[..cols.len()];
     sample_weights(problem, cols.clone(), v);
     match problem {
+        Problem::Binary(p) if out.is_none() && !p.predictions().is_logits() => {
+            let leaf = ProbSum {
+                problem: p,
+                cols,
+                v,
+                factor,
+            };
+            crate::isa::run(isa, leaf)
+        }
         Problem::Binary(p) => crate::isa::run(
             isa,
             BinaryLeaf {
@@ -192,6 +215,98 @@ fn add_sample(lanes: &mut Lanes, neg_inf: &mut bool, j: usize, v: f64, s: f64) -
         lanes.add(j % LANES, t);
     }
     0.0 - t
+}
+
+/// The weighted sum of a leaf of a binary problem given as probabilities: the unweighted
+/// kernels' leaf ([`ProbLeaf`]: one logarithm per entry for hard labels, the exponents summed
+/// apart) with each entry's term weighted ([`EntryWeights`]).
+struct ProbSum<'p, 'a, 'o> {
+    problem: &'p BinaryProblem<'a>,
+    cols: Range<usize>,
+    v: &'o [f64],
+    factor: f64,
+}
+
+impl Job for ProbSum<'_, '_, '_> {
+    type Output = Weighted;
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> Weighted {
+        let p = self.problem;
+        let n = p.outputs();
+        let range = self.cols.start * n..self.cols.end * n;
+        let leaf = ProbLeaf::<_, false> {
+            a: Entries::new(p.predictions().array(), range.clone()),
+            y: Entries::new(p.labels(), range.clone()),
+            w: EntryWeights {
+                v: self.v,
+                n,
+                entries: range.len(),
+                positive: p.weights().positive,
+                factor: self.factor,
+            },
+        };
+        Weighted {
+            partial: leaf.run::<FMA>().partial,
+            weight: sample_weight_total(self.v),
+        }
+    }
+}
+
+/// The weights of a leaf's entries: `c₀ = v_j·factor` (of `ln(1 − a_ij)`) and
+/// `c₁ = c₀·p_i` (of `ln a_ij`), for the leaf's samples' effective weights `v`.
+struct EntryWeights<'v, 'a> {
+    v: &'v [f64],
+    /// Outputs per sample, and entries in the leaf.
+    n: usize,
+    entries: usize,
+    positive: Option<Array<'a>>,
+    factor: f64,
+}
+
+impl Weighing for EntryWeights<'_, '_> {
+    const WEIGHTED: bool = true;
+
+    #[inline(always)]
+    fn block<'s>(
+        &'s self,
+        at: usize,
+        c1: &'s mut [f64; SUB],
+        c0: &'s mut [f64; SUB],
+    ) -> (&'s [f64; SUB], &'s [f64; SUB]) {
+        let count = SUB.min(self.entries - at);
+        let (n, f) = (self.n, self.factor);
+        if n == 1 {
+            let v = &self.v[at..at + count];
+            if self.positive.is_none()
+                && f == 1.0
+                && let Ok(v) = <&[f64; SUB]>::try_from(v)
+            {
+                return (v, v);
+            }
+            for (c, &v) in c0.iter_mut().zip(v) {
+                *c = v * f;
+            }
+        } else {
+            let (mut j, mut i) = (at / n, at % n);
+            for c in &mut c0[..count] {
+                *c = self.v[j] * f;
+                i += 1;
+                if i == n {
+                    (i, j) = (0, j + 1);
+                }
+            }
+        }
+        c0[count..].fill(0.0);
+        let c0: &'s [f64; SUB] = c0;
+        let Some(positive) = self.positive else {
+            return (c0, c0);
+        };
+        for (e, (c1, &c0)) in c1.iter_mut().zip(c0).enumerate() {
+            *c1 = c0 * xent_core::weights::entry(&positive, (at + e) % n);
+        }
+        (c1, c0)
+    }
 }
 
 struct BinaryLeaf<'p, 'a, 'o> {
@@ -391,18 +506,7 @@ fn terms<const FMA: bool>(
         }
         for l in 0..LANES {
             let (a, y, p) = (a[l], y[l], pw[l]);
-            let py = p * y;
-            let pos = if py == 0.0 {
-                0.0
-            } else {
-                py * ln_probability::<FMA>(a)
-            };
-            let neg = if y == 1.0 {
-                0.0
-            } else {
-                (1.0 - y) * ln_1m::<FMA>(a)
-            };
-            t[l] = (pos + neg) * factor;
+            t[l] = masked_term::<FMA>(a, p * y, 1.0 - y) * factor;
         }
     }
 }
