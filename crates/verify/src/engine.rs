@@ -118,11 +118,11 @@ impl Blocks {
                     self.oracle.push(OracleValue { what, value });
                 }
             }
-            Side::Published(_) | Side::Printed(_) => {
-                if !self.published.iter().any(|p| p.what == c.what) {
-                    let (what, printed) = (c.what.clone(), c.shown());
-                    self.published.push(Printed { what, printed });
-                }
+            Side::Published(_) | Side::Printed(_)
+                if !self.published.iter().any(|p| p.what == c.what) =>
+            {
+                let (what, printed) = (c.what.clone(), c.shown());
+                self.published.push(Printed { what, printed });
             }
             _ => {}
         }
