@@ -1,7 +1,7 @@
 //! The verifier: its report against the committed snapshots, and the properties of issue 3
 //! (quickcheck, through generators of valid problems; raise the case count with
 //! `QUICKCHECK_TESTS`). Every comparison uses a bound: each formulation's own
-//! (`Formulation::bound`), one from `xent_core::tolerance` or `xent_verify::tolerance`, or
+//! (`Formulation::bound`), one from `xent_core::tolerance`, or
 //! exact equality where both sides are correctly rounded values of the same exact number.
 //!
 //! Generated probabilities are multiples of 2^-20 (so `1 − a` and `1 − y` are exact and a
@@ -22,7 +22,6 @@ use xent_core::{
     BinaryProblem, CategoricalProblem, ErrorBound, Formulation, LogBase, Problem, ProblemData, View,
 };
 use xent_oracle as oracle;
-use xent_verify::tolerance::in_base;
 use xent_verify::{AuditOptions, audit};
 
 /// The one place snapshots are configured: every snapshot of the workspace lives in the
@@ -260,11 +259,15 @@ fn base_change(p: Binary, base: Base) -> bool {
         absolute: 0.5 * ulp(o.loss),
         log_likelihood: 0.0,
     };
-    let oracle_ok = in_base(&half_ulp, base, jb).admits(base.from_nats(o.loss), jb);
+    let oracle_ok = half_ulp
+        .in_base(base, jb)
+        .admits(base.from_nats(o.loss), jb);
     oracle_ok
         && xent_registry::all().iter().all(|f| {
             let e = f.binary(&p);
-            in_base(&bound_of(*f, p, &e), base, jb).admits(e.in_base(base), jb)
+            bound_of(*f, p, &e)
+                .in_base(base, jb)
+                .admits(e.in_base(base), jb)
         })
 }
 

@@ -503,12 +503,7 @@ pub fn run_full(cli: &Cli) -> Result<Ran> {
             claims,
             only,
         } => {
-            return if *only {
-                verify_only(*format, claims)
-            } else {
-                verify(*format, claims)
-            }
-            .map(plain);
+            return verify(*format, claims, *only).map(plain);
         }
         Command::Completions { shell } => return completions(*shell).map(|s| plain((s, 0))),
         Command::Man => return man_page().map(|s| plain((s, 0))),
@@ -926,43 +921,20 @@ pub enum TruthFiles<'a> {
     Targets(&'a Targets),
 }
 
-/// `xent verify --claims FILE --only`: the claims of the files alone, exit status 1 unless
-/// every one holds. A file that cannot be read or parsed is an error, as in the audit.
-fn verify_only(format: output::Format, claims: &[PathBuf]) -> Result<(String, u8)> {
-    let mut files = Vec::new();
-    for path in claims {
-        files.push(xent_verify::expressions_file(path)?);
-    }
-    let passed = files.iter().all(|e| e.report.passed());
-    let rendered = match format {
-        output::Format::Text => {
-            let mut out = String::new();
-            for e in &files {
-                out.push_str(&format!("Expressions: {}\n\n", e.file));
-                out.push_str(&e.report.render_text());
-                out.push('\n');
-            }
-            let total: usize = files.iter().map(|e| e.report.outcomes.len()).sum();
-            let failed: usize = files.iter().map(|e| e.report.failures()).sum();
-            out.push_str(&format!(
-                "Result: {} of {total} claims hold: {}\n",
-                total - failed,
-                if passed { "PASS" } else { "FAIL" }
-            ));
-            out
-        }
-        output::Format::Json => {
-            let json = serde_json::json!({ "passed": passed, "expressions": files });
-            format!("{json:#}\n")
-        }
+/// `xent verify`: the verifier's report and any claims files' rows, or (`--only`) those rows
+/// alone, numbered and counted as the report does; exit status 1 unless it passed. A file that
+/// cannot be read or parsed is an error.
+fn verify(format: output::Format, claims: &[PathBuf], only: bool) -> Result<(String, u8)> {
+    let mut report = if only {
+        xent_verify::Report::new(
+            xent_registry::all()
+                .iter()
+                .map(|f| f.name().into())
+                .collect(),
+        )
+    } else {
+        xent_verify::audit(&xent_verify::AuditOptions::default())
     };
-    Ok((rendered, if passed { 0 } else { 1 }))
-}
-
-/// `xent verify`: the verifier's report (and any claims files), exit status 1 unless it
-/// passed.
-fn verify(format: output::Format, claims: &[PathBuf]) -> Result<(String, u8)> {
-    let mut report = xent_verify::audit(&xent_verify::AuditOptions::default());
     for path in claims {
         report.add_claims_file(path)?;
     }

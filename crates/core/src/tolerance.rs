@@ -105,6 +105,30 @@ impl ErrorBound {
         (a - b).abs() <= self.absolute
     }
 
+    /// The bound on the loss in base `b`, `J_b = J / ln b` ([`crate::LogBase::from_nats`]),
+    /// when `J` is within this bound of the exact loss in nats: the bound scales by
+    /// `1 / ln b`, and `ln b` ([`crate::LogBase::ln`]: exact for e, correctly rounded for 2 and
+    /// 10, the platform's `ln` otherwise) and the division each add their rounding relative to
+    /// `|J_b|` (`value_b`).
+    pub fn in_base(&self, base: crate::LogBase, value_b: f64) -> ErrorBound {
+        use crate::LogBase;
+        let u = UNIT_ROUNDOFF;
+        let ln_error_u = if base == LogBase::E {
+            0.0
+        } else if base == LogBase::TWO || base == LogBase::TEN {
+            1.0
+        } else {
+            LIBM_ERROR_U
+        };
+        let division = if base == LogBase::E { 0.0 } else { 1.0 };
+        let rounding = (ln_error_u + division) * u * value_b.abs();
+        let grow = 1.0 + 4.0 * u; // second-order terms of the two roundings
+        ErrorBound {
+            absolute: (self.absolute / base.ln().abs() + rounding) * grow,
+            log_likelihood: self.log_likelihood,
+        }
+    }
+
     /// The bound for a binary problem, valid for every formulation that reduces its
     /// [`crate::BinaryTerms`] (sum, dot, matmul) and for any summation order.
     pub fn binary(problem: &BinaryProblem<'_>) -> Self {
@@ -443,6 +467,18 @@ mod tests {
         );
         assert_eq!(matches_library(0.200_469_18, "0.20046903", F32), Some(true));
         assert_eq!(matches_library(0.200_471, "0.20046903", F32), Some(false));
+    }
+
+    #[test]
+    fn base_e_adds_nothing() {
+        let b = ErrorBound {
+            absolute: 1e-16,
+            log_likelihood: 1e-15,
+        };
+        let e = b.in_base(crate::LogBase::E, 0.5).absolute;
+        assert_eq!(e, 1e-16 * (1.0 + 4.0 * UNIT_ROUNDOFF));
+        let two = b.in_base(crate::LogBase::TWO, 0.7).absolute;
+        assert!(two > b.absolute / std::f64::consts::LN_2);
     }
 
     #[test]

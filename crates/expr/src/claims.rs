@@ -42,7 +42,6 @@ use xent_core::{Kind, LogBase, Verdict};
 
 use crate::ast::Program;
 use crate::check::{CheckOptions, check};
-use crate::diagnosis::format_value;
 use crate::error::ParseError;
 use crate::names::{self, Role};
 use crate::parse::parse;
@@ -448,8 +447,12 @@ pub struct ClaimOutcome {
     pub judged: Option<Verdict>,
     /// The verdict's sentence, or the error.
     pub message: String,
-    /// The expression's value on the first problem.
+    /// The expression's value on the first problem (computed with the platform's `ln`: it
+    /// judges the published value, and is not rendered).
     pub value: Option<f64>,
+    /// The oracle's value on the first problem, correctly rounded: what the text and JSON
+    /// show, the same on every platform.
+    pub oracle: Option<f64>,
     /// The published value, as printed.
     pub published: Option<String>,
     /// Whether the published value was reproduced.
@@ -543,6 +546,7 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
         judged: None,
         message: String::new(),
         value: None,
+        oracle: None,
         published: claim.published.clone(),
         published_reproduced: None,
         published_holds: claim.published_holds,
@@ -556,6 +560,7 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
     let mut options = CheckOptions::new(claim.kind)
         .with_quantity(claim.quantity)
         .with_base(claim.base);
+    options.values = false;
     if let Some(i) = &claim.inputs {
         match (
             load(&i.predictions.1, base_dir),
@@ -587,6 +592,7 @@ fn run_claim(claim: &Claim, base_dir: &Path) -> ClaimOutcome {
     out.judged = Some(report.verdict.verdict());
     out.message = report.verdict.message();
     out.value = report.value();
+    out.oracle = report.runs.first().map(|r| r.reference);
     out.shape = report.shape().map(|s| s.to_strings());
     out.ty = report.ty().map(|t| t.name().to_owned());
     if let Some(p) = &claim.published {
@@ -689,9 +695,10 @@ impl ClaimsReport {
                 let _ = writeln!(s, "  {head:<10} {line}");
             }
             if let Some(p) = &o.published {
-                let shown = o
-                    .value
-                    .map_or_else(|| "no single value".into(), format_value);
+                let shown = match (o.value, o.oracle) {
+                    (Some(_), Some(x)) => format!("the oracle's {}", xent_core::ulp::Num(x)),
+                    _ => "no single value".into(),
+                };
                 let status = match (o.published_reproduced, o.published_holds) {
                     (Some(true), true) => "reproduced",
                     (Some(false), false) => "not reproduced, as recorded",
@@ -748,7 +755,7 @@ impl ClaimsReport {
                 "expected_verdict": o.recorded,
                 "judged": o.judged,
                 "message": o.message,
-                "value": o.value.map_or(Value::Null, number),
+                "oracle": o.oracle.map_or(Value::Null, number),
                 "published": o.published,
                 "published_reproduced": o.published_reproduced,
                 "published_holds": o.published_holds,

@@ -1,12 +1,16 @@
 //! The catalogue's format: the rows of `catalogue.toml` (compiled in) or of a user's
-//! `--claims FILE`, read into typed rows and checked before anything is evaluated. Every
-//! error names the file, the row and the rule it breaks.
+//! `--claims FILE`, read into typed rows and checked before anything is evaluated. Serde
+//! refuses unknown fields, codes and names; [`Catalogue::parse`] adds the rules that span
+//! rows (documents, input sets, published keys, unique ids). Every error names the file,
+//! the row and the rule it breaks.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
-use xent_core::{Convention, LogBase, Precision, Verdict};
+use nalgebra::DMatrix;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use xent_core::{Convention, LogBase, Precision, ProblemData, Verdict};
 use xent_expr::claims::{ClaimsError, ClaimsFile};
 
 use crate::error::{Error, Result};
@@ -17,11 +21,26 @@ pub const CATALOGUE: &str = include_str!("../catalogue.toml");
 /// Where the built-in catalogue lives, as the report and its errors name it.
 pub const CATALOGUE_FILE: &str = "crates/verify/catalogue.toml";
 
-/// A catalogue file as written: a `[[claim]]` with `expr` is a numpy expression, judged
-/// by `xent-expr` (the format of its claims files); any other is a [`Row`].
+/// A catalogue file, read and checked. Its rows' fields are those `catalogue.toml`'s header
+/// describes.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    /// The documents cited (by key, their titles) and the named input sets.
+    pub(crate) documents: BTreeMap<String, String>,
+    pub(crate) inputs: BTreeMap<String, InputSet>,
+    /// Each input set's data, checked, as `f64`.
+    pub(crate) data: BTreeMap<String, ProblemData>,
+    /// The claims evaluated by the engine, in file order.
+    pub(crate) claim: Vec<Row>,
+    /// The claims written as numpy expressions, judged by `xent-expr` against the oracle.
+    pub expressions: ClaimsFile,
+}
+
+/// A catalogue file as written: a `[[claim]]` with `expr` is a numpy expression (the format
+/// of `xent-expr`'s claims files); any other is a [`Row`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawCatalogue {
+struct Raw {
     #[serde(default)]
     documents: BTreeMap<String, String>,
     #[serde(default)]
@@ -30,113 +49,68 @@ struct RawCatalogue {
     claim: Vec<toml::Table>,
 }
 
-/// A catalogue file, read and checked.
-#[derive(Debug, Clone)]
-pub struct Catalogue {
-    /// The documents cited, by key.
-    pub documents: BTreeMap<String, String>,
-    /// The named input sets.
-    pub inputs: BTreeMap<String, InputSet>,
-    /// The claims evaluated by the engine, in file order.
-    pub claim: Vec<Row>,
-    /// The claims written as numpy expressions, judged by `xent-expr` against the oracle.
-    pub expressions: ClaimsFile,
-}
-
-/// Binary or categorical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum KindName {
-    /// Labels in [0, 1].
+pub(crate) enum KindName {
     Binary,
-    /// Targets over classes.
     Categorical,
 }
 
-/// How the rows of `pred` and `truth` are laid out.
+/// How the rows of `pred` and `truth` are laid out: numpy's `(n_y, m)` of the documents, a
+/// row per output, or a peer library's, a row per sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Layout {
-    /// numpy's `(n_y, m)` of the documents: a row per output.
+pub(crate) enum Layout {
     #[default]
     Cols,
-    /// A peer library's layout: a row per sample.
     Rows,
 }
 
 /// One named input set.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InputSet {
-    /// What it is, in words.
-    pub words: Option<String>,
-    /// Binary or categorical.
-    pub kind: KindName,
+pub(crate) struct InputSet {
+    pub(crate) words: String,
+    pub(crate) kind: KindName,
     /// The documents' names of the predictions and the truth (`A2`, `Y`).
-    pub names: Option<[String; 2]>,
-    /// The predictions (probabilities or logits).
-    pub pred: Vec<Vec<f64>>,
-    /// Labels or targets.
-    pub truth: Option<Vec<Vec<f64>>>,
-    /// Class indices, one per sample.
-    pub classes: Option<Vec<u64>>,
-    /// The layout of the rows.
+    pub(crate) names: Option<[String; 2]>,
+    /// The predictions (probabilities, or `logits`), and labels, targets or class indices.
+    pub(crate) pred: Vec<Vec<f64>>,
+    pub(crate) truth: Option<Vec<Vec<f64>>>,
+    pub(crate) classes: Option<Vec<u64>>,
     #[serde(default)]
-    pub layout: Layout,
-    /// Whether `pred` are logits.
+    pub(crate) layout: Layout,
     #[serde(default)]
-    pub logits: bool,
+    pub(crate) logits: bool,
 }
 
-/// One name or a list of them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    /// One.
-    One(String),
-    /// Several.
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    /// The names.
-    pub fn names(&self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s.clone()],
-            OneOrMany::Many(v) => v.clone(),
-        }
-    }
-}
-
-/// What is compared.
+/// What is compared: `S`, the documents' `logprobs`; `J = −S/m`, in a base; or
+/// `−(1/m)·Σ_ij D_ij` of the `(n_y, n_y)` matrix `D` of the `np.dot` style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Quantity {
-    /// `S`, the documents' `logprobs`.
+pub(crate) enum Quantity {
     LogLikelihood,
-    /// `J = −S/m`, in a base.
     #[default]
     Loss,
-    /// `−(1/m)·Σ_ij D_ij` of the `(n_y, n_y)` matrix `D` of the `np.dot` style.
     DotSum,
 }
 
-/// A library's convention, as a basis.
+/// A library's convention, as a basis: the library, the dtype it computed in, and its label
+/// smoothing ε.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConventionRow {
-    /// `exact`, `pytorch`, `keras`, `sklearn`, `scipy`.
-    pub library: String,
-    /// `f32` or `f64`: the dtype the library computed in.
-    pub precision: String,
-    /// Label smoothing ε.
-    pub label_smoothing: Option<f64>,
+pub(crate) struct ConventionRow {
+    #[serde(deserialize_with = "parsed")]
+    pub(crate) library: Convention,
+    #[serde(deserialize_with = "precision")]
+    pub(crate) precision: Precision,
+    pub(crate) label_smoothing: Option<f64>,
 }
 
 /// One side of a check: what is computed, or what it is compared with.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Side {
+pub(crate) enum Side {
     /// The definition, evaluated exactly and rounded once.
     Oracle,
     /// `−Σ p log_b q` evaluated exactly with `log_b` (not `J_e / ln b`).
@@ -145,8 +119,6 @@ pub enum Side {
     OracleOf(Quantity),
     /// The formulation that mirrors a numpy style (`sum`, `dot`, `matmul`).
     Style(String),
-    /// A formulation by name.
-    Formulation(String),
     /// A library's convention applied to the inputs.
     Convention(ConventionRow),
     /// A document's value, a key of `xent_core::published::VALUES`.
@@ -157,115 +129,112 @@ pub enum Side {
     Shape(Vec<usize>),
 }
 
-/// How the two sides are compared.
+/// How the two sides are compared (see `catalogue.toml`'s header and `relation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum How {
-    /// A full-precision print in ulps of the correctly rounded value, within the bound.
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum How {
     FullPrecision,
-    /// Rounded to the printed decimals.
     Rounded,
-    /// Truncated to the printed decimals.
     Truncated,
-    /// Bit for bit.
     Equal,
-    /// Within the sum of both a priori bounds.
     WithinBounds,
-    /// The shape a formulation reduced, against numpy's.
     Shape,
-    /// A library's digits (or its float32 test tolerance), by every formulation.
     Library,
-    /// Which divisors `m ≤ up_to` reproduce the printed value.
-    ImpliedDivisor,
-    /// To how many decimals two values agree, when not to full precision.
+    ImpliedDivisor { up_to: usize, m: usize },
     Decimals,
-    /// The inputs in the same order of loss in every base.
     SameOrder,
-    /// The same minimiser in every base.
     SameMinimiser,
-    /// Strictly decreasing along the inputs.
     Decreasing,
-    /// Positive on every input.
     Positive,
-    /// `J_b = J_e / ln b` within one rounding.
     BaseChange,
+}
+
+impl How {
+    /// Whether it relates the basis across all the check's sets and bases at once, rather
+    /// than to `against` on each.
+    pub(crate) fn is_series(self) -> bool {
+        use How::{Decreasing, Positive, SameMinimiser, SameOrder};
+        matches!(self, SameOrder | SameMinimiser | Decreasing | Positive)
+    }
 }
 
 /// A quantity every formulation computes against the oracle, with its bound.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SubjectRow {
-    /// The input sets.
-    pub on: OneOrMany,
-    /// The quantity.
+pub(crate) struct SubjectRow {
+    pub(crate) on: Vec<String>,
     #[serde(default)]
-    pub quantity: Quantity,
-    /// The bases.
-    pub base: Option<OneOrMany>,
+    pub(crate) quantity: Quantity,
+    #[serde(default = "nats", deserialize_with = "bases")]
+    pub(crate) base: Vec<LogBase>,
 }
 
-/// One check of a claim.
+/// One check of a claim: in `case` (if the claim's truth depends on it), on the sets `on`
+/// (the claim's first by default), in each base, `basis` compared with `against` by `how`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CheckRow {
-    /// The case it is about.
-    pub case: Option<String>,
-    /// The input sets (the claim's first by default).
-    pub on: Option<OneOrMany>,
-    /// The quantity.
+pub(crate) struct CheckRow {
+    pub(crate) case: Option<String>,
+    pub(crate) on: Option<Vec<String>>,
     #[serde(default)]
-    pub quantity: Quantity,
-    /// The bases (`e` by default).
-    pub base: Option<OneOrMany>,
-    /// What is computed.
-    pub basis: Side,
-    /// What it is compared with.
-    pub against: Side,
-    /// How.
-    pub how: How,
-    /// `implied_divisor`: the largest divisor tried.
-    pub up_to: Option<usize>,
-    /// `implied_divisor`: the one divisor expected to reproduce the value.
-    pub m: Option<usize>,
+    pub(crate) quantity: Quantity,
+    #[serde(default = "nats", deserialize_with = "bases")]
+    pub(crate) base: Vec<LogBase>,
+    pub(crate) basis: Side,
+    pub(crate) against: Side,
+    pub(crate) how: How,
 }
 
-/// One claim.
+/// One claim: its document (a key of `[documents]`), statement and symbolic form, its input
+/// sets (none for values published without inputs), the subjects of its formulation table,
+/// the verdict recorded, and its checks.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Row {
-    /// Short stable identifier.
-    pub id: String,
-    /// A key of `[documents]`.
-    pub document: String,
-    /// The statement, quoted or in our words.
-    pub statement: String,
-    /// Its symbolic form.
-    pub symbolic: String,
-    /// Input sets; none for values published without inputs.
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) document: String,
+    pub(crate) statement: String,
+    pub(crate) symbolic: String,
     #[serde(default)]
-    pub inputs: Vec<String>,
-    /// The formulation table's subjects.
+    pub(crate) inputs: Vec<String>,
     #[serde(default)]
-    pub subjects: Vec<SubjectRow>,
-    /// The verdict recorded, as written (read into [`Row::expect`] when the file is checked,
-    /// so that an unknown code is an error naming the row).
-    #[serde(rename = "expect")]
-    pub recorded: toml::Value,
-    /// The verdict recorded.
-    #[serde(skip, default = "unread")]
-    pub expect: Verdict,
-    /// The checks.
+    pub(crate) subjects: Vec<SubjectRow>,
+    pub(crate) expect: Verdict,
     #[serde(default)]
-    pub check: Vec<CheckRow>,
+    pub(crate) check: Vec<CheckRow>,
 }
 
-fn unread() -> Verdict {
-    Verdict::Fails
+/// A value read through its `FromStr`, so that a bad name is an error of its row.
+fn parsed<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr<Err: std::fmt::Display>,
+{
+    String::deserialize(d)?.parse().map_err(D::Error::custom)
 }
 
-/// Parses a base name.
-pub fn base(name: &str) -> Option<LogBase> {
-    name.parse().ok()
+/// A list of log bases (`"e"`, `"2"`, `"10"`, any number > 0, ≠ 1).
+fn bases<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<LogBase>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    names
+        .iter()
+        .map(|b| b.parse().map_err(D::Error::custom))
+        .collect()
+}
+
+fn nats() -> Vec<LogBase> {
+    vec![LogBase::E]
+}
+
+/// `f32` or `f64`.
+fn precision<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Precision, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "f32" => Ok(Precision::F32),
+        "f64" => Ok(Precision::F64),
+        other => Err(D::Error::custom(format!(
+            "precision `{other}` is not f32 or f64"
+        ))),
+    }
 }
 
 impl Catalogue {
@@ -276,28 +245,23 @@ impl Catalogue {
             row,
             rule: rule.trim_end().to_owned(),
         };
-        let raw: RawCatalogue = toml::from_str(text).map_err(|e| bad(None, e.to_string()))?;
+        let raw: Raw = toml::from_str(text).map_err(|e| bad(None, e.to_string()))?;
         let (mut claim, mut expressions) = (Vec::new(), Vec::new());
         for mut t in raw.claim {
             let id = t.get("id").and_then(toml::Value::as_str).map(str::to_owned);
             if !t.contains_key("expr") {
-                let row = toml::Value::Table(t)
-                    .try_into()
-                    .map_err(|e: toml::de::Error| bad(id, e.to_string()))?;
-                claim.push(row);
+                let row = toml::Value::Table(t).try_into();
+                claim.push(row.map_err(|e: toml::de::Error| bad(id, e.to_string()))?);
                 continue;
             }
+            // An expression row cites its document by title, as `xent-expr` reads it.
             if let Some(key) = t.remove("document") {
-                let title = key
-                    .as_str()
-                    .and_then(|k| raw.documents.get(k))
-                    .ok_or_else(|| {
-                        bad(
-                            id.clone(),
-                            format!("document {key} is no key of [documents]"),
-                        )
-                    })?;
-                t.insert("source".into(), title.clone().into());
+                let title = key.as_str().and_then(|k| raw.documents.get(k));
+                let rule = format!("document {key} is no key of [documents]");
+                t.insert(
+                    "source".into(),
+                    title.ok_or_else(|| bad(id, rule))?.as_str().into(),
+                );
             }
             expressions.push(toml::Value::Table(t));
         }
@@ -308,13 +272,28 @@ impl Catalogue {
             ClaimsError::Parse { id, rendered, .. } => bad(Some(id), rendered),
             other => bad(None, other.to_string()),
         })?;
-        let mut c = Catalogue {
+        let mut data = BTreeMap::new();
+        for (name, set) in &raw.inputs {
+            let d = set.data(Precision::F64);
+            let d = d.map_err(|rule| bad(Some(format!("inputs.{name}")), rule))?;
+            data.insert(name.clone(), d);
+        }
+        let c = Catalogue {
             documents: raw.documents,
             inputs: raw.inputs,
+            data,
             claim,
             expressions,
         };
-        c.validate(file)?;
+        for (i, row) in c.claim.iter().enumerate() {
+            let twice = c.claim[..i].iter().any(|r| r.id == row.id);
+            let rule = if twice {
+                Err("two rows have this id".to_owned())
+            } else {
+                c.check_row(row)
+            };
+            rule.map_err(|rule| bad(Some(row.id.clone()), rule))?;
+        }
         Ok(c)
     }
 
@@ -334,150 +313,93 @@ impl Catalogue {
         Catalogue::parse(CATALOGUE, CATALOGUE_FILE)
     }
 
-    fn validate(&mut self, file: &str) -> Result<()> {
-        let bad = |row: &str, rule: String| Error::Catalogue {
-            file: file.to_owned(),
-            row: Some(row.to_owned()),
-            rule,
-        };
-        for (name, set) in &self.inputs {
-            set_shape(set).map_err(|rule| bad(&format!("inputs.{name}"), rule))?;
-        }
-        for row in &mut self.claim {
-            row.expect = row.recorded.clone().try_into().map_err(|_| {
-                let codes = "\"holds\", { holds_within = N }, { holds_only_when = \"…\" }, \
-                             { holds_only_rounded = N }, \"fails\", \"not_checkable\"";
-                bad(
-                    &row.id,
-                    format!(
-                        "expect = {} is not a verdict code: the codes are {codes}",
-                        row.recorded
-                    ),
-                )
-            })?;
-        }
-        let mut ids: Vec<&str> = Vec::new();
-        for row in &self.claim {
-            if ids.contains(&row.id.as_str()) {
-                return Err(bad(&row.id, "two rows have this id".into()));
-            }
-            ids.push(&row.id);
-            self.validate_row(row).map_err(|rule| bad(&row.id, rule))?;
-        }
-        Ok(())
-    }
-
-    /// A row's document, input sets and bases exist, and each check is well formed.
-    fn validate_row(&self, row: &Row) -> std::result::Result<(), String> {
+    /// The rules of a row that serde cannot see: its document, input sets and published
+    /// keys exist, its styles are numpy's, its printed values are numbers, and a check that
+    /// computes from inputs has some.
+    fn check_row(&self, row: &Row) -> std::result::Result<(), String> {
         if !self.documents.contains_key(&row.document) {
-            return Err(format!(
-                "document `{}` is no key of [documents]",
-                row.document
-            ));
+            let d = &row.document;
+            return Err(format!("document `{d}` is no key of [documents]"));
         }
-        let mut sets = row.inputs.clone();
-        let mut bases = Vec::new();
-        for s in &row.subjects {
-            sets.extend(s.on.names());
-            bases.extend(s.base.iter().flat_map(OneOrMany::names));
-        }
-        for c in &row.check {
-            sets.extend(c.on.iter().flat_map(OneOrMany::names));
-            bases.extend(c.base.iter().flat_map(OneOrMany::names));
-            self.validate_check(c, row)?;
-        }
-        if let Some(set) = sets.iter().find(|s| !self.inputs.contains_key(*s)) {
+        let subjects = row.subjects.iter().flat_map(|s| &s.on);
+        let checks = row.check.iter().flat_map(|c| c.on.iter().flatten());
+        let mut sets = row.inputs.iter().chain(subjects).chain(checks);
+        if let Some(set) = sets.find(|s| !self.inputs.contains_key(*s)) {
             return Err(format!("input set `{set}` is no key of [inputs]"));
         }
-        if let Some(b) = bases.iter().find(|b| base(b).is_none()) {
-            return Err(format!("base `{b}` is not e, 2, 10 or a number > 0, ≠ 1"));
-        }
-        Ok(())
-    }
-
-    fn validate_check(&self, c: &CheckRow, row: &Row) -> std::result::Result<(), String> {
-        if c.on.is_none() && row.inputs.is_empty() && needs_inputs(&c.basis) {
-            return Err(format!(
-                "a check of {:?} needs inputs and the row has none",
-                c.basis
-            ));
-        }
-        for side in [&c.basis, &c.against] {
-            match side {
-                Side::Published(key) if xent_core::published::value(key).is_none() => {
-                    return Err(format!(
-                        "published `{key}` is no key of xent_core::published::VALUES"
-                    ));
-                }
-                Side::Style(s) if !matches!(s.as_str(), "sum" | "dot" | "matmul") => {
-                    return Err(format!("style `{s}` is not sum, dot or matmul"));
-                }
-                Side::Formulation(f) if xent_registry::by_name(f).is_none() => {
-                    return Err(format!("formulation `{f}` is not in the registry"));
-                }
-                Side::Convention(k) => {
-                    k.library.parse::<Convention>().map_err(|e| e.to_string())?;
-                    precision(&k.precision)?;
-                }
-                Side::Printed(p) if p.trim().parse::<f64>().is_err() => {
-                    return Err(format!("printed `{p}` is not a number"));
-                }
-                _ => {}
+        for c in &row.check {
+            if c.on.is_none() && row.inputs.is_empty() && computes(&c.basis) {
+                let basis = &c.basis;
+                return Err(format!(
+                    "a check of {basis:?} needs inputs and the row has none"
+                ));
             }
-        }
-        if c.how == How::ImpliedDivisor && (c.up_to.is_none() || c.m.is_none()) {
-            return Err("how = \"implied_divisor\" needs `up_to` and `m`".into());
+            for side in [&c.basis, &c.against] {
+                match side {
+                    Side::Published(key) if xent_core::published::value(key).is_none() => {
+                        return Err(format!(
+                            "published `{key}` is no key of xent_core::published::VALUES"
+                        ));
+                    }
+                    Side::Style(s) if !matches!(s.as_str(), "sum" | "dot" | "matmul") => {
+                        return Err(format!("style `{s}` is not sum, dot or matmul"));
+                    }
+                    Side::Printed(p) if p.trim().parse::<f64>().is_err() => {
+                        return Err(format!("printed `{p}` is not a number"));
+                    }
+                    _ => {}
+                }
+            }
         }
         Ok(())
     }
 }
 
 /// Whether a side computes from inputs.
-fn needs_inputs(side: &Side) -> bool {
+fn computes(side: &Side) -> bool {
     !matches!(side, Side::Published(_) | Side::Printed(_) | Side::Shape(_))
 }
 
-/// `f32` or `f64`.
-pub fn precision(name: &str) -> std::result::Result<Precision, String> {
-    match name {
-        "f32" | "float32" => Ok(Precision::F32),
-        "f64" | "float64" => Ok(Precision::F64),
-        other => Err(format!("precision `{other}` is not f32 or f64")),
-    }
-}
-
-/// The `(rows, columns)` of an input set's predictions, every row as long as the first, and
-/// its truth of a fitting size.
-pub fn set_shape(set: &InputSet) -> std::result::Result<(usize, usize), String> {
-    let rect = |m: &[Vec<f64>], what: &str| -> std::result::Result<(usize, usize), String> {
-        let cols = m.first().map_or(0, Vec::len);
-        if cols == 0 {
-            return Err(format!("`{what}` is empty"));
-        }
-        match m.iter().position(|r| r.len() != cols) {
-            Some(i) => Err(format!(
-                "`{what}` row {i} has {} entries, row 0 has {cols}",
-                m[i].len()
-            )),
-            None => Ok((m.len(), cols)),
-        }
-    };
-    let shape = rect(&set.pred, "pred")?;
-    match (&set.truth, &set.classes) {
-        (Some(t), None) if rect(t, "truth")? == shape => Ok(shape),
-        (Some(_), None) => Err("`truth` and `pred` differ in shape".into()),
-        (None, Some(c)) if set.kind == KindName::Categorical => {
-            let samples = if set.layout == Layout::Rows {
-                shape.0
-            } else {
-                shape.1
-            };
-            if c.len() == samples {
-                Ok(shape)
-            } else {
-                Err(format!("{} `classes` for {samples} samples", c.len()))
+impl InputSet {
+    /// The set's data in the `(outputs, samples)` layout, stored in `precision` (a float32
+    /// library's inputs are the float32 values of the printed decimals), checked: every row
+    /// as long as the first, and a problem `xent-core` accepts.
+    pub(crate) fn data(&self, precision: Precision) -> std::result::Result<ProblemData, String> {
+        let matrix = |rows: &[Vec<f64>], what: &str| {
+            let cols = rows.first().map_or(0, Vec::len);
+            if cols == 0 {
+                return Err(format!("`{what}` is empty"));
             }
-        }
-        _ => Err("give exactly one of `truth` and (categorical) `classes`".into()),
+            if let Some(i) = rows.iter().position(|r| r.len() != cols) {
+                let n = rows[i].len();
+                return Err(format!(
+                    "`{what}` row {i} has {n} entries, row 0 has {cols}"
+                ));
+            }
+            let stored = rows.iter().flatten().map(|&v| match precision {
+                Precision::F64 => v,
+                Precision::F32 => f64::from(v as f32),
+            });
+            let m = DMatrix::from_row_iterator(rows.len(), cols, stored);
+            Ok(match self.layout {
+                Layout::Cols => m,
+                Layout::Rows => m.transpose(),
+            })
+        };
+        let pred = matrix(&self.pred, "pred")?;
+        let data = match (self.kind, &self.truth, &self.classes) {
+            (KindName::Binary, Some(y), None) => {
+                ProblemData::binary(pred, matrix(y, "truth")?, self.logits)
+            }
+            (KindName::Categorical, Some(p), None) => {
+                ProblemData::categorical(pred, matrix(p, "truth")?, self.logits)
+            }
+            (KindName::Categorical, None, Some(c)) => {
+                ProblemData::with_classes(pred, c.clone(), self.logits)
+            }
+            _ => return Err("give exactly one of `truth` and (categorical) `classes`".into()),
+        };
+        data.problem().map_err(|e| e.to_string())?;
+        Ok(data)
     }
 }

@@ -19,15 +19,10 @@ pub enum Error {
     /// A user's `--claims FILE` that cannot be read or breaks a rule of the format.
     #[error("--claims {0}")]
     ClaimsFile(Box<Error>),
-    /// A check that computes from inputs, on a row without them.
-    #[error("the check computes from inputs and the row has none")]
-    NoInputs,
-    /// A basis that needs categorical (or binary) inputs, on the other kind.
-    #[error("the basis does not apply to this kind of problem")]
-    NotCategorical,
-    /// A basis naming no formulation of those audited, or no published value.
-    #[error("the basis names nothing audited")]
-    NoFormulation,
+    /// A check whose basis cannot be evaluated on its inputs (none given, the other kind of
+    /// problem, no formulation of that style audited).
+    #[error("the check cannot be evaluated: {0}")]
+    Basis(&'static str),
     /// The oracle's arithmetic failed.
     #[error(transparent)]
     Oracle(#[from] xent_oracle::Error),

@@ -15,8 +15,8 @@
 //! - `sweep`: the seeded random agreement check.
 //! - [`report`]: aligned text or JSON, byte-identical on every platform, ISA and thread count
 //!   (formulation values only where they are the same bits everywhere).
-//! - [`tolerance`]: how a bound carries over to another log base (every other bound is
-//!   `xent_core::tolerance`'s).
+//! - Every bound is `xent_core::tolerance`'s (`ErrorBound`; `ErrorBound::in_base` for a loss
+//!   in another log base).
 //!
 //! It does not compute losses for production (the formulation crates do), does not fit or
 //! optimise anything, and checks the documents' second binary example only for consistency,
@@ -43,7 +43,6 @@
 pub mod catalogue;
 pub mod error;
 pub mod report;
-pub mod tolerance;
 
 mod engine;
 mod relation;
@@ -51,9 +50,7 @@ mod sweep;
 
 pub use catalogue::Catalogue;
 pub use error::{Error, Result};
-pub use report::{
-    Agreement, Check, Claim, Expressions, Outcome, Report, Sweep, SweepCase, Verdict,
-};
+pub use report::{Agreement, Check, Claim, Expressions, Report, Sweep, SweepCase, Verdict};
 pub use xent_oracle::Oracle;
 
 use std::path::Path;
@@ -87,136 +84,79 @@ pub fn audit(options: &AuditOptions) -> Report {
     audit_with(xent_registry::all(), options)
 }
 
-/// [`audit`] through the given formulations.
+/// [`audit`] through the given formulations. What cannot run at all (a built-in catalogue
+/// that does not read, a sweep whose oracle fails) is an error of the report, which fails
+/// it, rather than a panic.
 pub fn audit_with(formulations: &[&dyn Formulation], options: &AuditOptions) -> Report {
     let _span = tracing::info_span!("audit", seed = options.seed, sweep = options.sweep).entered();
-    let (mut claims, documents) = match Catalogue::builtin() {
-        Ok(c) => run(&c, formulations),
-        Err(e) => (vec![unreadable(&e)], Vec::new()),
-    };
+    let mut report = Report::new(formulations.iter().map(|f| f.name().to_owned()).collect());
+    let builtin = Catalogue::builtin();
+    let added = builtin
+        .and_then(|c| report.add(&c, catalogue::CATALOGUE_FILE, Path::new("."), formulations));
+    if let Err(e) = added {
+        report.errors.push(e.to_string());
+    }
+    if options.sweep {
+        match sweep::sweep(options.seed, formulations) {
+            Ok(s) => report.sweep = Some(s),
+            Err(e) => report.errors.push(format!("the random sweep: {e}")),
+        }
+    }
+    report
+}
+
+/// Every row of `catalogue` through `formulations`.
+pub fn run(catalogue: &Catalogue, formulations: &[&dyn Formulation]) -> Vec<Claim> {
+    let engine = engine::Engine::new(catalogue, formulations);
+    let claims: Vec<Claim> = catalogue.claim.iter().map(|r| engine.claim(r)).collect();
     for c in &claims {
         tracing::info!(claim = %c.id, verdict = %c.verdict, expected = %c.expected, "claim");
     }
-    let sweep = if options.sweep {
-        sweep::sweep(options.seed, formulations).unwrap_or_else(|e| Sweep {
-            seed: options.seed,
-            cases: vec![SweepCase {
-                id: 0,
-                kind: format!("error: {e}"),
-                predictions: String::new(),
-                labels: String::new(),
-                shape: String::new(),
-                oracle: report::Num(f64::NAN),
-                bound_ulps: 0,
-                within_bound: vec![("sweep".to_owned(), false)],
-            }],
-        })
-    } else {
-        Sweep {
-            seed: options.seed,
-            cases: Vec::new(),
-        }
-    };
-    let expressions = match Catalogue::builtin() {
-        Ok(c) => expressions(&c, catalogue::CATALOGUE_FILE, Path::new(".")),
-        Err(e) => Err(e),
-    };
-    let expressions = match expressions {
-        Ok(e) => vec![e],
-        Err(e) => {
-            claims.push(unreadable(&e));
-            Vec::new()
-        }
-    };
-    Report {
-        expressions,
-        oracle_precision: xent_oracle::PRECISION,
-        formulations: formulations.iter().map(|f| f.name().to_owned()).collect(),
-        documents,
-        claims,
-        sweep,
-    }
-}
-
-/// Every row of `catalogue` through `formulations`, and the documents the rows cite, in the
-/// order first cited.
-pub fn run(catalogue: &Catalogue, formulations: &[&dyn Formulation]) -> (Vec<Claim>, Vec<String>) {
-    let engine = engine::Engine::new(catalogue, formulations);
-    let claims: Vec<Claim> = catalogue
-        .claim
-        .iter()
-        .map(|row| engine.claim(row))
-        .collect();
-    let mut documents: Vec<String> = Vec::new();
-    for c in &claims {
-        if !documents.contains(&c.document) {
-            documents.push(c.document.clone());
-        }
-    }
-    (claims, documents)
-}
-
-/// A catalogue that cannot be read, as a failed claim: the audit fails with the reason
-/// rather than panicking (the built-in one is read by this crate's tests).
-fn unreadable(e: &Error) -> Claim {
-    Claim {
-        id: "catalogue".to_owned(),
-        document: String::new(),
-        statement: e.to_string(),
-        symbolic: String::new(),
-        inputs: Vec::new(),
-        published: Vec::new(),
-        oracle: Vec::new(),
-        formulations: Vec::new(),
-        checks: Vec::new(),
-        verdict: Verdict::Fails,
-        expected: Verdict::Holds,
-    }
-}
-
-/// The expression rows of `catalogue`, judged by `xent-expr` (input files read relative to
-/// `base`): an input file that cannot be read is an error of the catalogue.
-fn expressions(catalogue: &Catalogue, file: &str, base: &Path) -> Result<Expressions> {
-    let _span = tracing::info_span!("expressions", file).entered();
-    let mut claims = catalogue.expressions.clone();
-    claims.read_inputs(base).map_err(|source| Error::Claims {
-        path: file.to_owned(),
-        source: Box::new(source),
-    })?;
-    Ok(Expressions {
-        file: file.to_owned(),
-        report: xent_expr::claims::run(&claims, base),
-    })
-}
-
-/// The expression rows of a claims file, judged: what `xent verify --claims FILE --only`
-/// prints.
-pub fn expressions_file(path: &Path) -> Result<Expressions> {
-    let catalogue = Catalogue::load(path).map_err(|e| Error::ClaimsFile(Box::new(e)))?;
-    expressions(
-        &catalogue,
-        &path.display().to_string(),
-        path.parent().unwrap_or(Path::new(".")),
-    )
+    claims
 }
 
 impl Report {
     /// Checks the rows of a user's claims file (the catalogue's format; input files read
     /// relative to the file's folder) and appends them to the report: what `--claims FILE`
-    /// does. A file that cannot be read or breaks a rule of the format is an error; a claim
-    /// that does not hold is a failed claim in the report.
+    /// does, beside the audit or (`--only`) into [`Report::new`]. A file that cannot be read
+    /// or breaks a rule of the format is an error; a claim that does not hold is a failed
+    /// claim in the report.
     pub fn add_claims_file(&mut self, path: &Path) -> Result<()> {
         let catalogue = Catalogue::load(path).map_err(|e| Error::ClaimsFile(Box::new(e)))?;
+        let base = path.parent().unwrap_or(Path::new("."));
         let file = path.display().to_string();
-        let exprs = expressions(&catalogue, &file, path.parent().unwrap_or(Path::new(".")))?;
-        let (claims, documents) = run(&catalogue, xent_registry::all());
-        for d in documents {
-            if !self.documents.contains(&d) {
-                self.documents.push(d);
+        self.add(&catalogue, &file, base, xent_registry::all())
+    }
+
+    /// The rows of `catalogue` (from `file`; expression inputs read relative to `base`),
+    /// evaluated and appended: the engine's rows and their documents, then the expression
+    /// rows, judged by `xent-expr`. An input file that cannot be read is an error of the
+    /// catalogue.
+    fn add(
+        &mut self,
+        catalogue: &Catalogue,
+        file: &str,
+        base: &Path,
+        formulations: &[&dyn Formulation],
+    ) -> Result<()> {
+        let _span = tracing::info_span!("catalogue", file).entered();
+        let mut expressions = catalogue.expressions.clone();
+        expressions
+            .read_inputs(base)
+            .map_err(|source| Error::Claims {
+                path: file.to_owned(),
+                source: Box::new(source),
+            })?;
+        for c in run(catalogue, formulations) {
+            if !self.documents.contains(&c.document) {
+                self.documents.push(c.document.clone());
             }
+            self.claims.push(c);
         }
-        self.claims.extend(claims);
-        self.expressions.push(exprs);
+        self.expressions.push(Expressions {
+            file: file.to_owned(),
+            report: xent_expr::claims::run(&expressions, base),
+        });
         Ok(())
     }
 }

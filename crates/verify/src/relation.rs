@@ -1,68 +1,95 @@
 //! The relations a check compares its two sides by ([`How`]), each giving the outcome and
-//! the prose, with a side's digits only where they are the same on every platform.
+//! the prose: what was compared with what, on which inputs, and how it came out, with a
+//! side's digits only where they are the same on every platform.
 
 use xent_core::tolerance::{matches_library, matches_printed};
 use xent_core::ulp::{ulp_distance, ulps};
-use xent_core::{ErrorBound, LogBase};
+use xent_core::{ErrorBound, LogBase, Verdict};
 
-use crate::catalogue::{CheckRow, How, Quantity, Side};
-use crate::engine::Computed;
-use crate::report::Outcome;
+use crate::catalogue::{CheckRow, How, Quantity};
+use crate::engine::{At, Computed, weaker};
 
 /// A pair relation on one (set, base); `bound` is the a priori bound every formulation's
 /// value of the quantity obeys there.
 pub(crate) fn relate(
-    how: How,
+    c: &CheckRow,
+    at: At<'_>,
     a: &Computed,
     b: &Computed,
-    c: &CheckRow,
     bound: f64,
-) -> (Outcome, String) {
-    match how {
+) -> (Verdict, String) {
+    let (x, y) = (a.value, b.value);
+    match c.how {
         How::FullPrecision => full_precision(a, b, bound),
-        How::Rounded | How::Truncated => digits(how, a, b),
+        How::Rounded | How::Truncated => digits(c.how, a, b),
         How::Equal => {
-            let sign = if a.value == b.value { "=" } else { "≠" };
-            let text = format!("{} {} {sign} {} {}", a.label, a.shown(), b.label, b.shown());
-            (Outcome::from_bool(a.value == b.value), text)
+            let sign = if x == y { "=" } else { "≠" };
+            let mut text = format!(
+                "{}, {}, {sign} {}, {}",
+                a.label(),
+                a.shown(),
+                b.label(),
+                b.shown()
+            );
+            if c.quantity == Quantity::DotSum {
+                text.push_str(match x == y {
+                    true => ": D has no off-diagonal terms, its sum is its trace, −m·J",
+                    false => ": np.sum adds D's off-diagonal cross terms to its trace, −m·J",
+                });
+            }
+            (holds(x == y), text)
         }
         How::WithinBounds => within_bounds(a, b),
-        How::Shape => shape(a, b, c),
+        How::Shape => {
+            let reduced = a.shape.map(|s| s.numpy_dims());
+            let ok = reduced.map(|d| dims_text(&d)) == b.digits;
+            let shape = a.shape.map_or("nothing".to_owned(), |s| s.to_string());
+            let relation = if ok { "as" } else { "not" };
+            let text = format!(
+                "{} reduces {shape}, {relation} numpy's {}",
+                a.label(),
+                b.shown()
+            );
+            (holds(ok), text)
+        }
         How::Library => library(a, b),
-        How::ImpliedDivisor => implied_divisor(a, b, c),
+        How::ImpliedDivisor { up_to, m } => implied_divisor(c.quantity, up_to, m, a, b),
         How::Decimals => agreement(a, b),
-        _ => (
-            Outcome::Fails,
-            format!("{how:?} relates several inputs or bases"),
-        ),
+        How::BaseChange => {
+            let (d, b_name) = (ulp_distance(x, at.base.from_nats(y)), at.base);
+            let text = format!(
+                "{} is {} / ln {b_name} within one rounding ({d} ulp{})",
+                a.label(),
+                b.label(),
+                plural(d)
+            );
+            (holds(d <= 1), text)
+        }
+        _ => (Verdict::Fails, format!("{:?} relates a series", c.how)),
     }
 }
 
 /// A full-precision print (numpy's `repr`) in ulps of the correctly rounded value: numpy's
 /// own evaluation obeys the same a priori bound.
-fn full_precision(a: &Computed, b: &Computed, bound: f64) -> (Outcome, String) {
+fn full_precision(a: &Computed, b: &Computed, bound: f64) -> (Verdict, String) {
     let (d, n) = (ulp_distance(a.value, b.value), ulps(bound, b.value));
-    let (what, printed) = (&a.label, a.shown());
+    let (what, printed, truth) = (a.label(), a.shown(), b.label());
     if d == 0 {
-        let text = format!("{what}: printed {printed} is the correctly rounded value, bit for bit");
-        return (Outcome::Holds, text);
+        let text = format!("{what}, printed {printed}, is {truth} correctly rounded, bit for bit");
+        return (Verdict::Holds, text);
     }
-    let outcome = if d <= n {
-        Outcome::Within(d)
-    } else {
-        Outcome::Fails
-    };
-    let truth = b.shown();
+    let outcome = either(d <= n, Verdict::HoldsWithin(d), Verdict::Fails);
     let text = format!(
-        "{what}: printed {printed} is {d} ulp{} from the correctly rounded {truth} (a priori bound {n})",
-        plural(d)
+        "{what}, printed {printed}, is {d} ulp{} from {truth}, {} (a priori bound {n})",
+        plural(d),
+        b.shown()
     );
     (outcome, text)
 }
 
 /// Rounded or truncated to the printed decimals.
-fn digits(how: How, a: &Computed, b: &Computed) -> (Outcome, String) {
-    let p = b.printed.clone().unwrap_or_default();
+fn digits(how: How, a: &Computed, b: &Computed) -> (Verdict, String) {
+    let p = b.shown();
     let (ok, shown, verb) = if how == How::Rounded {
         let shown = format!("{:.*}", decimals(&p), a.value);
         (matches_printed(a.value, &p) == Some(true), shown, "rounds")
@@ -70,206 +97,159 @@ fn digits(how: How, a: &Computed, b: &Computed) -> (Outcome, String) {
         let t = truncated(a.value, decimals(&p));
         (t == p, t, "truncates")
     };
-    let shown = if a.shown {
-        shown
-    } else {
-        "(platform-dependent digits)".into()
-    };
+    let shown = either(
+        a.digits.is_some(),
+        shown,
+        "(platform-dependent digits)".into(),
+    );
     let relation = if ok { "as printed" } else { "not the printed" };
-    let (what, value, of) = (&a.label, a.shown(), &b.label);
-    let text = format!("{what} {value} {verb} to {shown}, {relation} {p} ({of})");
-    (Outcome::from_bool(ok), text)
+    let (what, value, of) = (a.label(), a.shown(), &b.what);
+    let text = format!("{what}, {value}, {verb} to {shown}, {relation} {p} ({of})");
+    (holds(ok), text)
 }
 
 /// Two computations of the same exact value, within the sum of their a priori bounds.
-fn within_bounds(a: &Computed, b: &Computed) -> (Outcome, String) {
+fn within_bounds(a: &Computed, b: &Computed) -> (Verdict, String) {
     let sum = ErrorBound {
         absolute: a.bound + b.bound,
         log_likelihood: 0.0,
     };
-    let (n, ok) = (
-        sum.ulps_at(b.value),
-        sum.admits_difference(a.value, b.value),
-    );
+    let n = sum.ulps_at(b.value);
+    let ok = sum.admits_difference(a.value, b.value);
     let shapes = match (a.shape, b.shape) {
         (Some(s), Some(t)) => format!(" (reducing {s} and {t})"),
         _ => String::new(),
     };
-    let relation = if ok {
-        "agree within"
-    } else {
-        "differ by more than"
-    };
-    let text = format!(
-        "{} and {} {relation} the sum of their a priori bounds, {n} ulps{shapes}",
-        a.label, b.label
-    );
-    (
-        if ok {
-            Outcome::Within(n)
-        } else {
-            Outcome::Fails
-        },
-        text,
-    )
-}
-
-/// The shape a formulation reduced, against numpy's.
-fn shape(a: &Computed, b: &Computed, c: &CheckRow) -> (Outcome, String) {
-    let dims = match &c.against {
-        Side::Shape(d) => d.clone(),
-        _ => Vec::new(),
-    };
-    let ok = a.shape.map(|s| s.numpy_dims()) == Some(dims);
-    let reduced = a.shape.map_or("nothing".to_owned(), |s| s.to_string());
-    let who = a.label.split("'s").next().unwrap_or("");
-    let relation = if ok { "as" } else { "not" };
-    (
-        Outcome::from_bool(ok),
-        format!("{who} reduces {reduced}, {relation} {}", b.label),
-    )
+    let relation = either(ok, "agree within", "differ by more than");
+    let (p, q) = (a.label(), b.label());
+    let text = format!("{p} and {q} {relation} the sum of their a priori bounds, {n} ulps{shapes}");
+    (either(ok, Verdict::HoldsWithin(n), Verdict::Fails), text)
 }
 
 /// A library's published digits (or, computed in float32, its test tolerance), by the
 /// computed value and by every formulation under the convention.
-fn library(a: &Computed, b: &Computed) -> (Outcome, String) {
-    let p = b.printed.clone().unwrap_or_default();
+fn library(a: &Computed, b: &Computed) -> (Verdict, String) {
+    let p = b.shown();
     let reproduces = |x: f64| matches_library(x, &p, a.precision) == Some(true);
-    let each: Vec<String> = a
-        .each
-        .iter()
-        .map(|(f, x)| {
-            format!(
-                "{f} {}",
-                if reproduces(*x) {
-                    "reproduces"
-                } else {
-                    "DIFFERS"
-                }
-            )
-        })
-        .collect();
-    let all = reproduces(a.value) && a.each.iter().all(|(_, x)| reproduces(*x));
-    let how = if !all {
-        "NOT"
+    let (ok, differ): (Vec<_>, Vec<_>) = a.each.iter().partition(|e| reproduces(e.1));
+    let names = |v: Vec<&(String, f64)>| v.iter().map(|e| e.0.clone()).collect::<Vec<_>>();
+    let how = if !reproduces(a.value) {
+        format!("does NOT reproduce the printed {p}")
     } else if matches_printed(a.value, &p) == Some(true) {
-        "the printed digits"
+        format!("rounds to the printed {p}")
     } else {
-        "within the float32 libraries' test tolerance (rtol = atol = 1e-6), not the printed \
-         digits: the library's own float32 rounding (and, in tf.keras 2, ln(p + 1e-7)) moves \
-         its last digits"
+        format!(
+            "is within the float32 libraries' test tolerance (rtol = atol = 1e-6) of the \
+             printed {p}, not its digits (the library's own float32 rounding, and in tf.keras 2 \
+             ln(p + 1e-7), move its last digits)"
+        )
     };
-    let changes = if a.changes.is_empty() {
-        "same as exact".to_owned()
-    } else {
-        a.changes.join("; ")
+    let changes = match a.changes.as_slice() {
+        [] => "it computes as the exact convention does".to_owned(),
+        c => format!("unlike the exact convention: {}", c.join("; ")),
+    };
+    let all = reproduces(a.value) && differ.is_empty();
+    let each = match differ.is_empty() {
+        true => format!("{} each reproduce it", names(ok).join(", ")),
+        false => format!("{} DIFFER", names(differ).join(", ")),
     };
     let digits = decimals(&p) + 2;
-    let computed = if a.shown {
-        format!("{:.digits$}", a.value)
-    } else {
-        a.shown()
+    let computed = match a.digits {
+        Some(_) => format!("{:.digits$}", a.value),
+        None => a.shown(),
     };
     let text = format!(
-        "{}: computed {computed} reproduces {p} {how}; differences: {changes}; {}",
-        a.label,
-        each.join(", ")
+        "{} gives {computed}, which {how}; {changes}; {each}",
+        a.label()
     );
-    (Outcome::from_bool(all), text)
+    (holds(all), text)
 }
 
-/// Which divisors `m ≤ up_to` make `−S/m` (or, from a cost, `−m·J`) round to the printed
-/// value: exactly the one the row names, or the check fails.
-fn implied_divisor(a: &Computed, b: &Computed, c: &CheckRow) -> (Outcome, String) {
-    let p = b.printed.clone().unwrap_or_default();
-    let from_s = c.quantity == Quantity::LogLikelihood;
-    let candidate = |m: usize| {
-        if from_s {
-            -a.value / m as f64
-        } else {
-            -(m as f64) * a.value
-        }
-    };
-    let up_to = c.up_to.unwrap_or(0);
-    let found: Vec<usize> = (1..=up_to)
-        .filter(|&m| matches_printed(candidate(m), &p) == Some(true))
-        .collect();
+/// Which divisors `1, …, up_to` make `−S/m` (or, from a cost, `−m·J`) round to the printed
+/// value: exactly `m`, or the check fails.
+fn implied_divisor(
+    q: Quantity,
+    up_to: usize,
+    m: usize,
+    a: &Computed,
+    b: &Computed,
+) -> (Verdict, String) {
+    let p = b.shown();
+    let from_s = q == Quantity::LogLikelihood;
+    let candidate = |d: f64| -a.value * if from_s { 1.0 / d } else { d };
+    let reproduces = |d: &usize| matches_printed(candidate(*d as f64), &p) == Some(true);
+    let found: Vec<usize> = (1..=up_to).filter(reproduces).collect();
     let form = if from_s { "−S/m" } else { "−m × J" };
     let text = format!(
-        "of m = 1, …, {up_to}, only m = {found:?} makes {form} round to {} {p} (from {})",
-        b.label, a.label
+        "of m = 1, …, {up_to}, only m = {found:?} makes {form} round to {} {p} (with {} as {})",
+        b.what,
+        a.label(),
+        if from_s { "S" } else { "J" }
     );
-    (Outcome::from_bool(c.m.is_some_and(|m| found == [m])), text)
+    (holds(found == [m]), text)
 }
 
 /// To how many decimals `a` and `b` agree: equal (holds), or to `n ≥ 1` decimals and not
 /// `n + 1` (holds only rounded to `n`), or not even to one (fails).
-fn agreement(a: &Computed, b: &Computed) -> (Outcome, String) {
-    let (x, y) = (a.value, b.value);
+fn agreement(a: &Computed, b: &Computed) -> (Verdict, String) {
+    let (x, y, p, q) = (a.value, b.value, a.label(), b.label());
     if x == y {
         return (
-            Outcome::Holds,
-            format!("{} and {} are equal, {}", a.label, b.label, b.shown()),
+            Verdict::Holds,
+            format!("{p} and {q} are equal, {}", b.shown()),
         );
     }
     let agree = |n: usize| format!("{x:.n$}") == format!("{y:.n$}");
     let most = (0..=17).take_while(|&n| agree(n)).last().unwrap_or(0);
     let next = most + 1;
-    let text = if !(a.shown && b.shown) {
-        let (p, q) = (&a.label, &b.label);
-        format!("{p} and {q} agree to {most} decimals, not to {next}")
-    } else {
+    let text = if a.digits.is_some() && b.digits.is_some() {
+        let apart = (y - x).abs();
         format!(
-            "to {most} decimals {} and {} are both {x:.most$}; to {next} they differ, {x:.next$} \
-         against {y:.next$}: {:.1e} apart",
-            a.label,
-            b.label,
-            (y - x).abs()
+            "to {most} decimals {p} and {q} are both {x:.most$}; to {next} they differ, \
+             {x:.next$} against {y:.next$}: {apart:.1e} apart"
         )
+    } else {
+        format!("{p} and {q} agree to {most} decimals, not to {next}")
     };
     match u32::try_from(most) {
-        Ok(n) if n > 0 => (Outcome::Rounded(n), text),
-        _ => (Outcome::Fails, text),
+        Ok(n) if n > 0 => (Verdict::HoldsOnlyRounded(n), text),
+        _ => (Verdict::Fails, text),
     }
 }
 
 /// Several (set, base) combinations of one pair relation: all must hold.
 pub(crate) fn combine(
-    results: Vec<(Outcome, String)>,
+    results: Vec<(Verdict, String)>,
     names: &[&str],
     bases: &[LogBase],
-) -> (Outcome, String) {
-    if results.len() == 1 {
-        return results
-            .into_iter()
-            .next()
-            .unwrap_or((Outcome::Fails, String::new()));
+) -> (Verdict, String) {
+    if let [only] = results.as_slice() {
+        return only.clone();
     }
-    let holding = results.iter().filter(|(o, _)| o.holds()).count();
-    let worst = results
-        .iter()
-        .map(|(o, _)| *o)
-        .fold(Outcome::Holds, Outcome::and);
-    let first = results.iter().find(|(o, _)| !o.holds()).or(results.first());
-    let units: Vec<&str> = bases.iter().map(|b| b.unit()).collect();
-    let example = first.map_or("", |(_, t)| t.as_str());
+    let holding = results.iter().filter(|r| r.0 != Verdict::Fails).count();
+    let worst = results.iter().map(|r| r.0.clone());
+    let worst = worst.fold(Verdict::Holds, weaker);
+    let failed = results.iter().find(|r| r.0 == Verdict::Fails);
+    let example = failed.or(results.first()).map_or("", |(_, t)| t.as_str());
     let text = format!(
-        "on {} in {}: {holding} of {} hold (e.g. {example})",
+        "{holding} of {} hold, on each of {} in {}; e.g. {example}",
+        results.len(),
         names.join(", "),
-        units.join(", "),
-        results.len()
+        units(bases)
     );
     (worst, text)
 }
 
-/// The order of the sets by the basis in every base: the same order, or the same minimiser.
-pub(crate) fn order(
+/// A relation of the basis along the sets (`values[base][set]`): the same order, or the
+/// same minimiser, in every base; strictly decreasing, or positive, along the sets.
+pub(crate) fn series(
     how: How,
-    series: &[Vec<f64>],
+    what: &str,
+    values: &[Vec<f64>],
     names: &[&str],
     bases: &[LogBase],
-) -> (Outcome, String) {
-    let orders: Vec<Vec<usize>> = series
+) -> (Verdict, String) {
+    let orders: Vec<Vec<usize>> = values
         .iter()
         .map(|v| {
             let mut idx: Vec<usize> = (0..v.len()).collect();
@@ -279,43 +259,41 @@ pub(crate) fn order(
         .collect();
     let first = orders.first().cloned().unwrap_or_default();
     let named: Vec<&str> = first.iter().map(|&i| names[i]).collect();
-    let units = bases
+    let (ok, text) = match how {
+        How::SameOrder => (
+            orders.iter().all(|o| *o == first),
+            format!(
+                "{what} orders the inputs alike in {}: {}",
+                units(bases),
+                named.join(" < ")
+            ),
+        ),
+        How::SameMinimiser => (
+            orders.iter().all(|o| o.first() == first.first()),
+            format!(
+                "{what} has the same minimiser in {}: {}",
+                units(bases),
+                named.first().unwrap_or(&"—")
+            ),
+        ),
+        How::Decreasing => (
+            values.iter().all(|v| v.windows(2).all(|w| w[1] < w[0])),
+            format!("{what} strictly decreases along {}", names.join(", ")),
+        ),
+        _ => (
+            values.iter().all(|v| v.iter().all(|&x| x > 0.0)),
+            format!("{what} is positive on each of {}", names.join(", ")),
+        ),
+    };
+    (holds(ok), text)
+}
+
+fn units(bases: &[LogBase]) -> String {
+    bases
         .iter()
         .map(|b| b.unit())
         .collect::<Vec<_>>()
-        .join(", ");
-    if how == How::SameOrder {
-        let ok = orders.iter().all(|o| *o == first);
-        let text = format!(
-            "the losses are in the same order in {units}: {}",
-            named.join(" < ")
-        );
-        (Outcome::from_bool(ok), text)
-    } else {
-        let ok = orders.iter().all(|o| o.first() == first.first());
-        let best = named.first().unwrap_or(&"—");
-        (
-            Outcome::from_bool(ok),
-            format!("the minimiser is the same in {units}: {best}"),
-        )
-    }
-}
-
-/// The basis along the sets: strictly decreasing, or positive throughout.
-pub(crate) fn along(how: How, series: &[Vec<f64>], names: &[&str]) -> (Outcome, String) {
-    let ok = series.iter().all(|v| match how {
-        How::Decreasing => v.windows(2).all(|w| w[1] < w[0]),
-        _ => v.iter().all(|&x| x > 0.0),
-    });
-    let what = if how == How::Decreasing {
-        "strictly decreases"
-    } else {
-        "is positive"
-    };
-    (
-        Outcome::from_bool(ok),
-        format!("the oracle's loss {what} along {}", names.join(", ")),
-    )
+        .join(", ")
 }
 
 pub(crate) fn dims_text(dims: &[usize]) -> String {
@@ -341,7 +319,16 @@ fn decimals(printed: &str) -> usize {
         .map_or(0, |(_, d)| d.trim_end().len())
 }
 
-pub(crate) fn plural(n: u64) -> &'static str {
+/// `holds` or `fails`.
+pub(crate) fn holds(ok: bool) -> Verdict {
+    either(ok, Verdict::Holds, Verdict::Fails)
+}
+
+fn either<T>(ok: bool, yes: T, no: T) -> T {
+    if ok { yes } else { no }
+}
+
+fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
