@@ -301,4 +301,25 @@ mod tests {
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
+
+    #[test]
+    fn elementwise_losses_are_written_in_the_users_layout()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = std::env::temp_dir().join(format!("xent-elementwise-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        // Two outputs, three samples, sample by sample: [l00, l10, l01, l11, l02, l12].
+        let losses = [0.5, 1.5, 2.0, 3.0, 4.0, 5.0];
+        let csv = dir.join("l.csv");
+        write_per_sample(&csv, &losses, 2, Reading::Cols)?;
+        assert_eq!(std::fs::read_to_string(&csv)?, "0.5,2,4\n1.5,3,5\n");
+        write_per_sample(&csv, &losses, 2, Reading::Rows)?;
+        assert_eq!(std::fs::read_to_string(&csv)?, "0.5,1.5\n2,3\n4,5\n");
+        let npy = dir.join("l.npy");
+        write_per_sample(&npy, &losses, 2, Reading::Cols)?;
+        let back = xent_io::read(&npy)?;
+        assert_eq!(back.shape, vec![2, 3]);
+        assert_eq!(written_shape(2, 3, Reading::Rows), vec![3, 2]);
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
 }
