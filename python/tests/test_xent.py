@@ -487,5 +487,54 @@ def test_bad_weights_are_input_errors():
         xent.binary(AW, YW, sample_weight=np.array([1, -1, 1, 1, 1, 1, 1, 1.0]))
     with pytest.raises(xent.InputError, match="one entry per sample"):
         xent.binary(AW, YW, sample_weight=np.ones(3))
-    with pytest.raises(xent.InputError, match="convention"):
-        xent.binary(AW, YW, sample_weight=WW, convention="pytorch")
+    with pytest.raises(xent.InputError, match="the pytorch convention has no mask"):
+        xent.binary(AW, YW, mask=WW > 0, convention="pytorch")
+
+
+# Each peer convention's weighted semantics, against the expression its library documents.
+EPS = 8 * np.finfo(float).eps
+EPS32 = 8 * float(np.finfo(np.float32).eps)
+
+
+def test_peer_conventions_divide_as_their_libraries():
+    l = _bce(AW, YW)
+    # torch.nn.functional.binary_cross_entropy(a, y, weight=w): mean over the elements.
+    torch = xent.binary(AW, YW, sample_weight=WW, convention="pytorch")
+    assert math.isclose(torch.value, np.mean(WW * l), rel_tol=EPS)
+    # sklearn.metrics.log_loss(y, a, sample_weight=w): np.average; normalize=False: np.dot.
+    sk = xent.binary(AW, YW, sample_weight=WW, convention="sklearn")
+    assert math.isclose(sk.value, np.average(l, weights=WW), rel_tol=EPS)
+    sk_sum = xent.binary(AW, YW, sample_weight=WW, convention="sklearn", reduction="sum")
+    assert math.isclose(sk_sum.value, np.dot(l, WW), rel_tol=EPS)
+    # keras.losses.BinaryCrossentropy()(y, a, sample_weight=w): float32 inputs,
+    # sum_over_batch_size divides by the batch size; mean_with_sample_weight by sum(w).
+    l32 = _bce(AW.astype(np.float32).astype(float), YW)
+    keras = xent.binary(AW, YW, sample_weight=WW, convention="keras")
+    assert math.isclose(keras.value, np.sum(WW * l32) / len(AW), rel_tol=EPS32)
+    keras_w = xent.binary(
+        AW, YW, sample_weight=WW, convention="keras", reduction="mean_with_sample_weight"
+    )
+    assert math.isclose(keras_w.value, np.sum(WW * l32) / np.sum(WW), rel_tol=EPS32)
+    # Every convention side by side, the ones without weights saying so.
+    r = xent.binary(AW, YW, sample_weight=WW, convention="all")
+    assert r.conventions["pytorch"].value == torch.value
+    assert r.conventions["scipy"].value is None
+    assert "scipy.stats.entropy takes no weights" in r.conventions["scipy"].error
+    with pytest.raises(xent.InputError, match="the sklearn convention has no class_weight"):
+        xent.categorical(np.eye(2), classes=np.array([0, 1]), class_weight=np.ones(2), convention="sklearn")
+
+
+def test_pytorch_binary_none_is_elementwise_and_ignores_minus_100():
+    a = np.array([[0.9, 0.2], [0.6, 0.7], [0.3, 0.4]])  # 3 samples (rows) × 2 outputs
+    y = np.array([[1, 0], [1, 1], [0, 0]])
+    w = np.array([2.0, 1.0, 0.5])
+    r = xent.binary(a, y, layout="rows", sample_weight=w, reduction="none", convention="pytorch")
+    assert r.per_sample.shape == (3, 2)
+    np.testing.assert_allclose(r.per_sample, w[:, None] * _bce(a, y), rtol=EPS, atol=0)
+    # cross_entropy's default ignore_index=-100: the sample is out of the mean.
+    q = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    classes = np.array([0, -100, 2])
+    t = xent.categorical(q, classes=classes, layout="rows", convention="pytorch")
+    assert math.isclose(t.value, -(np.log(0.7) + np.log(0.4)) / 2, rel_tol=EPS)
+    with pytest.raises(xent.InputError, match="not a class index"):
+        xent.categorical(q, classes=classes, layout="rows")

@@ -116,8 +116,11 @@ def binary(
     ``sample_weight`` (one per sample, as scikit-learn's and Keras's), ``pos_weight`` (one
     per output, as PyTorch's) and ``mask`` (one bool per sample, as optax's ``where``)
     weight each sample's loss; ``reduction`` is ``"mean"`` (``Σ w l / Σ w``), ``"sum"``
-    or ``"none"`` (the losses in :attr:`Result.per_sample`). They apply under
-    ``convention="exact"``.
+    or ``"none"`` (the losses in :attr:`Result.per_sample`). Under another convention they
+    follow that library: its divisor (PyTorch's mean over the elements, Keras's batch size
+    or ``"mean_with_sample_weight"``'s ``Σ w``, scikit-learn's ``np.average``), its
+    ``"none"`` (PyTorch's binary losses elementwise, ``(n_y, m)`` in the caller's layout),
+    and an option the library lacks is an :class:`InputError` naming it.
 
     Raises :class:`InputError` (a :class:`ValueError`) with the library's message, in
     the caller's coordinates, and returns nothing half-computed.
@@ -186,7 +189,8 @@ def categorical(
     ``classes`` (one class index per sample, any integer dtype, kept as indices).
     ``class_weight`` (one per class, PyTorch's ``weight``: the mean divides by the weights
     of the targets' classes) and ``ignore_index`` (with ``classes``: samples of that class
-    are left out, PyTorch's ``-100`` included) join :func:`binary`'s other keywords.
+    are left out, PyTorch's ``-100`` included; under ``convention="pytorch"`` a class index
+    of -100 is ignored unasked, as PyTorch's default) join :func:`binary`'s other keywords.
 
     >>> import numpy as np, xent
     >>> q = np.array([0.228, 0.619, 0.153])

@@ -79,6 +79,12 @@ pub struct Applied {
     pub convention: Convention,
     /// What the summed log-likelihood is divided by.
     pub divisor: usize,
+    /// What the summed log-likelihood is divided by under the reduction (the divisor
+    /// without weights).
+    pub denominator: f64,
+    /// Whether weights or a reduction other than the plain mean were applied (or PyTorch's
+    /// −100 ignored a sample).
+    pub weighted: bool,
     /// The divisor in words.
     pub divisor_reason: String,
     /// One line per difference from the exact convention.
@@ -93,6 +99,8 @@ impl Applied {
         Applied {
             convention: c.convention,
             divisor: c.divisor,
+            denominator: c.denominator,
+            weighted: c.problem().is_weighted() || c.reduction != xent_core::Reduction::Mean,
             divisor_reason: c.divisor_reason.clone(),
             changes: c.changes.clone(),
             warnings: c.warnings.clone(),
@@ -176,12 +184,18 @@ pub struct Outcome {
 pub struct Weighting {
     /// The reduction.
     pub reduction: xent_core::Reduction,
-    /// The divisor of the mean, `W = Σ_j v_j·c̄_j`.
+    /// The divisor of the reduction: the exact convention's `W = Σ_j v_j·c̄_j` (1 for a
+    /// sum), or a peer convention's [`xent_core::Conventional::denominator`].
     pub weight: f64,
     /// The weight options given (`--sample-weights w.npy`, …).
     pub given: Vec<String>,
     /// Where the per-sample losses were written, if they were.
     pub per_sample: Option<String>,
+    /// The shape of the array written there, in the user's layout (numpy's: `[m]`, or
+    /// PyTorch's elementwise `[n_y, m]` / `[m, n_y]`).
+    pub per_sample_shape: Option<Vec<usize>>,
+    /// Under a peer convention, its divisor in words (its library's reduction).
+    pub divided_by: Option<String>,
 }
 
 impl Outcome {

@@ -667,6 +667,18 @@ impl Inputs {
         convention: Convention,
         options: &ConventionOptions,
     ) -> Result<xent_core::Conventional<'_>> {
+        self.weighted_conventional(convention, options, xent_core::Weighting::default())
+            .map_err(|e| self.explain(e))
+    }
+
+    /// The problem under `convention` with `weighting`, as the library applies it; the
+    /// errors `xent-core`'s, for the caller to place (weight files first).
+    fn weighted_conventional<'a>(
+        &'a self,
+        convention: Convention,
+        options: &ConventionOptions,
+        weighting: xent_core::Weighting<'a>,
+    ) -> xent_core::Result<xent_core::Conventional<'a>> {
         let pred = self.pred.array();
         let places = layout::UserPlaces {
             pred: &self.pred.source,
@@ -677,27 +689,41 @@ impl Inputs {
         };
         match (self.kind, &self.truth) {
             (Kind::Binary, Truth::Matrix(y)) => {
-                convention.binary_located(pred, y.array(), options, &places)
+                convention.binary_weighted(pred, y.array(), options, weighting, &places)
             }
-            (Kind::Categorical, Truth::Matrix(p)) => convention.categorical_located(
+            (Kind::Categorical, Truth::Matrix(p)) => convention.categorical_weighted(
                 pred,
                 xent_core::Targets::Dense(p.array()),
                 options,
+                weighting,
                 &places,
             ),
-            (Kind::Categorical, Truth::Classes(c)) => convention.categorical_located(
+            (Kind::Categorical, Truth::Classes(c)) => convention.categorical_weighted(
                 pred,
                 xent_core::Targets::Classes(c.array()),
                 options,
+                weighting,
                 &places,
             ),
-            (Kind::Binary, Truth::Classes(_)) => {
-                return Err(Error::Usage(
-                    "binary takes --labels FILE, not class indices",
-                ));
-            }
+            // Reading binary inputs never gives class indices.
+            (Kind::Binary, Truth::Classes(_)) => Err(xent_core::Error::KindMismatch {
+                expected: Kind::Categorical,
+            }),
         }
-        .map_err(|e| self.explain(e))
+    }
+
+    /// How the conventions are asked to read these inputs.
+    fn asked(&self, options: &Options) -> ConventionOptions {
+        let precision = if self.pred.source.dtype == xent_core::Dtype::F32 {
+            Precision::F32
+        } else {
+            Precision::F64
+        };
+        ConventionOptions {
+            from_logits: options.from_logits,
+            precision,
+            label_smoothing: options.label_smoothing,
+        }
     }
 
     fn infos(&self) -> Vec<InputInfo> {
@@ -740,17 +766,14 @@ fn loss(
         }));
     }
     if options.weighting.active() {
-        if !exact {
-            return Err(Error::Usage(
-                "--reduction, weights, masks, --ignore-index and --per-sample apply under \
-                 --convention exact only",
-            ));
-        }
         let inputs = match truth {
             TruthFiles::Labels(labels) => Inputs::read_binary(pred, labels, options)?,
             TruthFiles::Targets(targets) => Inputs::read_categorical(pred, targets, options)?,
         };
-        return weighted(&inputs, selection, options).map(|o| (o, Vec::new()));
+        if exact {
+            return weighted(&inputs, selection, options).map(|o| (o, Vec::new()));
+        }
+        return weighted_conventions(&inputs, selection, options);
     }
     if exact && selection.is_production() {
         // The front door: streamed in bounded chunks when the files allow it.
@@ -762,16 +785,7 @@ fn loss(
         TruthFiles::Labels(labels) => Inputs::read_binary(pred, labels, options)?,
         TruthFiles::Targets(targets) => Inputs::read_categorical(pred, targets, options)?,
     };
-    let precision = if inputs.pred.source.dtype == xent_core::Dtype::F32 {
-        Precision::F32
-    } else {
-        Precision::F64
-    };
-    let asked = ConventionOptions {
-        from_logits: options.from_logits,
-        precision,
-        label_smoothing: options.label_smoothing,
-    };
+    let asked = inputs.asked(options);
     if exact {
         let unvalidated = inputs.unvalidated(options.from_logits)?;
         // The production path validates in the same pass: its error is the input's.
@@ -804,7 +818,7 @@ fn loss(
         let convention: Convention = options.convention.parse().map_err(Error::Core)?;
         let c = inputs.conventional(convention, &asked)?;
         let problem: Problem<'_> = c.problem();
-        let divisor = c.divisor as f64;
+        let divisor = c.denominator;
         let mut outcome = evaluate::compare(&problem, selection, divisor, options.base, None);
         outcome.inputs = inputs.infos();
         outcome.convention = Some(Applied::of(&c));
@@ -817,7 +831,7 @@ fn loss(
         ..asked
     };
     let c = inputs.conventional(Convention::Exact, &exact_options)?;
-    let divisor = c.divisor as f64;
+    let divisor = c.denominator;
     let mut outcome = evaluate::compare(&c.problem(), selection, divisor, options.base, None);
     outcome.inputs = inputs.infos();
     let mut warnings = Vec::new();
@@ -829,7 +843,7 @@ fn loss(
         let result = match inputs.conventional(*convention, &asked) {
             Ok(c) => {
                 let e = c.problem().evaluate(xent_registry::production());
-                let value = options.base.from_nats(e.loss_over(c.divisor as f64));
+                let value = options.base.from_nats(c.loss(&e));
                 warnings.extend(c.warnings.iter().cloned());
                 Ok((value, Applied::of(&c)))
             }
@@ -898,7 +912,7 @@ fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<
                 .into_iter()
                 .map(|l| options.base.from_nats(l))
                 .collect();
-            weighting::write_per_sample(path, &losses, inputs.pred.source.reading)?;
+            weighting::write_per_sample(path, &losses, 1, inputs.pred.source.reading)?;
             Some(path.display().to_string())
         }
         None => None,
@@ -907,9 +921,115 @@ fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<
         reduction,
         weight: production.weight,
         given: args.given(),
+        per_sample_shape: per_sample
+            .is_some()
+            .then(|| weighting::written_shape(1, problem.samples(), inputs.pred.source.reading)),
         per_sample,
+        divided_by: None,
     });
     Ok(outcome)
+}
+
+/// A convention's scalar of `e` for the output: its value under the reduction, and for
+/// `none` the mean of the per-sample losses (a divisor of 0 is Keras's 0, or refused).
+fn convention_scalar(c: &xent_core::Conventional<'_>, e: &xent_core::Evaluation) -> Result<f64> {
+    c.mean_or_value(e).map_err(Error::Core)
+}
+
+/// `binary` and `categorical` with a reduction, weights, a mask or an ignored index under
+/// a peer convention (or all of them): the library's weighted semantics, in memory.
+fn weighted_conventions(
+    inputs: &Inputs,
+    selection: Selection,
+    options: &Options,
+) -> Result<(Outcome, Vec<String>)> {
+    let args = &options.weighting;
+    let reduction = xent_core::Reduction::from(args.reduction);
+    if reduction == xent_core::Reduction::None && args.per_sample.is_none() {
+        return Err(Error::Usage(
+            "--reduction none gives one loss per sample: write them with --per-sample FILE \
+             (.npy or .csv)",
+        ));
+    }
+    let files = weighting::WeightFiles::read(args, &options.read)?;
+    let weighting = xent_core::Weighting::new(files.weights(), reduction);
+    let explain = |e: xent_core::Error| files.explain(e).unwrap_or_else(|e| inputs.explain(e));
+    let asked = inputs.asked(options);
+    let base = options.base;
+    let reading = inputs.pred.source.reading;
+    let all = options.convention == "all";
+    let (convention, convention_options) = if all {
+        let exact = ConventionOptions {
+            label_smoothing: None,
+            ..asked
+        };
+        (Convention::Exact, exact)
+    } else {
+        (options.convention.parse().map_err(Error::Core)?, asked)
+    };
+    let c = inputs
+        .weighted_conventional(convention, &convention_options, weighting)
+        .map_err(explain)?;
+    let problem = c.problem();
+    let mut outcome = evaluate::compare(&problem, selection, c.denominator, base, None);
+    if c.denominator == 0.0 {
+        // Keras's divide_no_nan gives 0; every other library's mean of nothing is refused.
+        let zero =
+            xent_core::Evaluation::new(0.0, problem.samples(), xent_core::ReducedShape::Scalar);
+        let value = base.from_nats(convention_scalar(&c, &zero)?);
+        outcome.value = value;
+        for f in &mut outcome.formulations {
+            f.value = value;
+        }
+    }
+    outcome.inputs = inputs.infos();
+    let (per_sample, per_sample_shape) = match &args.per_sample {
+        Some(path) => {
+            let u = c.unreduced().map_err(explain)?;
+            let losses: Vec<f64> = u.values.iter().map(|&l| base.from_nats(l)).collect();
+            weighting::write_per_sample(path, &losses, u.rows, reading)?;
+            (
+                Some(path.display().to_string()),
+                Some(weighting::written_shape(u.rows, u.samples, reading)),
+            )
+        }
+        None => (None, None),
+    };
+    outcome.weighting = Some(evaluate::Weighting {
+        reduction,
+        weight: c.denominator,
+        given: args.given(),
+        per_sample,
+        per_sample_shape,
+        divided_by: (convention != Convention::Exact).then(|| c.divisor_reason.clone()),
+    });
+    let mut warnings = c.warnings.clone();
+    if !all {
+        outcome.convention = Some(Applied::of(&c));
+        return Ok((outcome, warnings));
+    }
+    let mut rows = vec![ConventionRow {
+        convention: Convention::Exact,
+        result: Ok((outcome.value, Applied::of(&c))),
+    }];
+    for convention in &Convention::ALL[1..] {
+        let result = match inputs.weighted_conventional(*convention, &asked, weighting) {
+            Ok(c) => {
+                let e = c.problem().evaluate(xent_registry::production());
+                warnings.extend(c.warnings.iter().cloned());
+                convention_scalar(&c, &e)
+                    .map(|v| (base.from_nats(v), Applied::of(&c)))
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(explain(e).to_string()),
+        };
+        rows.push(ConventionRow {
+            convention: *convention,
+            result,
+        });
+    }
+    outcome.conventions = rows;
+    Ok((outcome, warnings))
 }
 
 /// The second input's file(s), as given.

@@ -63,6 +63,8 @@ struct Json<'a> {
     from_logits: bool,
     layout: &'static str,
     value: Loss,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_is: Option<String>,
     value_from: &'static str,
     inputs: Ordered<'a, &'a str>,
     dtypes: Ordered<'a, &'static str>,
@@ -89,6 +91,8 @@ struct ReductionJson<'a> {
     weight: Loss,
     weights: &'a [String],
     per_sample: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_sample_shape: Option<&'a [usize]>,
 }
 
 /// One convention's entry: its value and divisor, every difference from exact, its
@@ -99,6 +103,9 @@ struct ConventionJson<'a> {
     name: Option<&'static str>,
     value: Option<Loss>,
     divisor: Option<usize>,
+    /// Under weights: what the weighted sum is divided by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weighted_divisor: Option<Loss>,
     changes: &'a [String],
     warnings: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,6 +119,7 @@ impl<'a> ConventionJson<'a> {
                 name: None,
                 value: Some(Loss(*value)),
                 divisor: Some(applied.divisor),
+                weighted_divisor: applied.weighted.then_some(Loss(applied.denominator)),
                 changes: &applied.changes,
                 warnings: &applied.warnings,
                 error: None,
@@ -120,6 +128,7 @@ impl<'a> ConventionJson<'a> {
                 name: None,
                 value: None,
                 divisor: None,
+                weighted_divisor: None,
                 changes: &[],
                 warnings: &[],
                 error: Some(e),
@@ -157,6 +166,7 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
         from_logits: outcome.from_logits,
         layout: layout.as_str(),
         value: Loss(outcome.value),
+        value_is: outcome.weighting.as_ref().map(value_is),
         value_from: outcome.value_from,
         inputs: Ordered(
             outcome
@@ -185,6 +195,7 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
             name: Some(a.convention.name()),
             value: Some(Loss(outcome.value)),
             divisor: Some(a.divisor),
+            weighted_divisor: a.weighted.then_some(Loss(a.denominator)),
             changes: &a.changes,
             warnings: &a.warnings,
             error: None,
@@ -203,10 +214,30 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
             weight: Loss(w.weight),
             weights: &w.given,
             per_sample: w.per_sample.as_deref(),
+            per_sample_shape: w.per_sample_shape.as_deref(),
         }),
     };
     // Serialising plain numbers, strings and maps with string keys cannot fail.
     serde_json::to_string(&doc).unwrap_or_default()
+}
+
+/// What `value` is under a reduction or weights, in words: the reduction and its divisor
+/// (a peer convention's in its library's terms); for `none`, the mean of the per-sample
+/// losses written to the file.
+fn value_is(w: &crate::evaluate::Weighting) -> String {
+    let weight = unsigned_zero(w.weight);
+    match (&w.divided_by, w.reduction) {
+        (Some(by), xent_core::Reduction::None) => {
+            format!("the mean of the per-sample losses written to per_sample; {by}")
+        }
+        (Some(by), _) => by.clone(),
+        (None, xent_core::Reduction::Sum) => "sum: Σ w·l".to_owned(),
+        (None, xent_core::Reduction::None) => format!(
+            "the weighted mean Σ w·l / Σ w of the per-sample losses (written to \
+             per_sample), Σ w = {weight}"
+        ),
+        (None, _) => format!("mean: Σ w·l / Σ w, Σ w = {weight}"),
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -266,6 +297,7 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
         rows.push((
             "reduction".into(),
             match w.reduction {
+                _ if w.divided_by.is_some() => value_is(w),
                 xent_core::Reduction::Mean | xent_core::Reduction::MeanWithSampleWeight => {
                     format!("mean: Σ w·l / Σ w, Σ w = {weight}")
                 }

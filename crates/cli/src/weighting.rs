@@ -23,6 +23,9 @@ pub enum ReductionArg {
     Sum,
     /// One loss per sample, written with --per-sample FILE.
     None,
+    /// Keras's mean_with_sample_weight (--convention keras): Σ w·l / Σ w.
+    #[value(name = "mean_with_sample_weight")]
+    MeanWithSampleWeight,
 }
 
 impl From<ReductionArg> for Reduction {
@@ -31,6 +34,7 @@ impl From<ReductionArg> for Reduction {
             ReductionArg::Mean => Reduction::Mean,
             ReductionArg::Sum => Reduction::Sum,
             ReductionArg::None => Reduction::None,
+            ReductionArg::MeanWithSampleWeight => Reduction::MeanWithSampleWeight,
         }
     }
 }
@@ -39,8 +43,9 @@ impl From<ReductionArg> for Reduction {
 #[derive(Debug, Args, Default)]
 pub struct WeightArgs {
     /// mean: the weighted mean Σ w·l / Σ w (each weight the sample's weight times its
-    /// target's class weight); sum: Σ w·l; none: one loss per sample, written to
-    /// --per-sample FILE (the loss printed is then their weighted mean)
+    /// target's class weight; under --convention NAME, that library's mean and divisor);
+    /// sum: Σ w·l; none: one loss per sample, written to --per-sample FILE (the loss printed
+    /// is then their mean); mean_with_sample_weight: Keras's (--convention keras)
     #[arg(long, value_enum, default_value_t, value_name = "mean|sum|none")]
     pub reduction: ReductionArg,
     /// One weight per sample (1-D, finite, ≥ 0)
@@ -187,19 +192,50 @@ impl WeightFiles {
     }
 }
 
-/// Writes `losses` to `path`: `.npy` a 1-D `float64` array; `.csv` one line of values when
-/// the samples are columns (`reading` cols), else one value per line.
-pub fn write_per_sample(path: &Path, losses: &[f64], reading: Reading) -> Result<()> {
+/// The shape of what [`write_per_sample`] writes: `[m]` for one value per sample, else
+/// `rows` values per sample in the user's layout (`[rows, m]` when samples are columns,
+/// `[m, rows]` when they are rows).
+pub fn written_shape(rows: usize, samples: usize, reading: Reading) -> Vec<usize> {
+    match (rows, reading) {
+        (1, _) => vec![samples],
+        (_, Reading::Rows) => vec![samples, rows],
+        _ => vec![rows, samples],
+    }
+}
+
+/// Writes `losses` (`rows` values per sample, column-major: sample by sample) to `path`:
+/// `.npy` a `float64` array of [`written_shape`]; `.csv` its rows as lines (one value per
+/// sample: one line when the samples are columns, else one value per line).
+pub fn write_per_sample(path: &Path, losses: &[f64], rows: usize, reading: Reading) -> Result<()> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let samples = losses.len() / rows.max(1);
+    let shape = written_shape(rows, samples, reading);
+    // The values in the C order of `shape`.
+    // (Samples as rows: the column-major `(rows, m)` values are already the C order of
+    // `(m, rows)`.)
+    let ordered: Vec<f64> = if rows > 1 && reading != Reading::Rows {
+        (0..rows)
+            .flat_map(|i| (0..samples).map(move |j| losses[i + rows * j]))
+            .collect()
+    } else {
+        losses.to_vec()
+    };
     let bytes = match ext {
-        "npy" => npy(losses),
+        "npy" => npy(&ordered, &shape),
         "csv" => {
-            let sep = if reading == Reading::Cols { "," } else { "\n" };
-            let values: Vec<String> = losses
-                .iter()
-                .map(|&x| crate::output::unsigned_zero(x).to_string())
-                .collect();
-            (values.join(sep) + "\n").into_bytes()
+            let text = |x: &f64| crate::output::unsigned_zero(*x).to_string();
+            let lines: Vec<String> = match shape.as_slice() {
+                [_] if reading == Reading::Cols => {
+                    vec![ordered.iter().map(text).collect::<Vec<_>>().join(",")]
+                }
+                [_] => ordered.iter().map(text).collect(),
+                [_, c] => ordered
+                    .chunks(*c)
+                    .map(|line| line.iter().map(text).collect::<Vec<_>>().join(","))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (lines.join("\n") + "\n").into_bytes()
         }
         _ => {
             return Err(Error::Usage(
@@ -215,13 +251,20 @@ pub fn write_per_sample(path: &Path, losses: &[f64], reading: Reading) -> Result
         })
 }
 
-/// A version-1 `.npy` file of a 1-D little-endian `float64` array, its header padded so
-/// that the data starts at a multiple of 64 bytes, as numpy writes it.
-fn npy(values: &[f64]) -> Vec<u8> {
-    let dict = format!(
-        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({},), }}",
-        values.len()
-    );
+/// A version-1 `.npy` file of a little-endian `float64` array of `shape` (C order), its
+/// header padded so that the data starts at a multiple of 64 bytes, as numpy writes it.
+fn npy(values: &[f64], shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {dims}, }}");
     let unpadded = 10 + dict.len() + 1;
     let header_len = dict.len() + 1 + (64 - unpadded % 64) % 64;
     let mut out = Vec::with_capacity(10 + header_len + 8 * values.len());
@@ -247,7 +290,7 @@ mod tests {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("l.npy");
         let losses = [0.5, 0.0, f64::INFINITY, 1e-300];
-        write_per_sample(&path, &losses, Reading::Vector)?;
+        write_per_sample(&path, &losses, 1, Reading::Vector)?;
         let back = xent_io::read(&path)?;
         assert_eq!(back.shape, vec![4]);
         let array = back.vector().ok_or("a vector")?;
@@ -255,6 +298,27 @@ mod tests {
         assert_eq!(read, losses);
         let bytes = std::fs::read(&path)?;
         assert_eq!((bytes.len() - 4 * 8) % 64, 0, "data aligned to 64 bytes");
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[test]
+    fn elementwise_losses_are_written_in_the_users_layout()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = std::env::temp_dir().join(format!("xent-elementwise-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        // Two outputs, three samples, sample by sample: [l00, l10, l01, l11, l02, l12].
+        let losses = [0.5, 1.5, 2.0, 3.0, 4.0, 5.0];
+        let csv = dir.join("l.csv");
+        write_per_sample(&csv, &losses, 2, Reading::Cols)?;
+        assert_eq!(std::fs::read_to_string(&csv)?, "0.5,2,4\n1.5,3,5\n");
+        write_per_sample(&csv, &losses, 2, Reading::Rows)?;
+        assert_eq!(std::fs::read_to_string(&csv)?, "0.5,1.5\n2,3\n4,5\n");
+        let npy = dir.join("l.npy");
+        write_per_sample(&npy, &losses, 2, Reading::Cols)?;
+        let back = xent_io::read(&npy)?;
+        assert_eq!(back.shape, vec![2, 3]);
+        assert_eq!(written_shape(2, 3, Reading::Rows), vec![3, 2]);
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }

@@ -670,7 +670,7 @@ impl Convention {
         out.divisor_reason = match reduction {
             Reduction::Sum => format!("{label}, divided by {what}"),
             Reduction::None => {
-                format!("none: one loss per sample; their {label} divides by {what}")
+                format!("none: one loss per sample ({label}: divided by {what})")
             }
             _ => format!("{label}: divided by {what}"),
         };
@@ -1398,6 +1398,13 @@ impl<'a> Conventional<'a> {
         if self.reduction == Reduction::None {
             return Err(Error::NotScalar);
         }
+        self.mean_or_value(e)
+    }
+
+    /// [`Conventional::value`], and for the reduction `none` the mean of its per-sample
+    /// losses as the library would take it (`−S / denominator`): the one number a report
+    /// prints beside the losses written.
+    pub fn mean_or_value(&self, e: &Evaluation) -> Result<f64> {
         if self.denominator == 0.0 {
             return if self.convention.is_keras() {
                 Ok(0.0)

@@ -48,10 +48,16 @@ impl<'a> Raw<'a> {
         &self,
         convention: Convention,
         options: &ConventionOptions,
+        weighting: xent_core::Weighting<'a>,
     ) -> Result<Conventional<'a>, Error> {
+        let here = xent_core::OutputsSamples;
         match *self {
-            Raw::Binary { pred, labels } => convention.binary(pred, labels, options),
-            Raw::Categorical { pred, targets } => convention.categorical(pred, targets, options),
+            Raw::Binary { pred, labels } => {
+                convention.binary_weighted(pred, labels, options, weighting, &here)
+            }
+            Raw::Categorical { pred, targets } => {
+                convention.categorical_weighted(pred, targets, options, weighting, &here)
+            }
         }
     }
 }
@@ -84,6 +90,8 @@ struct ConventionRow {
 /// What a convention did, without its problem.
 struct Applied {
     divisor: usize,
+    /// What the sum is divided by under the reduction (the divisor without weights).
+    denominator: f64,
     divisor_reason: String,
     changes: Vec<String>,
     warnings: Vec<String>,
@@ -93,6 +101,7 @@ impl Applied {
     fn of(c: &Conventional<'_>) -> Self {
         Applied {
             divisor: c.divisor,
+            denominator: c.denominator,
             divisor_reason: c.divisor_reason.clone(),
             changes: c.changes.clone(),
             warnings: c.warnings.clone(),
@@ -102,6 +111,7 @@ impl Applied {
     fn exact(m: usize) -> Self {
         Applied {
             divisor: m,
+            denominator: m as f64,
             divisor_reason: format!("mean over {m} samples"),
             changes: Vec::new(),
             warnings: Vec::new(),
@@ -121,8 +131,11 @@ struct Computed {
     conventions: Vec<ConventionRow>,
     /// Validation and the production kernel (one pass for the exact convention).
     kernel_seconds: f64,
-    /// The per-sample losses, for `reduction="none"`.
+    /// The per-sample losses, for `reduction="none"` (sample by sample).
     per_sample: Option<Vec<f64>>,
+    /// Values per sample in `per_sample`: 1, or `n_y` for PyTorch's elementwise binary
+    /// losses.
+    per_sample_rows: usize,
     /// The mean's divisor `W` (`m` without weights).
     weight: f64,
 }
@@ -143,12 +156,7 @@ fn compute<'a>(
     let production = xent_registry::production();
     let start = Instant::now();
     let weighted = weighting.weights.any() || weighting.reduction != Reduction::Mean;
-    if weighted && request.convention != Some(Convention::Exact) {
-        return Err(Error::Unsupported(
-            "sample_weight, class_weight, pos_weight, mask, ignore_index and reduction apply \
-             under convention=\"exact\" only",
-        ));
-    }
+    let core_weighting = xent_core::Weighting::new(weighting.weights, weighting.reduction);
     let exact_fast = request.convention.is_none_or(|c| c == Convention::Exact)
         && (request.convention.is_none() || request.options.label_smoothing.is_none());
     // The exact convention reads the caller's arrays as they are; another one may have
@@ -157,40 +165,63 @@ fn compute<'a>(
     // The exact convention: the production kernel validates in the same pass as it
     // computes (`xent_registry::checked`, the very errors `Unvalidated::validate` gives); the
     // problem it checked is then the one the other formulations evaluate.
-    let (problem, applied, evaluation) = if exact_fast {
+    let (problem, applied, evaluation, peer) = if exact_fast {
         let unvalidated = raw
             .unvalidated(request.options.from_logits)?
             .with_weights(&weighting.weights)?;
         let evaluation = xent_registry::checked(&unvalidated)?;
         let problem = *unvalidated.unchecked();
-        (problem, Applied::exact(problem.samples()), evaluation)
+        (problem, Applied::exact(problem.samples()), evaluation, None)
     } else {
+        // A peer convention applies the weights as its library does (its divisor, its
+        // `none`), or refuses an option the library lacks.
         let c = request.convention.unwrap_or(Convention::Exact);
-        conventional = raw.conventional(c, &request.options)?;
+        conventional = raw.conventional(c, &request.options, core_weighting)?;
         let problem = conventional.problem();
         let evaluation = problem.evaluate(production);
-        (problem, Applied::of(&conventional), evaluation)
+        (
+            problem,
+            Applied::of(&conventional),
+            evaluation,
+            Some(&conventional),
+        )
     };
     let evaluated = Instant::now();
-    // The mean's divisor: the convention's (m without weights), W with weights, 1 for a sum.
+    // The divisor: the exact convention's W with weights (1 for a sum), else the
+    // convention's (m without weights).
     let divisor = match weighting.reduction {
+        _ if peer.is_some() => applied.denominator,
         Reduction::Sum => 1.0,
         _ if weighted => {
             Reduction::Mean.scalar(&evaluation)?;
             evaluation.weight
         }
-        _ => applied.divisor as f64,
+        _ => applied.denominator,
     };
     let loss = |e: &Evaluation| base.from_nats(e.loss_over(divisor));
-    let value = loss(&evaluation);
-    let per_sample = (weighting.reduction == Reduction::None).then(|| {
-        production
-            .per_sample(&problem)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| base.from_nats(l))
-            .collect()
-    });
+    let value = match peer {
+        // Keras's divide_no_nan, or the refusal of a mean of nothing.
+        Some(c) if weighted => base.from_nats(c.mean_or_value(&evaluation)?),
+        _ => loss(&evaluation),
+    };
+    let mut per_sample_rows = 1;
+    let per_sample = match (weighting.reduction == Reduction::None, peer) {
+        (false, _) => None,
+        // The library's `none` (PyTorch's binary losses elementwise, sample by sample).
+        (true, Some(c)) => {
+            let u = c.unreduced()?;
+            per_sample_rows = u.rows;
+            Some(u.values.into_iter().map(|l| base.from_nats(l)).collect())
+        }
+        (true, None) => Some(
+            production
+                .per_sample(&problem)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| base.from_nats(l))
+                .collect(),
+        ),
+    };
 
     let mut rows = Vec::new();
     let (mut agree, mut max_ulps) = (None, None);
@@ -225,10 +256,13 @@ fn compute<'a>(
     let mut conventions = Vec::new();
     if request.convention.is_none() {
         for c in Convention::ALL {
-            let result = raw.conventional(c, &request.options).map(|conv| {
-                let e = conv.problem().evaluate(production);
-                (conv.in_base(&e, base), Applied::of(&conv))
-            });
+            let result = raw
+                .conventional(c, &request.options, core_weighting)
+                .and_then(|conv| {
+                    let e = conv.problem().evaluate(production);
+                    let value = base.from_nats(conv.mean_or_value(&e)?);
+                    Ok((value, Applied::of(&conv)))
+                });
             conventions.push(ConventionRow {
                 convention: c,
                 result,
@@ -237,7 +271,13 @@ fn compute<'a>(
     }
     Ok(Computed {
         per_sample,
-        weight: evaluation.weight,
+        per_sample_rows,
+        // A peer convention's divisor of its reduction, or the exact convention's W.
+        weight: if peer.is_some() {
+            applied.denominator
+        } else {
+            evaluation.weight
+        },
         samples: problem.samples(),
         outputs: problem.outputs(),
         value,
@@ -545,7 +585,22 @@ fn run<'py, 'a>(
     d.set_item("reduction", weighting.reduction.as_str())?;
     d.set_item("weight", computed.weight)?;
     if let Some(losses) = computed.per_sample {
-        d.set_item("per_sample", numpy::PyArray1::from_vec(py, losses))?;
+        let rows = computed.per_sample_rows;
+        let array = numpy::PyArray1::from_vec(py, losses);
+        if rows > 1 {
+            // PyTorch's elementwise binary losses: (m, n_y) sample by sample, in the
+            // caller's layout.
+            use numpy::PyArrayMethods as _;
+            let m = computed.samples;
+            let by_rows = array.reshape([m, rows])?;
+            if layout == "rows" {
+                d.set_item("per_sample", by_rows)?;
+            } else {
+                d.set_item("per_sample", by_rows.transpose()?)?;
+            }
+        } else {
+            d.set_item("per_sample", array)?;
+        }
     }
     d.set_item("unit", base.unit_name())?;
     d.set_item("base", base.to_string())?;
