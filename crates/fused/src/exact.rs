@@ -683,3 +683,47 @@ pub(crate) fn terms_on(isa: Isa, problem: &Problem<'_>) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests;
+
+#[doc(hidden)]
+pub fn scratch_terms_only(problem: &Problem<'_>) -> f64 {
+    struct S(f64);
+    impl Sink for S {
+        #[inline(always)]
+        fn take(&mut self, terms: &[f64]) {
+            for &t in terms {
+                self.0 += t;
+            }
+        }
+    }
+    struct Two(LargeAccumulator, LargeAccumulator);
+    impl Sink for Two {
+        #[inline(always)]
+        fn take(&mut self, terms: &[f64]) {
+            let mut c = terms.chunks_exact(2);
+            for p in &mut c {
+                self.0.add(p[0]);
+                self.1.add(p[1]);
+            }
+            for &t in c.remainder() {
+                self.0.add(t);
+            }
+        }
+    }
+    let (m, per) = (problem.samples(), samples_per_leaf(problem.outputs()));
+    let mut divisor = Accumulator::new();
+    if std::env::var("TWO").is_ok() {
+        let mut s = Two(LargeAccumulator::new(), LargeAccumulator::new());
+        for leaf in 0..m.div_ceil(per) {
+            let cols = leaf * per..m.min((leaf + 1) * per);
+            leaf_terms(Isa::detect(), problem, cols, &mut s, &mut divisor);
+        }
+        s.0.merge(&s.1.to_accumulator());
+        return s.0.round();
+    }
+    let mut s = S(0.0);
+    for leaf in 0..m.div_ceil(per) {
+        let cols = leaf * per..m.min((leaf + 1) * per);
+        leaf_terms(Isa::detect(), problem, cols, &mut s, &mut divisor);
+    }
+    s.0
+}

@@ -74,27 +74,92 @@ impl Formulation for Fused {
     }
 }
 
-/// [`Fused`] pinned to one [`Isa`] path, to compare the paths' bits (and speeds).
+/// How the fused path sums its terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Sum {
+    /// Compensated lanes and a double-double tree (the default; see the crate docs): within
+    /// [`FUSED_MAX_ULPS`] of the correctly rounded loss.
+    #[default]
+    Compensated,
+    /// The correctly rounded sum of the terms, divided exactly ([`crate::exact`]): the same
+    /// bits on every [`Isa`] path, for any threads and any split into parts.
+    Exact,
+}
+
+impl Sum {
+    /// Both, the default first.
+    pub const ALL: [Sum; 2] = [Sum::Compensated, Sum::Exact];
+
+    /// `compensated` or `exact`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sum::Compensated => "compensated",
+            Sum::Exact => "exact",
+        }
+    }
+}
+
+impl std::fmt::Display for Sum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Fused {
+    /// The fused formulation on the detected [`Isa`] with the given [`Sum`].
+    pub fn with_sum(sum: Sum) -> FusedOn {
+        FusedOn {
+            isa: Isa::detect(),
+            sum,
+        }
+    }
+}
+
+/// [`Fused`] pinned to one [`Isa`] path, to compare the paths' bits (and speeds), and to a
+/// [`Sum`].
+///
+/// With [`Sum::Exact`] its name is `fused-exact` and its evaluations come from
+/// [`crate::exact::Partial`]: `log_likelihood` and `weight` are `S` and the divisor, each
+/// correctly rounded once, whatever the path and the threads (its [`Evaluation::nats`]
+/// divides those two; [`crate::exact::Partial::loss`] rounds `J` once). Its per-sample
+/// losses are the compensated path's (they are not sums).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FusedOn {
     isa: Isa,
+    sum: Sum,
 }
 
 impl FusedOn {
-    /// The fused formulation on `isa`, or `None` if this CPU cannot run it.
+    /// The fused formulation on `isa` (compensated), or `None` if this CPU cannot run it.
     pub fn new(isa: Isa) -> Option<Self> {
-        isa.is_available().then_some(FusedOn { isa })
+        isa.is_available().then_some(FusedOn {
+            isa,
+            sum: Sum::Compensated,
+        })
+    }
+
+    /// The same path with another [`Sum`].
+    pub fn with_sum(self, sum: Sum) -> Self {
+        FusedOn { sum, ..self }
     }
 
     /// The path it runs on.
     pub fn isa(&self) -> Isa {
         self.isa
     }
+
+    /// How it sums.
+    pub fn sum(&self) -> Sum {
+        self.sum
+    }
 }
 
 impl Formulation for FusedOn {
     fn name(&self) -> &'static str {
-        "fused"
+        match self.sum {
+            Sum::Compensated => "fused",
+            Sum::Exact => "fused-exact",
+        }
     }
 
     fn style(&self) -> Style {
@@ -112,16 +177,28 @@ impl Formulation for FusedOn {
     }
 
     fn binary(&self, problem: &BinaryProblem<'_>) -> Evaluation {
-        binary(self.isa, problem)
+        match self.sum {
+            Sum::Compensated => binary(self.isa, problem),
+            Sum::Exact => exact(self.isa, &Problem::Binary(*problem)),
+        }
     }
 
     fn categorical(&self, problem: &CategoricalProblem<'_>) -> Evaluation {
-        categorical(self.isa, problem)
+        match self.sum {
+            Sum::Compensated => categorical(self.isa, problem),
+            Sum::Exact => exact(self.isa, &Problem::Categorical(*problem)),
+        }
     }
 
     fn per_sample(&self, problem: &Problem<'_>) -> Option<Vec<f64>> {
         Some(per_sample(self.isa, problem))
     }
+}
+
+/// The exact mode's evaluation of `problem` on `isa`.
+fn exact(isa: Isa, problem: &Problem<'_>) -> Evaluation {
+    let _span = evaluation_span("fused-exact", problem.kind(), problem.shape()).entered();
+    crate::exact::partial_on(isa, problem).evaluation(problem.samples())
 }
 
 /// The per-sample losses `v_j·l_j`, in one pass (the weighted kernels, which serve every

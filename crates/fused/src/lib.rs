@@ -151,7 +151,7 @@ pub mod tolerance;
 mod weighted;
 
 pub use checked::checked;
-pub use formulation::{Fused, FusedOn};
+pub use formulation::{Fused, FusedOn, Sum};
 pub use isa::Isa;
 /// The fused path runs in the current rayon thread pool (the global one unless the caller
 /// installs another): re-exported so callers can choose the number of threads.

@@ -499,3 +499,90 @@ fn weighted_terms_are_the_weight_times_the_term_and_the_divisor_is_exact() {
         );
     });
 }
+
+#[test]
+fn the_formulation_gives_the_exact_evaluation_on_every_path_and_thread_count() {
+    use crate::{FusedOn, Sum};
+    use xent_core::Formulation;
+    let mut rng = Rng::new(36);
+    let (k, m) = (4, 9_000);
+    let (q, classes, _, z) = categorical_data(k, m, &mut rng);
+    let w: Vec<f64> = (0..m)
+        .map(|j| if j % 7 == 0 { 0.0 } else { rng.unit() })
+        .collect();
+    let c = [0.5, 2.0, 1.0, 0.25];
+    let mut cases = suite();
+    cases.truncate(4); // the binary ones
+    cases.push(Case::new(Kind::Classes, false, q, k, classes.clone()));
+    cases.push(Case::new(Kind::Classes, true, z, k, classes));
+    for case in cases {
+        case.with(0..case.samples(), |plain| {
+            let weights = Weights::samples(&w[..plain.samples().min(m)]);
+            let weights = match plain {
+                Problem::Categorical(_) => weights.with_class(xent_core::View::vector(&c).array()),
+                Problem::Binary(_) => weights,
+            };
+            let weighted = match *plain {
+                Problem::Binary(p) => p.with_weights(&weights).map(Problem::Binary),
+                Problem::Categorical(p) => p.with_weights(&weights).map(Problem::Categorical),
+            };
+            let weighted = if plain.samples() == m {
+                weighted.ok()
+            } else {
+                None
+            };
+            for problem in std::iter::once(*plain).chain(weighted) {
+                let name = format!("{}, weighted {}", case.name(), problem.is_weighted());
+                let partial = partial_on(Isa::Portable, &problem);
+                let want = partial.evaluation(problem.samples());
+                assert_eq!(want.weight, partial.divisor());
+                for isa in Isa::available() {
+                    let f = FusedOn::new(isa).expect("available").with_sum(Sum::Exact);
+                    assert_eq!(f.name(), "fused-exact");
+                    for threads in [1, 3] {
+                        let pool = rayon::ThreadPoolBuilder::new()
+                            .num_threads(threads)
+                            .build()
+                            .expect("a thread pool");
+                        let got = pool.install(|| problem.evaluate(&f));
+                        assert_eq!(
+                            (
+                                got.log_likelihood.to_bits(),
+                                got.scale,
+                                got.weight.to_bits()
+                            ),
+                            (
+                                want.log_likelihood.to_bits(),
+                                want.scale,
+                                want.weight.to_bits()
+                            ),
+                            "{name} on {isa}, {threads} threads"
+                        );
+                    }
+                }
+                // The exact divisor is the weight total the compensated path computes, to
+                // within its own rounding.
+                let compensated = problem.evaluate(&Fused);
+                assert!(
+                    xent_core::ulp::ulp_distance(compensated.weight, want.weight) <= 1,
+                    "{name}: W {} vs {}",
+                    compensated.weight,
+                    want.weight
+                );
+                let j = partial.loss().expect("a positive divisor");
+                let ulps = xent_core::ulp::ulp_distance(compensated.nats(), j);
+                let limit = if problem.is_weighted() {
+                    // The weighted kernels' a priori bound, in ulps of J.
+                    let b = crate::Fused.bound(&problem, &compensated).absolute
+                        / problem.weight_total();
+                    (b / (j.abs() * f64::EPSILON / 2.0)).ceil() as u64
+                } else {
+                    crate::tolerance::FUSED_MAX_ULPS
+                };
+                assert!(ulps <= limit.max(1), "{name}: J {ulps} ulps, bound {limit}");
+            }
+        });
+    }
+    assert_eq!(Fused::with_sum(Sum::Exact).sum(), Sum::Exact);
+    assert_eq!(Sum::default(), Sum::Compensated);
+}
