@@ -17,6 +17,9 @@
 //!   style a formulation of the registry reproduces, when `python3` with numpy is available
 //!   (skipped otherwise).
 //!
+//! - `fused-exact` (1 thread): the production path with the exact sum
+//!   (`xent_fused::Sum::Exact`), on the same validated problem.
+//!
 //! Those rows read `float64` inputs. Beside them, **kernel rows** for the dtypes files hold:
 //! the production path and its checked entry point on `float32` predictions with hard labels
 //! as `bool` and as `uint8`, and with `float32` labels (hard and soft), binary, 1 thread, at
@@ -67,7 +70,7 @@ use serde::Serialize;
 use xent_core::{
     Array, BinaryProblem, Dtype, Formulation, Kind, Numpy, Targets, Unvalidated, View,
 };
-use xent_fused::{FusedOn, Isa};
+use xent_fused::{Fused, FusedOn, Isa, Sum};
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
@@ -223,6 +226,8 @@ enum Method {
     /// Allocating and writing one `f64` per sample: the cost of the per-sample losses' output
     /// alone (what the target of `none` adds to twice the unweighted time).
     WriteFloor,
+    /// The production path with the exact sum (`--sum exact`), 1 thread.
+    Exact,
     /// The documents' numpy expression in this style, timed in python3.
     Numpy(Numpy),
 }
@@ -251,6 +256,7 @@ impl Method {
             Method::Weighted => format!("{}-weighted", xent_registry::production().name()),
             Method::PerSample => format!("{}-none", xent_registry::production().name()),
             Method::WriteFloor => "write-floor".to_owned(),
+            Method::Exact => Fused::with_sum(Sum::Exact).name().to_owned(),
             Method::Numpy(style) => format!("numpy-{}", numpy_function(style)),
         }
     }
@@ -268,6 +274,7 @@ impl Method {
                 Method::Weighted,
                 Method::PerSample,
                 Method::WriteFloor,
+                Method::Exact,
             ])
             .chain(styles.map(Method::Numpy))
             .collect()
@@ -600,6 +607,12 @@ fn measure_case(case: &Case, threads: usize, budget: f64, rows: &mut Vec<Row>) -
         rows.push(row(Method::Checked, threads, case, &t, p, v));
         if case.kind == Kind::Binary && case.narrow.is_none() && threads == 1 {
             measure_weighted(case, &raw, budget, rows)?;
+        }
+        if case.narrow.is_none() && threads == 1 {
+            // Exact mode: the correctly rounded sum of the same terms, on the same problem.
+            let exact = Fused::with_sum(Sum::Exact);
+            let (t, p, v) = time_it(budget, || problem.evaluate(&exact).log_likelihood);
+            rows.push(row(Method::Exact, threads, case, &t, p, v));
         }
         if case.narrow.is_none() {
             // The floor reads what a one-pass method reads: both inputs (binary), the
@@ -1630,6 +1643,20 @@ fn markdown(
              ({write:.2}) | {none:.2} ({r2:.2}× after the write) | | {} |",
             verdict(r2, 2.0)
         );
+    }
+    for labels in ["hard", "soft"] {
+        let exact = pick(Method::Exact, 1, Kind::Binary, labels, 10_000_000);
+        let fused = pick(production, 1, Kind::Binary, labels, 10_000_000);
+        if let (Some(e), Some(f)) = (exact, fused) {
+            let ratio = e.ns_per_entry / f.ns_per_entry;
+            let _ = writeln!(
+                md,
+                "| {}, {labels} labels, 1 thread, m = 10^7: ≤ 2 × {p} | {:.2} ({ratio:.2} ×) | | {} |",
+                Method::Exact.label(),
+                e.ns_per_entry,
+                if ratio <= 2.0 { "met" } else { "missed" }
+            );
+        }
     }
     let worst = rows
         .iter()

@@ -177,6 +177,65 @@ pub struct Outcome {
     pub conventions: Vec<ConventionRow>,
     /// The reduction and weights, when any weighting option was given.
     pub weighting: Option<Weighting>,
+    /// Under `--sum exact`: the compensated result beside the exact `value`.
+    pub exact_sum: Option<ExactSum>,
+}
+
+/// What `--sum exact` reports beside the exact value: the default (compensated) result and
+/// how far it is from the exact one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactSum {
+    /// The compensated result, in the requested base.
+    pub compensated: f64,
+    /// Its distance from the exact value, in ulps.
+    pub ulps: u64,
+    /// Its bound in ulps of the exact value: [`xent_fused::tolerance::FUSED_MAX_ULPS`]
+    /// without weights (from the correctly rounded loss), else the weighted kernels' a priori
+    /// bound over an ulp of the value, rounded up.
+    pub bound_ulps: u64,
+}
+
+impl ExactSum {
+    /// The exact loss `−S / divisor` (`divisor` 1 for the sum, `None` for the problem's own
+    /// divisor: `m` or `W`) of `problem` in `base`, and the compensated `production` result
+    /// beside it. An exactly zero divisor (caught before, by the mean's own check) is a usage
+    /// error here.
+    pub fn evaluate(
+        problem: &Problem<'_>,
+        production: &Evaluation,
+        divisor: Option<u64>,
+        base: LogBase,
+    ) -> Result<(f64, ExactSum), crate::error::Error> {
+        let mut partial = xent_fused::exact::Partial::new();
+        partial.add(problem);
+        let nats = match divisor {
+            None => partial.loss(),
+            Some(d) => partial.loss_over(d),
+        }
+        .map_err(|_| crate::error::Error::Usage("the mean's divisor is exactly zero"))?;
+        let value = base.from_nats(nats);
+        let compensated = base.from_nats(match divisor {
+            None => production.nats(),
+            Some(d) => production.loss_over(d as f64),
+        });
+        let bound_ulps = if problem.is_weighted() {
+            let fused = xent_registry::production();
+            let b = fused.bound(problem, production).absolute;
+            let scale = divisor.map_or(production.weight, |d| d as f64);
+            xent_core::ulp::ulps(base.from_nats(b / scale).abs(), value)
+        } else {
+            xent_fused::tolerance::FUSED_MAX_ULPS
+        };
+        let ulps = ulp_distance(compensated, value);
+        Ok((
+            value,
+            ExactSum {
+                compensated,
+                ulps,
+                bound_ulps,
+            },
+        ))
+    }
 }
 
 /// What `--reduction` and the weight options did.
@@ -236,6 +295,7 @@ impl Outcome {
             convention: None,
             conventions: Vec::new(),
             weighting: None,
+            exact_sum: None,
         }
     }
 }
@@ -315,6 +375,7 @@ pub fn compare(
         convention: None,
         conventions: Vec::new(),
         weighting: None,
+        exact_sum: None,
     }
 }
 

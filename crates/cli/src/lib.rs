@@ -406,6 +406,12 @@ pub struct Options {
     /// same as --formulation all)
     #[arg(long)]
     pub compare: bool,
+    /// compensated: the production path's compensated sum (within 4 ulps of the correctly
+    /// rounded loss); exact: the correctly rounded sum of the same terms, divided exactly,
+    /// the same bits on every CPU and thread count, with the compensated result's distance
+    /// from it in ulps beside its bound (--convention exact, the production path only)
+    #[arg(long, value_enum, default_value_t, value_name = "compensated|exact")]
+    pub sum: SumArg,
     /// text: an aligned table, the loss and its unit, then the problem, how each file was
     /// read, the precision, the base and the formulation the value comes from (with
     /// --compare, every formulation's value and bound, the largest ulp difference and
@@ -434,6 +440,16 @@ pub struct Options {
     /// Reduction, weights, masks and per-sample losses.
     #[command(flatten)]
     pub weighting: weighting::WeightArgs,
+}
+
+/// `--sum`: how the production path sums its terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SumArg {
+    /// Compensated (the default)
+    #[default]
+    Compensated,
+    /// Exact: correctly rounded, divided exactly
+    Exact,
 }
 
 /// The values `--convention` accepts: every convention's name, then `all`.
@@ -765,6 +781,18 @@ fn loss(
             kind: kind.as_str(),
         }));
     }
+    let exact_sum = options.sum == SumArg::Exact;
+    if exact_sum && !exact {
+        return Err(Error::Usage(
+            "--sum exact applies under --convention exact only",
+        ));
+    }
+    if exact_sum && !selection.is_production() {
+        return Err(Error::Usage(
+            "--sum exact sums the production path's terms: leave out --compare and \
+             --formulation",
+        ));
+    }
     if options.weighting.active() {
         let inputs = match truth {
             TruthFiles::Labels(labels) => Inputs::read_binary(pred, labels, options)?,
@@ -775,7 +803,7 @@ fn loss(
         }
         return weighted_conventions(&inputs, selection, options);
     }
-    if exact && selection.is_production() {
+    if exact && selection.is_production() && !exact_sum {
         // The front door: streamed in bounded chunks when the files allow it.
         if let Some(outcome) = stream::try_stream(kind, pred, &truth, options)? {
             return Ok((outcome, Vec::new()));
@@ -800,6 +828,9 @@ fn loss(
                 options.base,
             );
             o.outputs = problem.outputs();
+            if exact_sum {
+                exact_value(&mut o, problem, &production, None, options.base)?;
+            }
             o
         } else {
             let problem = unvalidated.validate().map_err(|e| inputs.explain(e))?;
@@ -899,6 +930,10 @@ fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<
             options.base,
         );
         o.outputs = problem.outputs();
+        if options.sum == SumArg::Exact {
+            let divisor = (reduction == xent_core::Reduction::Sum).then_some(1);
+            exact_value(&mut o, &problem, &production, divisor, options.base)?;
+        }
         o
     } else {
         evaluate::compare(&problem, selection, divisor, options.base, Some(production))
@@ -1030,6 +1065,23 @@ fn weighted_conventions(
     }
     outcome.conventions = rows;
     Ok((outcome, warnings))
+}
+
+/// `--sum exact`: the outcome's value becomes the exact loss (`−S / divisor`, the problem's
+/// own divisor when `None`), the compensated `production` result reported beside it.
+fn exact_value(
+    outcome: &mut Outcome,
+    problem: &Problem<'_>,
+    production: &xent_core::Evaluation,
+    divisor: Option<u64>,
+    base: LogBase,
+) -> Result<()> {
+    use xent_core::Formulation as _;
+    let (value, report) = evaluate::ExactSum::evaluate(problem, production, divisor, base)?;
+    outcome.value = value;
+    outcome.value_from = xent_fused::Fused::with_sum(xent_fused::Sum::Exact).name();
+    outcome.exact_sum = Some(report);
+    Ok(())
 }
 
 /// The second input's file(s), as given.

@@ -81,6 +81,18 @@ struct Json<'a> {
     conventions: Option<Ordered<'a, ConventionJson<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reduction: Option<ReductionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sum: Option<SumJson>,
+}
+
+/// What `--sum exact` adds: the compensated result, its distance from the exact `value` in
+/// ulps and its bound in ulps.
+#[derive(Serialize)]
+struct SumJson {
+    name: &'static str,
+    compensated: Loss,
+    compensated_ulps: u64,
+    compensated_bound_ulps: u64,
 }
 
 /// What `--reduction` and the weight options did: the reduction, the mean's divisor `W`,
@@ -154,7 +166,10 @@ pub const PRECISION: &str = "float64";
 /// `--convention all`, `conventions` (name → `value`, `divisor`, `changes`, `warnings`, or
 /// `error` when it does not apply), `value` staying exact's. With a reduction or weight
 /// option, `reduction` (`name`: mean, sum or none; `weight`: the mean's divisor
-/// `Σ w`; `weights`: the options given; `per_sample`: the path written, or `null`).
+/// `Σ w`; `weights`: the options given; `per_sample`: the path written, or `null`). With
+/// `--sum exact`, `sum` (`name`: `exact`; `compensated`: the default path's value;
+/// `compensated_ulps`: its distance from `value`; `compensated_bound_ulps`: its bound, in ulps
+/// of `value`), `value` being the exact one.
 pub fn json(outcome: &Outcome, layout: Layout) -> String {
     let f = &outcome.formulations;
     let doc = Json {
@@ -215,6 +230,12 @@ pub fn json(outcome: &Outcome, layout: Layout) -> String {
             weights: &w.given,
             per_sample: w.per_sample.as_deref(),
             per_sample_shape: w.per_sample_shape.as_deref(),
+        }),
+        sum: outcome.exact_sum.as_ref().map(|e| SumJson {
+            name: "exact",
+            compensated: Loss(e.compensated),
+            compensated_ulps: e.ulps,
+            compensated_bound_ulps: e.bound_ulps,
         }),
     };
     // Serialising plain numbers, strings and maps with string keys cannot fail.
@@ -283,12 +304,17 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
         ));
     }
     let widened = outcome.inputs.iter().any(|i| i.dtype == "float32");
+    let summed = if outcome.exact_sum.is_some() {
+        "terms summed exactly, rounded once"
+    } else {
+        "sums compensated"
+    };
     rows.push((
         "precision".into(),
         if widened {
-            format!("{PRECISION} (inputs widened exactly; sums compensated)")
+            format!("{PRECISION} (inputs widened exactly; {summed})")
         } else {
-            format!("{PRECISION} (sums compensated)")
+            format!("{PRECISION} ({summed})")
         },
     ));
     rows.push(("base".into(), format!("{} ({unit})", outcome.base)));
@@ -364,7 +390,25 @@ pub fn text(outcome: &Outcome, layout: Layout) -> String {
             .formulations
             .iter()
             .any(|c| c.name != outcome.value_from);
-    if !compared {
+    if let Some(e) = &outcome.exact_sum {
+        rows.push((
+            "value from".into(),
+            format!(
+                "{} (the correctly rounded sum of the terms, divided exactly: the same bits \
+                 on every CPU and thread count)",
+                outcome.value_from
+            ),
+        ));
+        rows.push((
+            "compensated".into(),
+            format!(
+                "{} {unit} ({} from the exact value; bound {})",
+                unsigned_zero(e.compensated),
+                plural(e.ulps as usize, "ulp", "ulps"),
+                plural(e.bound_ulps as usize, "ulp", "ulps"),
+            ),
+        ));
+    } else if !compared {
         // The production path alone: nothing was compared, so there is nothing to report
         // about agreement (JSON keeps its fields, with one formulation and no bound).
         rows.push((

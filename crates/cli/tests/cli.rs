@@ -3217,3 +3217,199 @@ fn an_ignored_index_leaves_its_samples_out_of_the_divisor() {
     // Without the option, −100 is not a class index.
     fails(&args, &["--classes", "-100"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// --sum exact
+
+/// The exact partial aggregate of `problem`, in process.
+fn exact_partial<'a>(problem: impl Into<Problem<'a>>) -> xent_fused::exact::Partial {
+    let mut p = xent_fused::exact::Partial::new();
+    p.add(&problem.into());
+    p
+}
+
+#[test]
+fn sum_exact_gives_the_correctly_rounded_loss_and_how_far_the_compensated_one_is() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let problem = published::binary_example().expect("the published example");
+    let want = exact_partial(problem).loss().expect("8 samples");
+    let j = json(&["binary", "--pred", &a, "--labels", &y, "--sum", "exact"]);
+    assert_eq!(num(&j["value"]).to_bits(), want.to_bits());
+    assert_eq!(j["value_from"], "fused-exact");
+    let (_, compensated) = best(problem);
+    assert_eq!(num(&j["sum"]["compensated"]), compensated);
+    let ulps = xent_core::ulp::ulp_distance(compensated, want);
+    assert_eq!(j["sum"]["compensated_ulps"], ulps);
+    assert_eq!(
+        j["sum"]["compensated_bound_ulps"],
+        xent_fused::tolerance::FUSED_MAX_ULPS
+    );
+    assert!(ulps <= xent_fused::tolerance::FUSED_MAX_ULPS);
+    assert!(matches_printed(want, published::BINARY_COST).unwrap_or(false));
+    // The default's JSON has no `sum` field, and its value is the compensated one.
+    let default = json(&["binary", "--pred", &a, "--labels", &y]);
+    assert!(default.get("sum").is_none());
+    assert_eq!(num(&default["value"]), compensated);
+    // The text says the same.
+    let out = xent(&["binary", "--pred", &a, "--labels", &y, "--sum", "exact"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("loss         {want} nats")),
+        "{text}"
+    );
+    let distance = format!(
+        "compensated  {compensated} nats ({ulps} ulp{} from the exact value; bound 4 ulps)",
+        if ulps == 1 { "" } else { "s" }
+    );
+    assert!(text.contains(&distance), "{text}");
+    assert!(
+        text.contains("terms summed exactly, rounded once"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sum_exact_does_not_depend_on_the_files_layout_dtype_or_threads() {
+    // A larger problem with soft labels, as C-order and Fortran-order float64 and as
+    // float32, with 1 and 3 threads: one exact value, the in-process one.
+    let files = Files::new();
+    let (r, c) = (3, 4_001);
+    let mut rng = xent_core::rng::Seeded::new(77);
+    let a: Vec<f64> = (0..r * c)
+        .map(|_| f64::from((rng.unit() * 0.98 + 0.01) as f32))
+        .collect();
+    let y: Vec<f64> = (0..r * c)
+        .map(|i| {
+            if i % 5 == 0 {
+                0.25
+            } else {
+                rng.below(2) as f64
+            }
+        })
+        .collect();
+    let a32: Vec<u8> = a.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect();
+    let paths = [
+        (
+            files.f64("a.npy", &[r, c], &a),
+            files.f64("y.npy", &[r, c], &y),
+        ),
+        (
+            files.f64_fortran("af.npy", r, c, &a),
+            files.f64_fortran("yf.npy", r, c, &y),
+        ),
+        (
+            files.bytes("a32.npy", &npy_bytes("<f4", false, &[r, c], &a32)),
+            files.f64("y2.npy", &[r, c], &y),
+        ),
+    ];
+    let matrix = |v: &[f64]| DMatrix::from_row_slice(r, c, v);
+    let (am, ym) = (matrix(&a), matrix(&y));
+    let problem = BinaryProblem::new(&am, &ym).expect("valid");
+    let want = exact_partial(problem).loss().expect("samples");
+    for (pa, py) in &paths {
+        for threads in ["1", "3"] {
+            let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xent"))
+                .args(["binary", "--pred", pa, "--labels", py, "--sum", "exact"])
+                .args(["--format", "json", "--layout", "cols"])
+                .env("RAYON_NUM_THREADS", threads)
+                .env_remove("RUST_LOG")
+                .output()
+                .expect("run xent");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{pa}: {stderr}");
+            let j: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            assert_eq!(
+                num(&j["value"]).to_bits(),
+                want.to_bits(),
+                "{pa}, {threads}"
+            );
+            let ulps = j["sum"]["compensated_ulps"].as_u64().expect("a count");
+            assert!(ulps <= xent_fused::tolerance::FUSED_MAX_ULPS, "{ulps}");
+        }
+    }
+}
+
+#[test]
+fn sum_exact_categorical_and_weighted() {
+    let files = Files::new();
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let classes = files.bytes(
+        "c.npy",
+        &npy_bytes(
+            "<i8",
+            false,
+            &[4],
+            &[1i64, 0, 2, 2]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        ),
+    );
+    let qm = DMatrix::from_row_slice(3, 4, &Q3);
+    let problem = CategoricalProblem::with_classes(&qm, &[1u8, 0, 2, 2]).expect("valid");
+    let want = exact_partial(problem).loss().expect("4 samples");
+    let j = json(&[
+        "categorical",
+        "--pred",
+        &q,
+        "--classes",
+        &classes,
+        "--sum",
+        "exact",
+    ]);
+    assert_eq!(num(&j["value"]).to_bits(), want.to_bits());
+    assert_eq!(j["value_from"], "fused-exact");
+    // Weighted binary: the mean Σ v·l / Σ v and the sum, each rounded once.
+    let (a, y) = binary_example(&files);
+    let w = [2.0, 1.0, 1.0, 0.5, 1.0, 3.0, 0.0, 0.1];
+    let wf = files.f64("w.npy", &[8], &w);
+    let weights = xent_core::Weights::default().with_sample(xent_core::View::vector(&w).array());
+    let problem = published::binary_example()
+        .and_then(|p| p.with_weights(&weights))
+        .expect("valid");
+    let partial = exact_partial(problem);
+    let base = [
+        "binary",
+        "--pred",
+        &a,
+        "--labels",
+        &y,
+        "--sample-weights",
+        &wf,
+        "--sum",
+        "exact",
+    ];
+    let mean = json(&base);
+    assert_eq!(
+        num(&mean["value"]).to_bits(),
+        partial.loss().expect("W > 0").to_bits()
+    );
+    let bound = mean["sum"]["compensated_bound_ulps"]
+        .as_u64()
+        .expect("a count");
+    assert!(mean["sum"]["compensated_ulps"].as_u64().expect("a count") <= bound.max(1));
+    let sum = json(&[&base[..], &["--reduction", "sum"]].concat());
+    assert_eq!(
+        num(&sum["value"]).to_bits(),
+        partial.loss_over(1).expect("1").to_bits()
+    );
+}
+
+#[test]
+fn sum_exact_refuses_what_it_does_not_apply_to() {
+    let files = Files::new();
+    let (a, y) = binary_example(&files);
+    let base = ["binary", "--pred", &a, "--labels", &y, "--sum", "exact"];
+    fails(
+        &[&base[..], &["--compare"]].concat(),
+        &["--sum exact", "--compare"],
+    );
+    fails(
+        &[&base[..], &["--convention", "pytorch"]].concat(),
+        &["--sum exact applies under --convention exact only"],
+    );
+    let out = xent(&["binary", "--pred", &a, "--labels", &y, "--sum", "kahan"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("compensated"));
+}

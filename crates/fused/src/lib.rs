@@ -121,6 +121,11 @@
 //! without FMA, evaluates the polynomials without it — `mul_add` would be a library call —
 //! and may differ from them in the last bits, within the same accuracy.
 //!
+//! **Exact mode** ([`Sum::Exact`], [`exact`]) gives the same bits on *every* path, SSE2
+//! included: each term is evaluated without FMA everywhere and added to an exact
+//! superaccumulator, so the result is the correctly rounded sum of those terms, whatever the
+//! path, the threads and the split of the samples into merged parts (tested term by term).
+//!
 //! # Errors and panics
 //!
 //! Evaluating a validated problem cannot fail: a positive weight on a zero probability is the
