@@ -504,6 +504,22 @@ fn element_dtype<T: Element>(_: &View<'_, T>) -> Dtype {
     T::DTYPE
 }
 
+/// A shape as numpy prints a tuple: `()`, `(3,)`, `(1, 1)`.
+///
+/// ```
+/// assert_eq!(xent_core::array::numpy_shape(&[3]), "(3,)");
+/// assert_eq!(xent_core::array::numpy_shape(&["n_y", "n_y"]), "(n_y, n_y)");
+/// ```
+pub fn numpy_shape<T: fmt::Display>(dims: &[T]) -> String {
+    match dims {
+        [d] => format!("({d},)"),
+        ds => {
+            let ds: Vec<String> = ds.iter().map(ToString::to_string).collect();
+            format!("({})", ds.join(", "))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

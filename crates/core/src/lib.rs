@@ -56,6 +56,7 @@ pub mod formulation;
 pub mod math;
 pub mod problem;
 pub mod published;
+pub mod recipe;
 pub mod rng;
 pub mod tolerance;
 pub mod ulp;

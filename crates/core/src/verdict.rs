@@ -59,6 +59,21 @@ impl Verdict {
     pub fn holds(&self) -> bool {
         matches!(self, Verdict::Holds | Verdict::HoldsWithin(_))
     }
+
+    /// The weaker of two outcomes of checks (`holds`, `holds_within`, `holds_only_rounded`,
+    /// `fails`), what a claim checked both ways has: a failure, else the fewest decimals,
+    /// else the most ulps.
+    pub fn weaker(self, other: Verdict) -> Verdict {
+        use Verdict::{Fails, HoldsOnlyRounded as Rounded, HoldsWithin as Within};
+        match (self, other) {
+            (Fails, _) | (_, Fails) => Fails,
+            (Rounded(a), Rounded(b)) => Rounded(a.min(b)),
+            (Rounded(a), _) | (_, Rounded(a)) => Rounded(a),
+            (Within(a), Within(b)) => Within(a.max(b)),
+            (Within(a), _) | (_, Within(a)) => Within(a),
+            (a, _) => a,
+        }
+    }
 }
 
 impl fmt::Display for Verdict {
@@ -100,5 +115,15 @@ mod tests {
             assert_eq!(v.code(), code);
             assert_eq!(v.to_string(), *prose);
         }
+    }
+
+    #[test]
+    fn the_weaker_outcome_wins() {
+        use Verdict::{Fails, Holds, HoldsOnlyRounded as Rounded, HoldsWithin as Within};
+        assert_eq!(Holds.weaker(Within(3)), Within(3));
+        assert_eq!(Within(2).weaker(Within(5)), Within(5));
+        assert_eq!(Within(2).weaker(Rounded(4)), Rounded(4));
+        assert_eq!(Rounded(4).weaker(Rounded(2)), Rounded(2));
+        assert_eq!(Rounded(4).weaker(Fails), Fails);
     }
 }

@@ -708,13 +708,20 @@ impl ClaimsReport {
                 let _ = writeln!(s, "  published  {p} ↔ {shown}: {status}");
             }
             if let Some(e) = &o.expected_shape {
-                let found = o.shape.as_ref().map_or("-".into(), |f| tuple(f));
+                let found = o
+                    .shape
+                    .as_ref()
+                    .map_or("-".into(), |f| xent_core::array::numpy_shape(f));
                 let ok = if o.shape.as_ref() == Some(e) {
                     "as printed"
                 } else {
                     "PRINTED"
                 };
-                let _ = writeln!(s, "  shape      {found} ({ok} {})", tuple(e));
+                let _ = writeln!(
+                    s,
+                    "  shape      {found} ({ok} {})",
+                    xent_core::array::numpy_shape(e)
+                );
             }
             if let Some(e) = &o.expected_ty {
                 let found = o.ty.clone().unwrap_or_else(|| "-".into());
@@ -767,14 +774,6 @@ impl ClaimsReport {
                 "passed": o.passed,
             })).collect::<Vec<_>>(),
         })
-    }
-}
-
-fn tuple(dims: &[String]) -> String {
-    match dims {
-        [] => "()".into(),
-        [d] => format!("({d},)"),
-        ds => format!("({})", ds.join(", ")),
     }
 }
 

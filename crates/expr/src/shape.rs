@@ -98,18 +98,7 @@ impl Shape {
 impl fmt::Display for Shape {
     /// As numpy prints `x.shape`: `(n_y, n_y)`, `(3,)`, `()`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.as_slice() {
-            [] => f.write_str("()"),
-            [d] => write!(f, "({d},)"),
-            ds => write!(
-                f,
-                "({})",
-                ds.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+        f.write_str(&xent_core::array::numpy_shape(&self.0))
     }
 }
 

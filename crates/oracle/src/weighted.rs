@@ -7,6 +7,8 @@
 //! categorical  l_j = −Σ_r c_r·P_rj·ln Q_rj,        W = Σ_j v_j·Σ_r c_r·P_rj
 //! ```
 //!
+//! (`W = Σ_j v_j` without class weights, whatever the targets sum to.)
+//!
 //! Everything is exact but the logarithms: the products of weights and labels, `1 − y`, the
 //! divisor `W` are taken at the working precision from the exact inputs (a formulation
 //! rounds `v_j·p_i·y` and `W` to `f64` first; the oracle does not). A log floor (PyTorch's
@@ -256,6 +258,10 @@ fn categorical_samples(ctx: &mut Ctx, problem: &CategoricalProblem<'_>) -> Vec<S
                 loss.add(ctx, w, m.as_ref());
             }
             let (loss, items) = loss.finish();
+            // c̄_j = 1 without class weights, whatever the targets sum to (`W = m`).
+            if weights.class.is_none() {
+                class_weight = ctx.one();
+            }
             Sample {
                 v,
                 loss,

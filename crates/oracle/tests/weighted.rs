@@ -1,9 +1,10 @@
 //! The weighted oracle against the unweighted one, where the definition makes them the same
 //! exact number, so the same correctly rounded bits: no weights, integer weights as repeated
-//! samples, uniform class weights, a mask as the weight 0. Random problems from the one
-//! seeded generator.
+//! samples, uniform class weights, a mask as the weight 0. Random problems from
+//! `xent_core::recipe`.
 
 use nalgebra::DMatrix;
+use xent_core::recipe::Recipe;
 use xent_core::rng::Seeded;
 use xent_core::{Kind, Problem, ProblemData, TruthData, View, Weights};
 use xent_oracle::{Oracle, Weighted, try_binary, try_categorical, weighted};
@@ -11,41 +12,9 @@ use xent_oracle::{Oracle, Weighted, try_binary, try_categorical, weighted};
 const CASES: u64 = 150;
 
 /// A random problem of either kind, probabilities or logits, hard or soft, with zeros and
-/// ones among the probabilities (and a confident wrong one now and then).
+/// ones among the probabilities and a confident wrong one now and then.
 fn problem(rng: &mut Seeded) -> ProblemData {
-    let (rows, m) = (rng.range(1..4), rng.range(1..12));
-    let logits = rng.coin();
-    let p = |rng: &mut Seeded| match rng.below(12) {
-        0 => 0.0,
-        1 => 1.0,
-        _ => rng.unit(),
-    };
-    if rng.coin() {
-        let a = DMatrix::from_fn(rows, m, |_, _| p(rng));
-        let pred = if logits {
-            a.map(|p| (p - 0.5) * 60.0)
-        } else {
-            a
-        };
-        let hard = rng.coin();
-        let y = DMatrix::from_fn(rows, m, |_, _| if hard { p(rng).round() } else { p(rng) });
-        ProblemData::binary(pred, y, logits)
-    } else {
-        let k = rows + 1;
-        let z = DMatrix::from_fn(k, m, |_, _| rng.uniform(-15.0, 15.0));
-        let pred = if logits {
-            z
-        } else {
-            let mut q = z.map(f64::exp);
-            for mut c in q.column_iter_mut() {
-                let s = c.sum();
-                c /= s;
-            }
-            q
-        };
-        let classes: Vec<u64> = (0..m).map(|_| rng.below(k) as u64).collect();
-        ProblemData::with_classes(pred, classes, logits)
-    }
+    Recipe::random(rng, 3, 11).draw(rng)
 }
 
 fn unweighted(problem: &Problem<'_>) -> Oracle {
@@ -88,16 +57,9 @@ fn without_weights_it_is_the_oracle() {
         let data = problem(&mut rng);
         let plain = data.problem().expect("valid");
         let (w, o) = (evaluate(&data, &Weights::NONE), unweighted(&plain));
-        assert_eq!(
-            w.mean.map(f64::to_bits),
-            Some(o.loss.to_bits()),
-            "case {case}"
-        );
-        assert_eq!(
-            w.sum.to_bits(),
-            (-o.log_likelihood).to_bits(),
-            "case {case}"
-        );
+        // Equal as numbers (a zero loss is +0 here and may be −0 there).
+        assert_eq!(w.mean, Some(o.loss), "case {case}");
+        assert_eq!(w.sum, -o.log_likelihood, "case {case}");
         assert_eq!(w.weight, data.pred.ncols() as f64);
         assert_eq!(w.per_sample.len(), data.pred.ncols());
     }
@@ -143,12 +105,13 @@ fn uniform_class_weights_and_masks() {
         let data = problem(&mut rng);
         let m = data.pred.ncols();
         let plain = unweighted(&data.problem().expect("valid"));
-        // A uniform class (or positive-class) weight c: Σ c·l / Σ c is the unweighted mean.
+        // A uniform class weight c on class indices: Σ c·l / Σ c is the unweighted mean
+        // (soft targets need not sum to exactly 1, so there `W = c·Σ P ≠ c·m`).
         let c = vec![f64::from(rng.range(1..8) as u32) / 4.0; data.pred.nrows()];
         let per_row = View::vector(&c).array();
-        let weights = match data.kind {
-            Kind::Categorical => Weights::default().with_class(per_row),
-            Kind::Binary => Weights::NONE,
+        let weights = match (data.kind, &data.truth) {
+            (Kind::Categorical, TruthData::Classes(_)) => Weights::default().with_class(per_row),
+            _ => Weights::NONE,
         };
         let w = evaluate(&data, &weights);
         assert_eq!(w.mean, Some(plain.loss), "case {case}");

@@ -12,7 +12,7 @@ use xent_oracle as oracle;
 
 use crate::catalogue::{Catalogue, CheckRow, ConventionRow, How, Quantity, Row, Side};
 use crate::error::{Error, Result};
-use crate::relation::{self, dims_text};
+use crate::relation;
 use crate::report::{Agreement, Check, Claim, OracleValue, Printed};
 
 /// A catalogue evaluated through `formulations`.
@@ -208,7 +208,7 @@ impl<'c> Engine<'c> {
                 Computed::printed(p.what, p.printed)
             }
             Side::Printed(p) => Computed::printed("the printed value", p),
-            Side::Shape(dims) => Computed::printed("numpy's", &dims_text(dims)),
+            Side::Shape(dims) => Computed::printed("numpy's", &xent_core::array::numpy_shape(dims)),
         })
     }
 
@@ -499,21 +499,7 @@ pub(crate) fn derive(checks: &[Check], formulations: &[Agreement], no_inputs: bo
         return Verdict::HoldsOnlyWhen(holding.join(" and "));
     }
     let outcomes = checks.iter().map(|c| c.outcome.clone());
-    outcomes.fold(Verdict::Holds, weaker)
-}
-
-/// The weaker of two outcomes of checks (`holds`, `holds_within`, `holds_only_rounded`,
-/// `fails`): a failure, else the fewest decimals, else the most ulps.
-pub(crate) fn weaker(a: Verdict, b: Verdict) -> Verdict {
-    use Verdict::{Fails, HoldsOnlyRounded as Rounded, HoldsWithin as Within};
-    match (a, b) {
-        (Fails, _) | (_, Fails) => Fails,
-        (Rounded(a), Rounded(b)) => Rounded(a.min(b)),
-        (Rounded(a), _) | (_, Rounded(a)) => Rounded(a),
-        (Within(a), Within(b)) => Within(a.max(b)),
-        (Within(a), _) | (_, Within(a)) => Within(a),
-        (a, _) => a,
-    }
+    outcomes.fold(Verdict::Holds, Verdict::weaker)
 }
 
 /// A matrix as numpy prints its nested lists: `[[1, 0], [0.5, 0.25]]`.
@@ -523,19 +509,4 @@ fn rows(m: &[Vec<f64>]) -> String {
         format!("[{}]", entries.join(", "))
     };
     format!("[{}]", m.iter().map(row).collect::<Vec<_>>().join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_weaker_outcome_wins() {
-        use Verdict::{Fails, Holds, HoldsOnlyRounded as Rounded, HoldsWithin as Within};
-        assert_eq!(weaker(Holds, Within(3)), Within(3));
-        assert_eq!(weaker(Within(2), Within(5)), Within(5));
-        assert_eq!(weaker(Within(2), Rounded(4)), Rounded(4));
-        assert_eq!(weaker(Rounded(4), Rounded(2)), Rounded(2));
-        assert_eq!(weaker(Rounded(4), Fails), Fails);
-    }
 }

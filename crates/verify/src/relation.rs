@@ -2,12 +2,13 @@
 //! the prose: what was compared with what, on which inputs, and how it came out, with a
 //! side's digits only where they are the same on every platform.
 
+use xent_core::array::numpy_shape;
 use xent_core::tolerance::{matches_library, matches_printed};
 use xent_core::ulp::{ulp_distance, ulps};
 use xent_core::{ErrorBound, LogBase, Verdict};
 
 use crate::catalogue::{CheckRow, How, Quantity};
-use crate::engine::{At, Computed, weaker};
+use crate::engine::{At, Computed};
 
 /// A pair relation on one (set, base); `bound` is the a priori bound every formulation's
 /// value of the quantity obeys there.
@@ -42,7 +43,7 @@ pub(crate) fn relate(
         How::WithinBounds => within_bounds(a, b),
         How::Shape => {
             let reduced = a.shape.map(|s| s.numpy_dims());
-            let ok = reduced.map(|d| dims_text(&d)) == b.digits;
+            let ok = reduced.map(|d| numpy_shape(&d)) == b.digits;
             let shape = a.shape.map_or("nothing".to_owned(), |s| s.to_string());
             let relation = if ok { "as" } else { "not" };
             let text = format!(
@@ -228,7 +229,7 @@ pub(crate) fn combine(
     }
     let holding = results.iter().filter(|r| r.0 != Verdict::Fails).count();
     let worst = results.iter().map(|r| r.0.clone());
-    let worst = worst.fold(Verdict::Holds, weaker);
+    let worst = worst.fold(Verdict::Holds, Verdict::weaker);
     let failed = results.iter().find(|r| r.0 == Verdict::Fails);
     let example = failed.or(results.first()).map_or("", |(_, t)| t.as_str());
     let text = format!(
@@ -296,14 +297,6 @@ fn units(bases: &[LogBase]) -> String {
         .join(", ")
 }
 
-pub(crate) fn dims_text(dims: &[usize]) -> String {
-    let d: Vec<String> = dims.iter().map(usize::to_string).collect();
-    match dims {
-        [_] => format!("({},)", d[0]),
-        _ => format!("({})", d.join(", ")),
-    }
-}
-
 /// `x` truncated (not rounded) to `n` decimals, from its exact decimal expansion.
 fn truncated(x: f64, n: usize) -> String {
     let s = format!("{x:.30}");
@@ -341,8 +334,5 @@ mod tests {
         assert_eq!(decimals("0.479"), 3);
         assert_eq!(decimals("6"), 0);
         assert_eq!(truncated(0.479_650_006_297_540_95, 3), "0.479");
-        assert_eq!(dims_text(&[]), "()");
-        assert_eq!(dims_text(&[3]), "(3,)");
-        assert_eq!(dims_text(&[1, 1]), "(1, 1)");
     }
 }
