@@ -117,6 +117,48 @@ impl Ctx {
     }
 }
 
+/// The correctly rounded sum of `terms`: exact in a `BigFloat` wide enough for every bit of
+/// every term and the carries (the span of their exponents, 53 bits and `log2` of their
+/// count), rounded once to the nearest `f64`. NaN with a NaN or with both infinities; an
+/// infinity with one.
+///
+/// ```
+/// assert_eq!(xent_oracle::big::sum(&[1e308, 1.0, -1e308]), 1.0);
+/// assert_eq!(xent_oracle::big::sum(&[0.1, 0.2]), 0.30000000000000004); // 0.1 + 0.2, once
+/// ```
+pub fn sum(terms: &[f64]) -> f64 {
+    let (pos, neg) = (
+        terms.contains(&f64::INFINITY),
+        terms.contains(&f64::NEG_INFINITY),
+    );
+    if terms.iter().any(|t| t.is_nan()) || (pos && neg) {
+        return f64::NAN;
+    }
+    if pos || neg {
+        return if pos {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
+    }
+    // Exponents of the leading and last bits: every finite f64 lies in [2^-1074, 2^1024).
+    let exponents = terms.iter().filter(|t| **t != 0.0).map(|t| {
+        let e = t.abs().log2().floor() as i64;
+        (e, e - 53)
+    });
+    let (hi, lo) = exponents.fold((i64::MIN, i64::MAX), |(h, l), (e, f)| (h.max(e), l.min(f)));
+    if hi == i64::MIN {
+        return 0.0;
+    }
+    let carries = 64 - (terms.len() as u64).leading_zeros() as i64;
+    let p = ((hi - lo + 2 + carries + 64) as usize).div_ceil(64) * 64;
+    let mut total = BigFloat::from_word(0, p);
+    for &t in terms {
+        total = total.add(&from_f64(t, p), p, RoundingMode::None);
+    }
+    to_f64(&total)
+}
+
 /// `x` as a `BigFloat` of `p ≥ 64` bits, exactly: `−0.0` becomes `+0`, infinities and NaN
 /// become astro-float's.
 ///

@@ -298,21 +298,6 @@ fn categorical_terms_have_the_same_bits_on_every_path_at_every_offset_and_length
     }
 }
 
-/// The exact sum of `terms` in 4096-bit big floats (exact for these magnitudes and counts),
-/// rounded once by the oracle's conversion.
-fn big_sum(terms: &[f64]) -> f64 {
-    use astro_float::{BigFloat, RoundingMode};
-    const P: usize = 4096;
-    if terms.contains(&f64::NEG_INFINITY) {
-        return f64::NEG_INFINITY;
-    }
-    let mut sum = BigFloat::from_word(0, P);
-    for &t in terms {
-        sum = sum.add(&xent_oracle::big::from_f64(t, P), P, RoundingMode::None);
-    }
-    xent_oracle::big::to_f64(&sum)
-}
-
 /// Problems of every kind, large enough for several leaves and groups, without `−∞` terms.
 fn suite() -> Vec<Case> {
     let mut rng = Rng::new(34);
@@ -349,7 +334,7 @@ fn suite() -> Vec<Case> {
 fn the_exact_sum_is_the_correctly_rounded_sum_of_the_computed_terms() {
     for case in suite() {
         case.with(0..case.samples(), |problem| {
-            let want = big_sum(&terms_on(Isa::Portable, problem));
+            let want = xent_oracle::big::sum(&terms_on(Isa::Portable, problem));
             assert!(want.is_finite() || case.logits, "{}: {want}", case.name());
             for isa in Isa::available() {
                 let got = partial_on(isa, problem);
@@ -488,8 +473,11 @@ fn weighted_terms_are_the_weight_times_the_term_and_the_divisor_is_exact() {
         }
         let p = partial_on(Isa::detect(), &weighted);
         let products: Vec<f64> = want.iter().map(|&b| f64::from_bits(b)).collect();
-        assert_eq!(p.log_likelihood().to_bits(), big_sum(&products).to_bits());
-        assert_eq!(p.divisor().to_bits(), big_sum(&w).to_bits());
+        assert_eq!(
+            p.log_likelihood().to_bits(),
+            xent_oracle::big::sum(&products).to_bits()
+        );
+        assert_eq!(p.divisor().to_bits(), xent_oracle::big::sum(&w).to_bits());
         // Weights of 1 give the unweighted sums, the divisor m included.
         let unit = Weights::samples(&ones);
         let unit = Problem::Binary(b.with_weights(&unit).expect("valid weights"));
