@@ -283,22 +283,6 @@ fn per_sample_losses_agree_with_the_elementwise_style() {
     QuickCheck::new().quickcheck(per_sample_losses_agree as fn(Case) -> TestResult);
 }
 
-/// `data` with sample `j` repeated `times[j]` times (0: removed), unweighted.
-fn repeated(data: &ProblemData, times: &[usize]) -> ProblemData {
-    let keep: Vec<usize> = (0..times.len())
-        .flat_map(|j| std::iter::repeat_n(j, times[j]))
-        .collect();
-    let pick = |m: &DMatrix<f64>| DMatrix::from_fn(m.nrows(), keep.len(), |r, c| m[(r, keep[c])]);
-    ProblemData {
-        pred: pick(&data.pred),
-        truth: match &data.truth {
-            TruthData::Matrix(t) => TruthData::Matrix(pick(t)),
-            TruthData::Classes(c) => TruthData::Classes(keep.iter().map(|&j| c[j]).collect()),
-        },
-        ..data.clone()
-    }
-}
-
 /// Integer sample weights (a mask and an ignored index too) are repeated samples: the
 /// weighted mean of the fused path equals the unweighted mean of the expanded problem
 /// within the sum of their bounds; weight 0 removes a sample.
@@ -317,7 +301,7 @@ fn integer_weights_are_repeated_samples(case: Case) -> TestResult {
     }
     let weights = case.weights();
     let problem = weighted(&case.data, &weights);
-    let expanded = repeated(&case.data, &times);
+    let expanded = case.data.repeated(&times);
     let plain = expanded.problem().expect("valid");
     let (e, p) = (problem.evaluate(&Fused), plain.evaluate(&Fused));
     let both = Fused.bound(&problem, &e) + Fused.bound(&plain, &p);

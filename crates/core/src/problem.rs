@@ -1061,6 +1061,24 @@ impl ProblemData {
         }
     }
 
+    /// The same inputs with sample `j` repeated `times[j]` times (0 removes it): what integer
+    /// sample weights mean, as a problem without weights.
+    pub fn repeated(&self, times: &[usize]) -> ProblemData {
+        let keep: Vec<usize> = (0..times.len())
+            .flat_map(|j| std::iter::repeat_n(j, times[j]))
+            .collect();
+        let pick =
+            |m: &DMatrix<f64>| DMatrix::from_fn(m.nrows(), keep.len(), |r, c| m[(r, keep[c])]);
+        ProblemData {
+            pred: pick(&self.pred),
+            truth: match &self.truth {
+                TruthData::Matrix(t) => TruthData::Matrix(pick(t)),
+                TruthData::Classes(c) => TruthData::Classes(keep.iter().map(|&j| c[j]).collect()),
+            },
+            ..self.clone()
+        }
+    }
+
     /// The inputs as a problem with its shapes checked.
     pub fn unvalidated(&self) -> Result<Unvalidated<'_>> {
         let pred = Array::from(&self.pred);

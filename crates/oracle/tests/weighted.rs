@@ -3,7 +3,6 @@
 //! samples, uniform class weights, a mask as the weight 0. Random problems from
 //! `xent_core::recipe`.
 
-use nalgebra::DMatrix;
 use xent_core::recipe::Recipe;
 use xent_core::rng::Seeded;
 use xent_core::{Kind, Problem, ProblemData, TruthData, View, Weights};
@@ -34,22 +33,6 @@ fn evaluate(data: &ProblemData, weights: &Weights<'_>) -> Weighted {
     weighted(&problem).expect("the oracle evaluates")
 }
 
-/// `data` with sample `j` repeated `times[j]` times.
-fn repeated(data: &ProblemData, times: &[usize]) -> ProblemData {
-    let keep: Vec<usize> = (0..times.len())
-        .flat_map(|j| std::iter::repeat_n(j, times[j]))
-        .collect();
-    let pick = |m: &DMatrix<f64>| DMatrix::from_fn(m.nrows(), keep.len(), |r, c| m[(r, keep[c])]);
-    ProblemData {
-        pred: pick(&data.pred),
-        truth: match &data.truth {
-            TruthData::Matrix(t) => TruthData::Matrix(pick(t)),
-            TruthData::Classes(c) => TruthData::Classes(keep.iter().map(|&j| c[j]).collect()),
-        },
-        ..data.clone()
-    }
-}
-
 #[test]
 fn without_weights_it_is_the_oracle() {
     let mut rng = Seeded::new(0x5eed_0001);
@@ -76,18 +59,14 @@ fn integer_weights_are_repeated_samples() {
         }
         let w: Vec<f64> = times.iter().map(|&t| t as f64).collect();
         let weighted = evaluate(&data, &Weights::samples(&w));
-        let expanded = repeated(&data, &times);
+        let expanded = data.repeated(&times);
         let o = unweighted(&expanded.problem().expect("valid"));
         assert_eq!(weighted.mean, Some(o.loss), "case {case}: {times:?}");
         assert_eq!(weighted.sum, -o.log_likelihood, "case {case}");
         // Each per-sample loss is `t_j` times the loss of the sample alone.
         for (j, &t) in times.iter().enumerate() {
-            let alone = repeated(
-                &data,
-                &(0..times.len())
-                    .map(|i| usize::from(i == j) * t)
-                    .collect::<Vec<_>>(),
-            );
+            let only: Vec<usize> = (0..times.len()).map(|i| usize::from(i == j) * t).collect();
+            let alone = data.repeated(&only);
             let expected = if t == 0 {
                 0.0
             } else {
