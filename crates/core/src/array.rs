@@ -520,6 +520,19 @@ pub fn numpy_shape<T: fmt::Display>(dims: &[T]) -> String {
     }
 }
 
+/// A matrix as numpy prints its nested lists: `[[1, 0], [0.5, 0.25]]`.
+///
+/// ```
+/// assert_eq!(xent_core::array::numpy_rows(&[vec![1.0, 0.0], vec![0.5, 0.25]]), "[[1, 0], [0.5, 0.25]]");
+/// ```
+pub fn numpy_rows(m: &[Vec<f64>]) -> String {
+    let row = |r: &Vec<f64>| {
+        let entries: Vec<String> = r.iter().map(f64::to_string).collect();
+        format!("[{}]", entries.join(", "))
+    };
+    format!("[{}]", m.iter().map(row).collect::<Vec<_>>().join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

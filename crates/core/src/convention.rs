@@ -39,7 +39,9 @@ use crate::array::Array;
 use crate::base::LogBase;
 use crate::error::{Error, Operand, Result};
 use crate::formulation::{Evaluation, Kind};
-use crate::problem::{BinaryProblem, CategoricalProblem, Problem, Targets, Unvalidated};
+use crate::problem::{
+    BinaryProblem, CategoricalProblem, Problem, ProblemData, Targets, TruthData, Unvalidated,
+};
 use crate::tolerance;
 use crate::weights::{Reduction, Weights};
 
@@ -216,6 +218,30 @@ impl Convention {
             });
         }
         Ok(())
+    }
+
+    /// The convention applied to the inputs of a [`ProblemData`] (binary, or categorical
+    /// with dense targets or class indices), weighted by `weighting`: what
+    /// [`Convention::binary_weighted`] or [`Convention::categorical_weighted`] gives, its
+    /// reasons in the `(outputs, samples)` reading.
+    pub fn apply<'a>(
+        self,
+        data: &'a ProblemData,
+        options: &ConventionOptions,
+        weighting: Weighting<'a>,
+    ) -> Result<Conventional<'a>> {
+        let (pred, at) = (Array::from(&data.pred), &OutputsSamples);
+        match &data.truth {
+            TruthData::Matrix(y) if data.kind == Kind::Binary => {
+                self.binary_weighted(pred, y.into(), options, weighting, at)
+            }
+            TruthData::Matrix(p) => {
+                self.categorical_weighted(pred, Targets::Dense(p.into()), options, weighting, at)
+            }
+            TruthData::Classes(c) => {
+                self.categorical_weighted(pred, Targets::classes(c), options, weighting, at)
+            }
+        }
     }
 
     /// Applies the convention to binary predictions (probabilities, or logits with

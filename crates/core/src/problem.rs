@@ -1031,6 +1031,24 @@ pub enum TruthData {
 }
 
 impl ProblemData {
+    /// Every pair of a predictions row `i` and a labels row `r` of `problem`, side by side in
+    /// one row (`n_y²·m` entries): the terms of entry `(i, r)` of the `np.dot` style's
+    /// `(n_y, n_y)` matrix, so that its log-likelihood is the sum of that matrix.
+    pub fn row_pairs(problem: &BinaryProblem<'_>) -> Self {
+        let a = problem.predictions().array().to_f64_matrix();
+        let y = problem.labels().to_f64_matrix();
+        let (mut all_a, mut all_y) = (Vec::new(), Vec::new());
+        for i in 0..a.nrows() {
+            for r in 0..y.nrows() {
+                all_a.extend(a.row(i).iter());
+                all_y.extend(y.row(r).iter());
+            }
+        }
+        let row = |v: Vec<f64>| DMatrix::from_row_slice(1, v.len(), &v);
+        let logits = problem.predictions().is_logits();
+        ProblemData::binary(row(all_a), row(all_y), logits)
+    }
+
     /// Binary inputs: probabilities (or logits) and labels.
     pub fn binary(pred: DMatrix<f64>, labels: DMatrix<f64>, logits: bool) -> Self {
         ProblemData {

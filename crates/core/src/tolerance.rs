@@ -129,6 +129,13 @@ impl ErrorBound {
         }
     }
 
+    /// The bound on `−S / divisor` (`value`, as computed: a weighted sum over the batch
+    /// size, over 1 for the sum) from this bound on `S`: `S`'s bound scaled by the division,
+    /// plus the division's own rounding.
+    pub fn over(&self, divisor: f64, value: f64) -> f64 {
+        (self.log_likelihood / divisor + UNIT_ROUNDOFF * value.abs()) * (1.0 + 4.0 * UNIT_ROUNDOFF)
+    }
+
     /// The bound for a binary problem, valid for every formulation that reduces its
     /// [`crate::BinaryTerms`] (sum, dot, matmul) and for any summation order.
     pub fn binary(problem: &BinaryProblem<'_>) -> Self {

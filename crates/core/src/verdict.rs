@@ -60,6 +60,47 @@ impl Verdict {
         matches!(self, Verdict::Holds | Verdict::HoldsWithin(_))
     }
 
+    /// The verdict a claim's checks support, from each check's case (if it is about one) and
+    /// outcome, whether every formulation kept its bound, and whether the claim has inputs:
+    /// a failed check outside a case, or a formulation outside its bound, fails the claim;
+    /// values without inputs are not checkable; a claim whose checks hold in some cases
+    /// holds only when those; a value that agrees only to `n` decimals holds only rounded;
+    /// otherwise it holds, exactly or within the largest number of ulps a check needed.
+    pub fn derive<'a>(
+        checks: impl Iterator<Item = (Option<&'a str>, &'a Verdict)> + Clone,
+        within_bounds: bool,
+        no_inputs: bool,
+    ) -> Verdict {
+        let ok = |v: &Verdict| *v != Verdict::Fails;
+        let mut general = checks.clone().filter(|c| c.0.is_none());
+        if !general.all(|c| ok(c.1)) || !within_bounds {
+            return Verdict::Fails;
+        }
+        if no_inputs {
+            return Verdict::NotCheckable;
+        }
+        // The cases in the order first checked, each holding if all its checks hold.
+        let mut cases: Vec<(&str, bool)> = Vec::new();
+        for (case, outcome) in checks.clone() {
+            if let Some(case) = case {
+                match cases.iter_mut().find(|(name, _)| *name == case) {
+                    Some((_, holds)) => *holds &= ok(outcome),
+                    None => cases.push((case, ok(outcome))),
+                }
+            }
+        }
+        let holding: Vec<&str> = cases.iter().filter(|c| c.1).map(|c| c.0).collect();
+        if holding.is_empty() && !cases.is_empty() {
+            return Verdict::Fails;
+        }
+        if holding.len() < cases.len() {
+            return Verdict::HoldsOnlyWhen(holding.join(" and "));
+        }
+        checks
+            .map(|c| c.1.clone())
+            .fold(Verdict::Holds, Verdict::weaker)
+    }
+
     /// The weaker of two outcomes of checks (`holds`, `holds_within`, `holds_only_rounded`,
     /// `fails`), what a claim checked both ways has: a failure, else the fewest decimals,
     /// else the most ulps.

@@ -63,6 +63,24 @@ impl<'a> Weights<'a> {
         }
     }
 
+    /// Every option from a slice, each optional (a catalogue's or a caller's lists).
+    pub fn from_lists(
+        sample: Option<&'a [f64]>,
+        class: Option<&'a [f64]>,
+        positive: Option<&'a [f64]>,
+        mask: Option<&'a [f64]>,
+        ignore_index: Option<i64>,
+    ) -> Self {
+        let vector = |w: Option<&'a [f64]>| w.map(|w| View::vector(w).array());
+        Weights {
+            sample: vector(sample),
+            class: vector(class),
+            positive: vector(positive),
+            mask: vector(mask),
+            ignore_index,
+        }
+    }
+
     /// Whether any option is present.
     pub fn any(&self) -> bool {
         *self != Weights::default()

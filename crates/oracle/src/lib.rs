@@ -37,7 +37,7 @@ pub use definition::{
     ln, ln_1p, try_binary, try_categorical,
 };
 pub use tolerance::{MAX_PRECISION, PRECISION};
-pub use weighted::{Weighted, weighted};
+pub use weighted::{Weighted, weighted, weighted_over};
 
 /// Why the oracle could not produce a value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -60,6 +60,30 @@ pub struct Weighted {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn weighted(problem: &Problem<'_>) -> Result<Weighted> {
+    reduce(problem, None)
+}
+
+/// [`weighted`] with the mean taken over `divisor` (exact, as given) in place of `W`: a peer
+/// library's divisor of its weighted sum (the batch size `m`, the `n_y·m` elements, the
+/// sum of the class weights it accumulated), so that `mean` is `Σ_j v_j·l_j / divisor`
+/// correctly rounded and `weight` is `divisor`; `None` when `divisor` is 0.
+///
+/// ```
+/// use xent_core::{BinaryProblem, Problem, View, Weights};
+///
+/// let (a, y, w) = ([0.5, 0.5], [1.0, 0.0], [3.0, 1.0]);
+/// let weights = Weights::samples(&w);
+/// let problem = BinaryProblem::new(View::vector(&a), View::vector(&y))?.with_weights(&weights)?;
+/// // Keras's sum_over_batch_size: (3·ln 2 + ln 2) / m = 2·ln 2, not / Σ w = ln 2.
+/// let keras = xent_oracle::weighted_over(&Problem::Binary(problem), 2.0)?;
+/// assert_eq!(keras.mean, Some(2.0 * std::f64::consts::LN_2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn weighted_over(problem: &Problem<'_>, divisor: f64) -> Result<Weighted> {
+    reduce(problem, Some(divisor))
+}
+
+fn reduce(problem: &Problem<'_>, divisor: Option<f64>) -> Result<Weighted> {
     let mut p = PRECISION;
     loop {
         let mut ctx = Ctx::new(p)?;
@@ -67,7 +91,7 @@ pub fn weighted(problem: &Problem<'_>) -> Result<Weighted> {
             Problem::Binary(b) => binary_samples(&mut ctx, b),
             Problem::Categorical(c) => categorical_samples(&mut ctx, c),
         };
-        if let Some(result) = round(&ctx, problem, &samples, p >= MAX_PRECISION)? {
+        if let Some(result) = round(&ctx, problem, &samples, divisor, p >= MAX_PRECISION)? {
             return Ok(result);
         }
         tracing::debug!(
@@ -300,11 +324,13 @@ fn minus_log_softmax(ctx: &mut Ctx, z: &[f64]) -> Vec<Option<BigFloat>> {
         .collect()
 }
 
-/// Rounds every value if every error interval rounds to one `f64` (always when `last`).
+/// Rounds every value if every error interval rounds to one `f64` (always when `last`); the
+/// mean over `divisor` if one is given, else over `W`.
 fn round(
     ctx: &Ctx,
     problem: &Problem<'_>,
     samples: &[Sample],
+    divisor: Option<f64>,
     last: bool,
 ) -> Result<Option<Weighted>> {
     let budget = |items: u64| (1u64 << TERM_ERROR_LOG2) + OPS_PER_ITEM * items;
@@ -340,8 +366,12 @@ fn round(
             None => return Ok(None),
         }
     }
-    // W: `k + 1` operations a sample (its class weight, its product, its addition).
-    let weight_items = (samples.len() * (problem_rows(problem) + 1)) as u64;
+    // W: `k + 1` operations a sample (its class weight, its product, its addition); a
+    // divisor given is exact.
+    let mut weight_items = (samples.len() * (problem_rows(problem) + 1)) as u64;
+    if let Some(d) = divisor {
+        (weight, weight_items) = (ctx.f(d), 0);
+    }
     let Some(w) = rounded(&weight, weight_items)? else {
         return Ok(None);
     };

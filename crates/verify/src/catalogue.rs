@@ -10,7 +10,7 @@ use std::path::Path;
 use nalgebra::DMatrix;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
-use xent_core::{Convention, LogBase, Precision, ProblemData, Verdict};
+use xent_core::{Convention, LogBase, Precision, ProblemData, Reduction, Verdict, Weights};
 use xent_expr::claims::{ClaimsError, ClaimsFile};
 
 use crate::error::{Error, Result};
@@ -82,10 +82,18 @@ pub(crate) struct InputSet {
     pub(crate) layout: Layout,
     #[serde(default)]
     pub(crate) logits: bool,
+    /// Weights, each optional (`xent_core::Weights`): per sample, per class, per output (the
+    /// positive class), a mask of samples, an ignored class index.
+    pub(crate) sample_weight: Option<Vec<f64>>,
+    pub(crate) class_weight: Option<Vec<f64>>,
+    pub(crate) pos_weight: Option<Vec<f64>>,
+    pub(crate) mask: Option<Vec<f64>>,
+    pub(crate) ignore_index: Option<i64>,
 }
 
-/// What is compared: `S`, the documents' `logprobs`; `J = −S/m`, in a base; or
-/// `−(1/m)·Σ_ij D_ij` of the `(n_y, n_y)` matrix `D` of the `np.dot` style.
+/// What is compared: `S`, the documents' `logprobs`; `J = −S/m`, in a base (weighted: the
+/// exact convention's mean `−S/W`); `−(1/m)·Σ_ij D_ij` of the `(n_y, n_y)` matrix `D` of the
+/// `np.dot` style; the weighted sum `−S`, or the weighted sum over the batch size `−S/m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Quantity {
@@ -93,10 +101,12 @@ pub(crate) enum Quantity {
     #[default]
     Loss,
     DotSum,
+    Sum,
+    OverSamples,
 }
 
-/// A library's convention, as a basis: the library, the dtype it computed in, and its label
-/// smoothing ε.
+/// A library's convention, as a basis: the library, the dtype it computed in, its label
+/// smoothing ε and its reduction (of the input set's weights).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConventionRow {
@@ -105,6 +115,8 @@ pub(crate) struct ConventionRow {
     #[serde(deserialize_with = "precision")]
     pub(crate) precision: Precision,
     pub(crate) label_smoothing: Option<f64>,
+    #[serde(default, deserialize_with = "parsed")]
+    pub(crate) reduction: Reduction,
 }
 
 /// One side of a check: what is computed, or what it is compared with.
@@ -140,6 +152,7 @@ pub(crate) enum How {
     WithinBounds,
     Shape,
     Library,
+    Differs,
     ImpliedDivisor { up_to: usize, m: usize },
     Decimals,
     SameOrder,
@@ -399,7 +412,22 @@ impl InputSet {
             }
             _ => return Err("give exactly one of `truth` and (categorical) `classes`".into()),
         };
-        data.problem().map_err(|e| e.to_string())?;
+        let weights = self.weights();
+        let checked = data
+            .unvalidated()
+            .and_then(|p| p.with_weights(&weights)?.validate());
+        checked.map_err(|e| e.to_string())?;
         Ok(data)
+    }
+
+    /// The set's weights, borrowed.
+    pub(crate) fn weights(&self) -> Weights<'_> {
+        Weights::from_lists(
+            self.sample_weight.as_deref(),
+            self.class_weight.as_deref(),
+            self.pos_weight.as_deref(),
+            self.mask.as_deref(),
+            self.ignore_index,
+        )
     }
 }

@@ -3,10 +3,13 @@
 //! in `relation`); the claim's verdict is derived from the outcomes ([`derive`]). Nothing
 //! here knows a claim by its id.
 
+use std::collections::BTreeMap;
+use xent_core::array::numpy_rows;
 use xent_core::ulp::{Num, ulp_distance};
+
 use xent_core::{
-    ConventionOptions, ErrorBound, Evaluation, Formulation, Kind, LogBase, Precision, Problem,
-    ReducedShape, Targets, TruthData, Verdict,
+    ConventionOptions, ErrorBound, Evaluation, Formulation, LogBase, Precision, Problem,
+    ReducedShape, Reduction, Verdict, Weighting, Weights,
 };
 use xent_oracle as oracle;
 
@@ -19,6 +22,8 @@ use crate::report::{Agreement, Check, Claim, OracleValue, Printed};
 pub(crate) struct Engine<'c> {
     catalogue: &'c Catalogue,
     formulations: &'c [&'c dyn Formulation],
+    /// Each input set's weights, borrowed from the catalogue.
+    weights: BTreeMap<&'c str, Weights<'c>>,
 }
 
 /// Where a check is evaluated: an input set (none for published values alone), a quantity
@@ -35,6 +40,8 @@ impl At<'_> {
     fn of(self, e: &Evaluation) -> f64 {
         match self.quantity {
             Quantity::LogLikelihood => e.log_likelihood,
+            Quantity::Sum => e.loss_over(1.0),
+            Quantity::OverSamples => e.loss_over(e.samples as f64),
             _ => e.in_base(self.base),
         }
     }
@@ -141,6 +148,8 @@ pub(crate) fn symbol(quantity: Quantity, base: LogBase) -> String {
         Quantity::LogLikelihood => return "S".to_owned(),
         Quantity::Loss => "J",
         Quantity::DotSum => "−(1/m)·Σ_ij D_ij",
+        Quantity::Sum => "Σ v·l",
+        Quantity::OverSamples => "Σ v·l / m",
     };
     if base == LogBase::E {
         q.to_owned()
@@ -151,38 +160,67 @@ pub(crate) fn symbol(quantity: Quantity, base: LogBase) -> String {
 
 impl<'c> Engine<'c> {
     pub(crate) fn new(catalogue: &'c Catalogue, formulations: &'c [&'c dyn Formulation]) -> Self {
+        let sets = catalogue.inputs.iter();
+        let weights = sets.map(|(k, s)| (k.as_str(), s.weights())).collect();
         Engine {
             catalogue,
             formulations,
+            weights,
         }
     }
 
+    /// The set's problem, with its weights.
     fn problem(&self, set: Option<&str>) -> Result<Problem<'_>> {
-        let data = set
-            .and_then(|s| self.catalogue.data.get(s))
-            .ok_or(Error::Basis("it has no inputs"))?;
-        Ok(data.problem()?)
+        let found = set.and_then(|s| Some((self.catalogue.data.get(s)?, self.weights.get(s)?)));
+        let (data, weights) = found.ok_or(Error::Basis("it has no inputs"))?;
+        Ok(data.unvalidated()?.with_weights(weights)?.validate()?)
     }
 
     /// The exact value of `quantity` on `set`, correctly rounded.
     fn oracle(&self, at: At<'_>) -> Result<f64> {
         let problem = self.problem(at.set)?;
+        let (q, m) = (at.quantity, problem.samples() as f64);
+        if problem.is_weighted() || matches!(q, Quantity::Sum | Quantity::OverSamples) {
+            let w = match q {
+                Quantity::Loss => oracle::weighted(&problem)?,
+                Quantity::OverSamples => oracle::weighted_over(&problem, m)?,
+                _ => oracle::weighted_over(&problem, 1.0)?,
+            };
+            let v = w
+                .mean
+                .filter(|_| at.base == LogBase::E && q != Quantity::DotSum);
+            let v = v.ok_or(Error::Basis(
+                "weighted values are J, S or sums, in nats, W > 0",
+            ))?;
+            return Ok(if q == Quantity::LogLikelihood { -v } else { v });
+        }
         let exact = match &problem {
             Problem::Binary(p) => oracle::binary_exact(p),
             Problem::Categorical(p) => oracle::categorical_exact(p),
         };
         Ok(match at.quantity {
             Quantity::LogLikelihood => exact.oracle()?.log_likelihood,
-            Quantity::Loss => exact.loss_in(at.base)?,
-            Quantity::DotSum => dot_sum(&problem, at.base)?,
+            // `−(1/m)·Σ_ij D_ij`: every row pair of the np.dot matrix, side by side.
+            Quantity::DotSum => {
+                let Problem::Binary(p) = &problem else {
+                    return Err(Error::Basis("the np.dot matrix is of binary problems"));
+                };
+                let pairs = xent_core::ProblemData::row_pairs(p);
+                let all = pairs.binary_problem()?;
+                oracle::binary_exact(&all).loss_over(p.samples(), at.base)?
+            }
+            _ => exact.loss_in(at.base)?,
         })
     }
 
     /// The a priori bound every formulation's value of `quantity` obeys (at `value`).
     fn bound(&self, at: At<'_>, value: f64) -> Result<f64> {
-        let b = self.problem(at.set)?.error_bound();
+        let problem = self.problem(at.set)?;
+        let b = problem.error_bound();
         Ok(match at.quantity {
             Quantity::LogLikelihood => b.log_likelihood,
+            Quantity::Sum => b.over(1.0, value),
+            Quantity::OverSamples => b.over(problem.samples() as f64, value),
             Quantity::Loss => b.in_base(at.base, value).absolute,
             Quantity::DotSum => f64::INFINITY,
         })
@@ -243,9 +281,10 @@ impl<'c> Engine<'c> {
         Ok(c)
     }
 
-    /// A library's convention applied to the set stored in its precision: the oracle's value
-    /// where the convention is the definition's arithmetic (no clamp of the logarithms),
-    /// else the production path's (the same bits everywhere), and every formulation's.
+    /// A library's convention applied to the set stored in its precision, with the set's
+    /// weights and the row's reduction: the weighted oracle's value of the convention's
+    /// problem over the library's own divisor (its clamps and clips are in the problem), and
+    /// every formulation's, each reduced as the library reduces (`Conventional::value`).
     fn convention(&self, row: &ConventionRow, at: At<'_>) -> Result<Computed> {
         let (convention, precision) = (row.library, row.precision);
         let set = at.set.and_then(|s| self.catalogue.inputs.get(s));
@@ -258,63 +297,32 @@ impl<'c> Engine<'c> {
             precision,
             label_smoothing: row.label_smoothing,
         };
-        let pred = xent_core::Array::from(&data.pred);
-        let applied = match &data.truth {
-            TruthData::Matrix(y) if data.kind == Kind::Binary => {
-                convention.binary(pred, y.into(), &options)?
-            }
-            TruthData::Matrix(p) => {
-                convention.categorical(pred, Targets::Dense(p.into()), &options)?
-            }
-            TruthData::Classes(c) => convention.categorical(pred, Targets::classes(c), &options)?,
-        };
-        let in_base = |s: f64| at.base.from_nats(-s / applied.divisor as f64);
+        let weighting = Weighting::new(set.weights(), row.reduction);
+        let applied = convention.apply(&data, &options, weighting)?;
         let problem = applied.problem();
-        let exact = match problem {
-            Problem::Binary(p) if p.log_floor().is_some() => None,
-            Problem::Binary(p) => Some(oracle::try_binary(&p)?.log_likelihood),
-            Problem::Categorical(p) => Some(oracle::try_categorical(&p)?.log_likelihood),
+        let value = |f: &dyn Formulation| applied.value(&problem.evaluate(f));
+        // A divisor of 0: Keras's divide_no_nan (0) or the library's refusal.
+        let exact = match oracle::weighted_over(&problem, applied.denominator)?.mean {
+            Some(mean) if applied.reduction != Reduction::None => mean,
+            _ => value(xent_registry::production())?,
         };
-        let production = xent_registry::production();
-        let s = exact.unwrap_or_else(|| problem.evaluate(production).log_likelihood);
         let logits = if set.logits { " from logits" } else { "" };
+        let quantity = match row.reduction {
+            Reduction::Mean => symbol(at.quantity, at.base),
+            r => r.as_str().to_owned(),
+        };
         let what = format!(
-            "the {convention} convention's {} in {}{logits}",
-            symbol(at.quantity, at.base),
+            "the {convention} convention's {quantity} in {}{logits}",
             precision.name()
         );
-        let mut c = Computed::new(what, at.set, in_base(s));
-        c.digits = c
-            .digits
-            .filter(|_| exact.is_some() || production.same_bits_everywhere());
+        let mut c = Computed::new(what, at.set, at.base.from_nats(exact));
         for f in self.formulations {
-            let value = in_base(problem.evaluate(*f).log_likelihood);
-            c.each.push((f.name().to_owned(), value));
+            let v = at.base.from_nats(value(*f)?);
+            c.each.push((f.name().to_owned(), v));
         }
         (c.changes, c.precision) = (applied.changes.clone(), precision);
         Ok(c)
     }
-}
-
-/// `−(1/m)·Σ_ij D_ij`, exactly: entry `(i, j)` of the `np.dot` matrix is the log-likelihood
-/// of predictions row `i` against labels row `j`, so the sum is the loss of all row pairs
-/// side by side, over the `m` samples.
-fn dot_sum(problem: &Problem<'_>, base: LogBase) -> Result<f64> {
-    let Problem::Binary(p) = problem else {
-        return Err(Error::Basis("the np.dot matrix is of binary problems"));
-    };
-    let a = p.predictions().array().to_f64_matrix();
-    let y = p.labels().to_f64_matrix();
-    let (mut all_a, mut all_y) = (Vec::<f64>::new(), Vec::<f64>::new());
-    for i in 0..a.nrows() {
-        for j in 0..y.nrows() {
-            all_a.extend(a.row(i).iter());
-            all_y.extend(y.row(j).iter());
-        }
-    }
-    let vector = |v| xent_core::View::vector(v);
-    let all = xent_core::BinaryProblem::new(vector(&all_a), vector(&all_y))?;
-    Ok(oracle::binary_exact(&all).loss_over(p.samples(), base)?)
 }
 
 impl Engine<'_> {
@@ -426,7 +434,7 @@ impl Engine<'_> {
         sets.filter_map(|k| Some((k, self.catalogue.inputs.get(k)?)))
             .map(|(k, s)| match (&s.names, &s.truth, s.layout) {
                 (Some([p, t]), Some(truth), crate::catalogue::Layout::Cols) => {
-                    let (t_rows, p_rows) = (rows(truth), rows(&s.pred));
+                    let (t_rows, p_rows) = (numpy_rows(truth), numpy_rows(&s.pred));
                     format!("{k}: {}: {t} = {t_rows}, {p} = {p_rows}", s.words)
                 }
                 _ => format!("{k}: {}", s.words),
@@ -459,54 +467,14 @@ impl Engine<'_> {
             inputs: self.inputs(row),
             published: blocks.published,
             oracle: blocks.oracle,
-            verdict: derive(&checks, &formulations, row.inputs.is_empty()),
+            verdict: Verdict::derive(
+                checks.iter().map(|c| (c.case.as_deref(), &c.outcome)),
+                formulations.iter().all(|a| a.within_bound),
+                row.inputs.is_empty(),
+            ),
             formulations,
             checks,
             expected: row.expect.clone(),
         }
     }
-}
-
-/// The verdict the outcomes support: a failed check outside a case, or a formulation
-/// outside its bound, fails the claim; values without inputs are not checkable; a claim
-/// whose checks hold in some cases holds only when those; a value that agrees only to `n`
-/// decimals holds only rounded; otherwise it holds, exactly or within the largest number of
-/// ulps a check needed.
-pub(crate) fn derive(checks: &[Check], formulations: &[Agreement], no_inputs: bool) -> Verdict {
-    let ok = |c: &Check| c.outcome != Verdict::Fails;
-    let general = checks.iter().filter(|c| c.case.is_none());
-    if !general.clone().all(ok) || !formulations.iter().all(|a| a.within_bound) {
-        return Verdict::Fails;
-    }
-    if no_inputs {
-        return Verdict::NotCheckable;
-    }
-    // The cases in the order first checked, each holding if all its checks hold.
-    let mut cases: Vec<(&str, bool)> = Vec::new();
-    for c in checks {
-        if let Some(case) = &c.case {
-            match cases.iter_mut().find(|(name, _)| name == case) {
-                Some((_, holds)) => *holds &= ok(c),
-                None => cases.push((case, ok(c))),
-            }
-        }
-    }
-    let holding: Vec<&str> = cases.iter().filter(|c| c.1).map(|c| c.0).collect();
-    if holding.is_empty() && !cases.is_empty() {
-        return Verdict::Fails;
-    }
-    if holding.len() < cases.len() {
-        return Verdict::HoldsOnlyWhen(holding.join(" and "));
-    }
-    let outcomes = checks.iter().map(|c| c.outcome.clone());
-    outcomes.fold(Verdict::Holds, Verdict::weaker)
-}
-
-/// A matrix as numpy prints its nested lists: `[[1, 0], [0.5, 0.25]]`.
-fn rows(m: &[Vec<f64>]) -> String {
-    let row = |r: &Vec<f64>| {
-        let entries: Vec<String> = r.iter().map(f64::to_string).collect();
-        format!("[{}]", entries.join(", "))
-    };
-    format!("[{}]", m.iter().map(row).collect::<Vec<_>>().join(", "))
 }

@@ -54,6 +54,11 @@ pub(crate) fn relate(
             (holds(ok), text)
         }
         How::Library => library(a, b),
+        // Two definitions that differ on the inputs: farther apart than the bound explains.
+        How::Differs => {
+            let (outcome, text) = full_precision(a, b, bound);
+            (holds(outcome == Verdict::Fails), text)
+        }
         How::ImpliedDivisor { up_to, m } => implied_divisor(c.quantity, up_to, m, a, b),
         How::Decimals => agreement(a, b),
         How::BaseChange => {

@@ -221,7 +221,7 @@ fn renderings_do_not_depend_on_the_number_of_threads()
 #[test]
 fn the_built_in_catalogue_reads() -> Result<()> {
     let c = Catalogue::builtin()?;
-    assert_eq!(xent_verify::run(&c, xent_registry::all()).len(), 27);
+    assert_eq!(xent_verify::run(&c, xent_registry::all()).len(), 37);
     assert_eq!(c.expressions.claims.len(), 19);
     Ok(())
 }
