@@ -20,7 +20,7 @@ use crate::accumulate::{Dd, LANES, Lanes, Partial};
 use crate::isa::Job;
 use crate::math::{
     biased_to_f64, exp_nonpositive, ln_1m, ln_1p, ln_1p_reduced, ln_probability, mul_add,
-    split_biased, times_ln2,
+    split_biased, times_ln2, with_exponent,
 };
 use crate::source::Entries;
 use xent_core::formulation::OVERFLOW_SCALE;
@@ -74,9 +74,9 @@ pub(crate) struct ProbLeaf<'a, W, const CHECK: bool> {
 /// the hard-label kernel sums exactly as integers), or each term `ln a` by a weight `c₁` and
 /// each `ln(1 − a)` by `c₀`, read a sub-block at a time (the weighted kernels': see
 /// `crate::weighted`). Weighted, entry `e` adds `c₁·y·ln a + c₀·(1 − y)·ln(1 − a)`, a
-/// weight 0 masking even an infinite logarithm, and the hard-label kernel sums the exponent
-/// parts `c·k` as exact products (`c` split into a high part of 42 bits and the rest, each
-/// times `k`, `|k| < 2^11`, exactly) in compensated lanes.
+/// weight 0 masking even an infinite logarithm; the hard-label kernel adds per entry the
+/// weight times the whole logarithm `k·ln 2 + ln(1 + f)` (one rounded product, like the
+/// soft and general kernels' terms) to the compensated lanes.
 pub(crate) trait Weighing {
     /// Whether the entries are weighted (the buffers below are read).
     const WEIGHTED: bool;
@@ -120,11 +120,8 @@ struct Exponents {
     /// Σ (k + 1023) over the entries the unweighted hard kernel took, and how many those were.
     biased: [u64; LANES],
     hard_entries: u64,
-    /// Compensated: the soft kernel's `Σ (c₁·y·k₁ + c₀·(1 − y)·k₀)` and the weighted hard
-    /// kernel's `Σ hi(c)·k`.
+    /// Compensated: the soft kernel's `Σ (c₁·y·k₁ + c₀·(1 − y)·k₀)` (weighted or not).
     lanes: Lanes,
-    /// The weighted hard kernel's `Σ lo(c)·k` (each `≤ 2^−42·|c·k|`: a plain sum suffices).
-    tail: [f64; LANES],
 }
 
 impl Exponents {
@@ -132,23 +129,13 @@ impl Exponents {
     fn times_ln2(&self) -> Dd {
         let k = self.biased.iter().fold(0u64, |s, &b| s.wrapping_add(b)) as i64
             - 1023 * self.hard_entries as i64;
-        let mut total = self.lanes.total().add(Dd {
+        let total = self.lanes.total().add(Dd {
             hi: k as f64,
             lo: 0.0,
         });
-        for &t in &self.tail {
-            total = total.add(Dd { hi: t, lo: 0.0 });
-        }
         let (hi, lo) = times_ln2(total.hi, total.lo);
         Dd { hi, lo }
     }
-}
-
-/// `c` with its low 11 significand bits cleared: `hi(c)·k` is exact for `|k| < 2^11`, and so
-/// is `(c − hi(c))·k`.
-#[inline(always)]
-fn high(c: f64) -> f64 {
-    f64::from_bits(c.to_bits() & !0x7ff)
 }
 
 const INVALID: LeafResult = LeafResult {
@@ -170,7 +157,6 @@ impl<W: Weighing, const CHECK: bool> Job for ProbLeaf<'_, W, CHECK> {
             biased: [0; LANES],
             hard_entries: 0,
             lanes: Lanes::ZERO,
-            tail: [0.0; LANES],
         };
         let mut neg_inf = false;
         let mut buffers = Buffers::new();
@@ -278,10 +264,9 @@ enum Outcome {
 /// The hard-label kernel over a full sub-block, in two vectorised stages. Selection: per
 /// entry the argument (`a` for `y = 1`, `1 − a` for `y = 0`), its exponent (added to
 /// `biased`; weighted: into a buffer, with the entry's weight) and the exact `f`, into a
-/// buffer in L1, with the flags. Logarithm: `ln(1 + f)` of the buffer (weighted: times the
-/// weight), into the compensated lanes. The `k·ln 2` parts are added once per leaf, from the
-/// exact integer sum of the exponents (weighted: the compensated sum of the exact products
-/// `c·k`).
+/// buffer in L1, with the flags. Logarithm: `ln(1 + f)` of the buffer into the compensated
+/// lanes, the `k·ln 2` parts added once per leaf from the exact integer sum of the exponents;
+/// weighted, the whole logarithm `k·ln 2 + ln(1 + f)` times the weight.
 #[inline(always)]
 fn hard<const FMA: bool, const CHECK: bool, W: Weighing>(
     a: &[f64; SUB],
@@ -342,15 +327,12 @@ fn hard<const FMA: bool, const CHECK: bool, W: Weighing>(
             .zip(k.chunks_exact(LANES));
         for (i, ((f, c), k)) in stage.enumerate() {
             next.prefetch(i);
-            let (mut t, mut hi) = ([0.0; LANES], [0.0; LANES]);
+            let mut t = [0.0; LANES];
             for l in 0..LANES {
-                t[l] = c[l] * ln_1p_reduced::<FMA>(f[l]);
-                let h = high(c[l]);
-                hi[l] = h * k[l];
-                exponents.tail[l] += (c[l] - h) * k[l];
+                // The whole logarithm k·ln 2 + ln(1 + f), times the weight (rounded once).
+                t[l] = c[l] * with_exponent::<FMA>(k[l], ln_1p_reduced::<FMA>(f[l]));
             }
             lanes.add_all(&t);
-            exponents.lanes.add_all(&hi);
         }
         return Outcome::Done { all_hard: true };
     }

@@ -56,8 +56,8 @@
 //! **Weights, masks and an ignored index** (`xent_core::weights`) take the weighted
 //! kernels: the inputs, the per-sample weights and the mask read together in the same pass
 //! over leaves of whole samples, `Σ_j v_j·s_j` and the divisor `W` summed side by side (for
-//! binary probabilities in the unweighted kernels' own leaf, each term weighted, the
-//! exponent parts summed apart as exact products in compensated lanes), and the per-sample
+//! binary probabilities in the unweighted kernels' own leaf, each term weighted, the weights
+//! read in place), and the per-sample
 //! losses of the reduction `none` from the same leaves
 //! ([`Formulation::per_sample`](xent_core::Formulation::per_sample)). Their guarantees are
 //! the same (threads, dtypes, memory orders; tested), their accuracy that of the numpy

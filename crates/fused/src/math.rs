@@ -120,6 +120,14 @@ pub(crate) fn ln_1p_reduced<const FMA: bool>(f: f64) -> f64 {
     mul_add::<FMA>(-s, q, f)
 }
 
+/// `k·ln 2 + l` for an integer `k` (`|k| < 2^21`, as `f64`) and `l = ln(1 + f)` from
+/// [`ln_1p_reduced`]: the logarithm `ln(2^k·(1 + f))` of kernels that weigh each one
+/// (`k·LN2_HI` is exact, so the last operation rounds once on every path).
+#[inline(always)]
+pub(crate) fn with_exponent<const FMA: bool>(k: f64, l: f64) -> f64 {
+    mul_add::<FMA>(k, LN2_HI, mul_add::<FMA>(k, LN2_LO, l))
+}
+
 /// `(hi + lo) · ln 2` as a double-double, for the exponent parts the kernels sum apart:
 /// within `2^−100` relative. Scalar (once per leaf); `mul_add` is correctly rounded on every
 /// target (a library call without FMA hardware), so every path gets the same bits.

@@ -15,11 +15,11 @@
 //!   ([`ProbLeaf`]: the selection stage into L1 buffers, one logarithm per entry for hard
 //!   labels, the exponents summed apart and multiplied by `ln 2` once per leaf, the next
 //!   sub-block prefetched), with each entry weighted ([`EntryWeights`]): `c₀ = v_j` on
-//!   `ln(1 − a_ij)` and `c₁ = v_j·p_i` on `ln a_ij`. Hard labels add `c·ln(1 + f)` to the
-//!   Kahan lanes and the exponent part `c·k` as two exact products (`c` split into a high
-//!   part of 42 bits and the rest; `|k| < 2^11`) to compensated lanes; a weight 0 masks
-//!   even a zero probability (`0·ln 0 = 0`). So a sample of weight 0 adds 0, even a
-//!   confident wrong one.
+//!   `ln(1 − a_ij)` and `c₁ = v_j·p_i` on `ln a_ij`. Hard labels add `c·(k·ln 2 + ln(1 + f))`
+//!   (one logarithm, one rounded product) to the Kahan lanes; a weight 0 masks even a zero
+//!   probability (`0·ln 0 = 0`). So a sample of weight 0 adds 0, even a confident wrong one.
+//!   With one output per sample the weights are read in place ([`SampleWeights`]: borrowed
+//!   when `f64`, no copy of the leaf's), `W` summed as they are read.
 //! - **Logits, and the per-sample losses** (`none`): per sub-block the terms (for hard
 //!   labels and normal arguments one logarithm per entry, `ln a` or `ln(1 − a)`, its
 //!   argument reduced exactly; otherwise both, masked), a sample's terms summed in order,
@@ -31,6 +31,7 @@
 //! with every term (binary probabilities: every weight) divided by `2^OVERFLOW_SCALE`, as the
 //! unweighted kernels do.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use xent_core::formulation::OVERFLOW_SCALE;
@@ -119,13 +120,23 @@ fn leaf(
     factor: f64,
     out: Option<&mut [f64]>,
 ) -> Weighted {
-    let mut v = [0.0f64; LEAF];
-    let v = &mut v[..cols.len()];
-    sample_weights(problem, cols.clone(), v);
+    // The samples' weights as a slice, for the kernels that read them a sample at a time
+    // (several entries per sample, categorical); one output per sample reads them in place.
+    let mut buffer = [0.0f64; LEAF];
+    let in_place = matches!(problem, Problem::Binary(p) if p.outputs() == 1);
+    let v = if in_place {
+        &mut buffer[..0]
+    } else {
+        let v = &mut buffer[..cols.len()];
+        sample_weights(problem, cols.clone(), v);
+        v
+    };
+    let v: &[f64] = v;
     match problem {
         Problem::Binary(p) if out.is_none() && !p.predictions().is_logits() => {
             let leaf = ProbSum {
                 problem: p,
+                whole: problem,
                 cols,
                 v,
                 factor,
@@ -136,6 +147,7 @@ fn leaf(
             isa,
             BinaryLeaf {
                 problem: p,
+                whole: problem,
                 cols,
                 v,
                 factor,
@@ -174,26 +186,68 @@ fn leaf(
     }
 }
 
-/// `v[j] = v_{cols.start + j}`: the sample weights and the mask read in blocks through
-/// [`Entries`] (any dtype), the ignored class applied per sample.
-pub(crate) fn sample_weights(problem: &Problem<'_>, cols: Range<usize>, v: &mut [f64]) {
-    let weights: &Weights<'_> = problem.weights();
-    let read = |array: Option<Array<'_>>, v: &mut [f64], combine: fn(f64, f64) -> f64| {
-        let Some(array) = array else { return };
-        let entries = Entries::new(array, cols.clone());
-        let mut buf = [0.0f64; SUB];
-        for (b, chunk) in v.chunks_mut(SUB).enumerate() {
-            let block = entries.block(b * SUB, &mut buf, 0.0);
-            for (v, &x) in chunk.iter_mut().zip(block) {
-                *v = combine(*v, x);
+/// The effective weights `v_j = w_j·μ_j` of a run of samples (the ignored class aside),
+/// read in place: a sub-block of [`SUB`] at a time through [`Entries`] (any dtype), borrowed
+/// from `f64` sample weights without a mask, otherwise computed into the caller's buffer.
+#[derive(Clone, Copy)]
+pub(crate) struct SampleWeights<'a> {
+    sample: Option<Entries<'a>>,
+    mask: Option<Entries<'a>>,
+    len: usize,
+}
+
+impl<'a> SampleWeights<'a> {
+    /// The weights of samples `cols` of `problem`.
+    pub(crate) fn new(problem: &Problem<'a>, cols: Range<usize>) -> Self {
+        let weights: &Weights<'a> = problem.weights();
+        SampleWeights {
+            sample: weights.sample.map(|w| Entries::new(w, cols.clone())),
+            mask: weights.mask.map(|m| Entries::new(m, cols.clone())),
+            len: cols.len(),
+        }
+    }
+
+    /// `v` of samples `at .. at + SUB` of the run (`at < len`), `0` past its end.
+    #[inline(always)]
+    pub(crate) fn block<'s>(&'s self, at: usize, buf: &'s mut [f64; SUB]) -> &'s [f64; SUB] {
+        let Some(mask) = &self.mask else {
+            if let Some(w) = &self.sample {
+                return w.block(at, buf, 0.0);
+            }
+            let count = SUB.min(self.len - at);
+            buf[..count].fill(1.0);
+            buf[count..].fill(0.0);
+            return buf;
+        };
+        let (mut wb, mut mb) = ([0.0f64; SUB], [0.0f64; SUB]);
+        let mu = mask.block(at, &mut mb, 0.0);
+        match &self.sample {
+            Some(w) => {
+                let w = w.block(at, &mut wb, 0.0);
+                for ((v, &w), &mu) in buf.iter_mut().zip(w).zip(mu) {
+                    *v = if mu == 0.0 { 0.0 } else { w };
+                }
+            }
+            None => {
+                for (v, &mu) in buf.iter_mut().zip(mu) {
+                    *v = if mu == 0.0 { 0.0 } else { 1.0 };
+                }
             }
         }
-    };
-    v.fill(1.0);
-    read(weights.sample, v, |_, w| w);
-    read(weights.mask, v, |v, mu| if mu == 0.0 { 0.0 } else { v });
+        buf
+    }
+}
+
+/// `v[j] = v_{cols.start + j}` ([`SampleWeights`]), the ignored class applied per sample.
+pub(crate) fn sample_weights(problem: &Problem<'_>, cols: Range<usize>, v: &mut [f64]) {
+    let reader = SampleWeights::new(problem, cols.clone());
+    let mut buf = [0.0f64; SUB];
+    for (b, chunk) in v.chunks_mut(SUB).enumerate() {
+        let block = reader.block(b * SUB, &mut buf);
+        chunk.copy_from_slice(&block[..chunk.len()]);
+    }
     if let Problem::Categorical(p) = problem
-        && weights.ignore_index.is_some()
+        && problem.weights().ignore_index.is_some()
     {
         for (j, v) in cols.zip(v.iter_mut()) {
             if p.is_ignored(j) {
@@ -222,7 +276,9 @@ fn add_sample(lanes: &mut Lanes, neg_inf: &mut bool, j: usize, v: f64, s: f64) -
 /// apart) with each entry's term weighted ([`EntryWeights`]).
 struct ProbSum<'p, 'a, 'o> {
     problem: &'p BinaryProblem<'a>,
+    whole: &'p Problem<'a>,
     cols: Range<usize>,
+    /// The samples' weights, when more than one entry per sample (else read in place).
     v: &'o [f64],
     factor: f64,
 }
@@ -235,10 +291,13 @@ impl Job for ProbSum<'_, '_, '_> {
         let p = self.problem;
         let n = p.outputs();
         let range = self.cols.start * n..self.cols.end * n;
+        let total = Cell::new(Lanes::ZERO);
         let leaf = ProbLeaf::<_, false> {
             a: Entries::new(p.predictions().array(), range.clone()),
             y: Entries::new(p.labels(), range.clone()),
             w: EntryWeights {
+                samples: SampleWeights::new(self.whole, self.cols.clone()),
+                total: &total,
                 v: self.v,
                 n,
                 entries: range.len(),
@@ -246,22 +305,45 @@ impl Job for ProbSum<'_, '_, '_> {
                 factor: self.factor,
             },
         };
+        let partial = leaf.run::<FMA>().partial;
         Weighted {
-            partial: leaf.run::<FMA>().partial,
-            weight: sample_weight_total(self.v),
+            partial,
+            weight: if n == 1 {
+                total.get().total()
+            } else {
+                sample_weight_total(self.v)
+            },
         }
     }
 }
 
 /// The weights of a leaf's entries: `c₀ = v_j·factor` (of `ln(1 − a_ij)`) and
-/// `c₁ = c₀·p_i` (of `ln a_ij`), for the leaf's samples' effective weights `v`.
+/// `c₁ = c₀·p_i` (of `ln a_ij`), for the leaf's samples' effective weights `v_j`: with one
+/// output per sample read in place (`Σ v_j` added to `total` as they are read), otherwise
+/// from the slice `v`.
 struct EntryWeights<'v, 'a> {
+    samples: SampleWeights<'a>,
+    total: &'v Cell<Lanes>,
     v: &'v [f64],
     /// Outputs per sample, and entries in the leaf.
     n: usize,
     entries: usize,
     positive: Option<Array<'a>>,
     factor: f64,
+}
+
+impl EntryWeights<'_, '_> {
+    /// Adds a sub-block of sample weights to `total`.
+    #[inline(always)]
+    fn add_total(&self, v: &[f64; SUB]) {
+        let mut lanes = self.total.get();
+        for c in v.chunks_exact(LANES) {
+            if let Ok(c) = <&[f64; LANES]>::try_from(c) {
+                lanes.add_all(c);
+            }
+        }
+        self.total.set(lanes);
+    }
 }
 
 impl Weighing for EntryWeights<'_, '_> {
@@ -277,13 +359,14 @@ impl Weighing for EntryWeights<'_, '_> {
         let count = SUB.min(self.entries - at);
         let (n, f) = (self.n, self.factor);
         if n == 1 {
-            let v = &self.v[at..at + count];
-            if self.positive.is_none()
-                && f == 1.0
-                && let Ok(v) = <&[f64; SUB]>::try_from(v)
-            {
+            if self.positive.is_none() && f == 1.0 {
+                let v = self.samples.block(at, c0);
+                self.add_total(v);
                 return (v, v);
             }
+            let mut vb = [0.0f64; SUB];
+            let v = self.samples.block(at, &mut vb);
+            self.add_total(v);
             for (c, &v) in c0.iter_mut().zip(v) {
                 *c = v * f;
             }
@@ -296,14 +379,21 @@ impl Weighing for EntryWeights<'_, '_> {
                     (i, j) = (0, j + 1);
                 }
             }
+            c0[count..].fill(0.0);
         }
-        c0[count..].fill(0.0);
         let c0: &'s [f64; SUB] = c0;
         let Some(positive) = self.positive else {
             return (c0, c0);
         };
-        for (e, (c1, &c0)) in c1.iter_mut().zip(c0).enumerate() {
-            *c1 = c0 * xent_core::weights::entry(&positive, (at + e) % n);
+        if n == 1 {
+            let p = xent_core::weights::entry(&positive, 0);
+            for (c1, &c0) in c1.iter_mut().zip(c0) {
+                *c1 = c0 * p;
+            }
+        } else {
+            for (e, (c1, &c0)) in c1.iter_mut().zip(c0).enumerate() {
+                *c1 = c0 * xent_core::weights::entry(&positive, (at + e) % n);
+            }
         }
         (c1, c0)
     }
@@ -311,7 +401,9 @@ impl Weighing for EntryWeights<'_, '_> {
 
 struct BinaryLeaf<'p, 'a, 'o> {
     problem: &'p BinaryProblem<'a>,
+    whole: &'p Problem<'a>,
     cols: Range<usize>,
+    /// The samples' weights, when more than one entry per sample (else read in place).
     v: &'o [f64],
     factor: f64,
     out: Option<&'o mut [f64]>,
@@ -329,17 +421,27 @@ impl Job for BinaryLeaf<'_, '_, '_> {
         let range = self.cols.start * n..self.cols.end * n;
         let a = Entries::new(pred.array(), range.clone());
         let y = Entries::new(p.labels(), range.clone());
+        let samples = SampleWeights::new(self.whole, self.cols.clone());
         let positive = p.weights().positive;
         let (mut lanes, mut neg_inf) = (Lanes::ZERO, false);
-        let (mut pa, mut py, mut t) = ([1.0f64; SUB], [1.0f64; SUB], [0.0f64; SUB]);
+        let mut total = Lanes::ZERO;
+        let (mut pa, mut py, mut pv, mut t) =
+            ([1.0f64; SUB], [1.0f64; SUB], [0.0; SUB], [0.0; SUB]);
         let mut pw = [1.0f64; SUB];
+        if let Some(positive) = positive
+            && n == 1
+        {
+            pw.fill(xent_core::weights::entry(&positive, 0));
+        }
         // The running sum of the current sample's terms, and its index in the leaf.
         let (mut acc, mut e_in_sample, mut jj) = (0.0f64, 0usize, 0usize);
         for b in 0..range.len().div_ceil(SUB) {
             let count = SUB.min(range.len() - b * SUB);
             let ab = a.block(b * SUB, &mut pa, 1.0);
             let yb = y.block(b * SUB, &mut py, 1.0);
-            if let Some(positive) = positive {
+            if let Some(positive) = positive
+                && n > 1
+            {
                 for (e, w) in pw.iter_mut().enumerate().take(count) {
                     let row = (range.start + b * SUB + e) % n;
                     *w = xent_core::weights::entry(&positive, row);
@@ -347,18 +449,19 @@ impl Job for BinaryLeaf<'_, '_, '_> {
             }
             terms::<FMA>(ab, yb, &pw, logits, self.factor, &mut t);
             if n == 1 {
-                // One entry per sample: weighted in vectorised chunks.
+                // One entry per sample: weighted in vectorised chunks, the weights read in
+                // place (0 past the leaf's end).
+                let v = samples.block(b * SUB, &mut pv);
+                for c in v.chunks_exact(LANES) {
+                    if let Ok(c) = <&[f64; LANES]>::try_from(c) {
+                        total.add_all(c);
+                    }
+                }
                 let out = self
                     .out
                     .as_deref_mut()
                     .map(|o| &mut o[b * SUB..b * SUB + count]);
-                weigh_block::<FMA>(
-                    &self.v[b * SUB..b * SUB + count],
-                    &t,
-                    &mut lanes,
-                    &mut neg_inf,
-                    out,
-                );
+                weigh_block::<FMA>(v, &t, &mut lanes, &mut neg_inf, out);
                 continue;
             }
             for &term in &t[..count] {
@@ -376,29 +479,31 @@ impl Job for BinaryLeaf<'_, '_, '_> {
         }
         Weighted {
             partial: Partial::of(lanes.total(), neg_inf),
-            weight: sample_weight_total(self.v),
+            weight: if n == 1 {
+                total.total()
+            } else {
+                sample_weight_total(self.v)
+            },
         }
     }
 }
 
-/// Adds `v_j·s_j` of a block of samples (one term each, `t`) to the lanes in chunks of
-/// [`LANES`], and their losses to `out`: a sample of weight 0 adds 0, a term `−∞` under a
-/// positive weight is recorded and adds 0.
+/// Adds `v_j·s_j` of a block of samples (one term each, `t`; `v_j = 0` past the leaf's end)
+/// to the lanes in chunks of [`LANES`], and their losses to `out`: a sample of weight 0 adds
+/// 0, a term `−∞` under a positive weight is recorded and adds 0.
 #[inline(always)]
 fn weigh_block<const FMA: bool>(
-    v: &[f64],
+    v: &[f64; SUB],
     t: &[f64; SUB],
     lanes: &mut Lanes,
     neg_inf: &mut bool,
     out: Option<&mut [f64]>,
 ) {
-    let mut vb = [0.0f64; SUB];
-    vb[..v.len()].copy_from_slice(v);
     let mut wt = [0.0f64; SUB];
     let mut inf = [0.0f64; LANES];
     for ((w, v), t) in wt
         .chunks_exact_mut(LANES)
-        .zip(vb.chunks_exact(LANES))
+        .zip(v.chunks_exact(LANES))
         .zip(t.chunks_exact(LANES))
     {
         let mut add = [0.0f64; LANES];
