@@ -47,6 +47,10 @@
 //! those rows and the unweighted one at m = 10^7, interleaved in each round, and writes
 //! `weighted.md`.
 //!
+//! `cargo xtask bench --exact` times only the production path with its default sum and
+//! with the exact sum, binary float64, m = 10^7, hard and soft labels, 1 thread, interleaved
+//! in each round, and writes `exact.md`.
+//!
 //! `cargo xtask bench --ln-error` measures instead the fused logarithm's maximum error in
 //! ulps against the oracle's 256-bit values, on every dispatch path; `--replot` redraws the SVG from the
 //! last `bench.json`.
@@ -104,6 +108,11 @@ pub(crate) struct Args {
     /// weights and with per-sample losses, and the write floor, interleaved in each round.
     #[arg(long)]
     weighted: bool,
+    /// Only the exact-sum rows and what their target compares them with: binary float64,
+    /// m = 10^7, hard and soft labels, 1 thread, the production path with its default
+    /// (compensated) sum and with the exact sum, interleaved in each round.
+    #[arg(long)]
+    exact: bool,
     /// Skip the whole-command rows (`xent` as a process; with the full sizes they include a
     /// (1, 10^8) float64 pair, 1.6 GB written to the output folder and removed after).
     #[arg(long)]
@@ -731,6 +740,73 @@ fn run_weighted(args: &Args, out_dir: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `cargo xtask bench --exact`: the production path with its default sum and with the exact
+/// sum (binary float64, m = 10^7, hard and soft labels, 1 thread), interleaved in each round,
+/// and the ratio the target sets.
+fn run_exact(args: &Args, out_dir: &Path) -> Result<ExitCode> {
+    let load_before = load_average();
+    eprintln!(
+        "xent bench --exact: {}, fused path {}, load {load_before}",
+        cpu_model(),
+        Isa::detect()
+    );
+    let cases = [
+        binary_case(10_000_000, false),
+        binary_case(10_000_000, true),
+    ];
+    let best = xent_registry::production();
+    let exact = Fused::with_sum(Sum::Exact);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut rounds = Vec::new();
+    for round in 1..=args.rounds.max(1) {
+        let mut rows = Vec::new();
+        for case in &cases {
+            pool.install(|| -> Result<()> {
+                let (pred, labels) = case.binary_arrays();
+                let problem = Unvalidated::binary(pred, labels, false)?.validate()?;
+                let (t, p, v) = time_it(args.budget, || problem.evaluate(best).log_likelihood);
+                rows.push(row(Method::production(), 1, case, &t, p, v));
+                let (t, p, v) = time_it(args.budget, || problem.evaluate(&exact).log_likelihood);
+                rows.push(row(Method::Exact, 1, case, &t, p, v));
+                Ok(())
+            })?;
+            eprintln!("  round {round}: {}", case.name());
+        }
+        rounds.push(rows);
+    }
+    let rows = merge_rounds(rounds, &cases);
+    let mut md = format!(
+        "| labels | {} | {} | ratio (target ≤ 2) |\n|---|---:|---:|---:|\n",
+        best.name(),
+        Method::Exact.label()
+    );
+    for case in &cases {
+        let found = |f: Method| find(&rows, f, 1, case);
+        let ns = |f: Method| found(f).map_or(f64::NAN, |r| r.ns_per_entry);
+        let spread = |f: Method| found(f).map_or(f64::NAN, |r| r.spread_percent);
+        let (plain, summed) = (ns(Method::production()), ns(Method::Exact));
+        let ratio = summed / plain;
+        let _ = writeln!(
+            md,
+            "| {} | {plain:.2} ±{:.0}% | {summed:.2} ±{:.0}% | {ratio:.2}: {} |",
+            case.labels,
+            spread(Method::production()),
+            spread(Method::Exact),
+            if ratio <= 2.0 { "met" } else { "missed" },
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nns per entry, median (± the spread p90 − p10 of the runs); {} round(s), \
+         load average {load_before} before, {} after.",
+        args.rounds.max(1),
+        load_average()
+    );
+    std::fs::write(out_dir.join("exact.md"), &md)?;
+    println!("{md}");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The production path's place in the registry.
 fn production_index() -> usize {
     xent_registry::all()
@@ -1231,6 +1307,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     }
     if args.weighted {
         return run_weighted(&args, &out_dir);
+    }
+    if args.exact {
+        return run_exact(&args, &out_dir);
     }
     if args.replot {
         let json = std::fs::read_to_string(out_dir.join("bench.json"))

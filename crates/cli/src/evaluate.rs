@@ -208,6 +208,27 @@ impl ExactSum {
     ) -> Result<(f64, ExactSum), crate::error::Error> {
         let mut partial = xent_fused::exact::Partial::new();
         partial.add(problem);
+        ExactSum::of_partial(&partial, production, divisor, base, |value| {
+            if !problem.is_weighted() {
+                return xent_fused::tolerance::FUSED_MAX_ULPS;
+            }
+            let fused = xent_registry::production();
+            let b = fused.bound(problem, production).absolute;
+            let scale = divisor.map_or(production.weight, |d| d as f64);
+            xent_core::ulp::ulps(base.from_nats(b / scale).abs(), value)
+        })
+    }
+
+    /// [`ExactSum::evaluate`] from the exact partial aggregate of the problem's terms
+    /// (summed in memory or block by block: the same bytes), the bound in ulps of the value
+    /// given by `bound_ulps` of the exact value.
+    pub fn of_partial(
+        partial: &xent_fused::exact::Partial,
+        production: &Evaluation,
+        divisor: Option<u64>,
+        base: LogBase,
+        bound_ulps: impl FnOnce(f64) -> u64,
+    ) -> Result<(f64, ExactSum), crate::error::Error> {
         let nats = match divisor {
             None => partial.loss(),
             Some(d) => partial.loss_over(d),
@@ -218,14 +239,7 @@ impl ExactSum {
             None => production.nats(),
             Some(d) => production.loss_over(d as f64),
         });
-        let bound_ulps = if problem.is_weighted() {
-            let fused = xent_registry::production();
-            let b = fused.bound(problem, production).absolute;
-            let scale = divisor.map_or(production.weight, |d| d as f64);
-            xent_core::ulp::ulps(base.from_nats(b / scale).abs(), value)
-        } else {
-            xent_fused::tolerance::FUSED_MAX_ULPS
-        };
+        let bound_ulps = bound_ulps(value);
         let ulps = ulp_distance(compensated, value);
         Ok((
             value,

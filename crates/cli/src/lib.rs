@@ -803,8 +803,9 @@ fn loss(
         }
         return weighted_conventions(&inputs, selection, options);
     }
-    if exact && selection.is_production() && !exact_sum {
-        // The front door: streamed in bounded chunks when the files allow it.
+    if exact && selection.is_production() {
+        // The front door: streamed in bounded chunks when the files allow it (with
+        // `--sum exact`, each block also summed exactly).
         if let Some(outcome) = stream::try_stream(kind, pred, &truth, options)? {
             return Ok((outcome, Vec::new()));
         }
@@ -1076,12 +1077,18 @@ fn exact_value(
     divisor: Option<u64>,
     base: LogBase,
 ) -> Result<()> {
-    use xent_core::Formulation as _;
     let (value, report) = evaluate::ExactSum::evaluate(problem, production, divisor, base)?;
+    set_exact(outcome, value, report);
+    Ok(())
+}
+
+/// Puts the exact `value` (`--sum exact`) and the report on the compensated result into
+/// `outcome`.
+fn set_exact(outcome: &mut Outcome, value: f64, report: evaluate::ExactSum) {
+    use xent_core::Formulation as _;
     outcome.value = value;
     outcome.value_from = xent_fused::Fused::with_sum(xent_fused::Sum::Exact).name();
     outcome.exact_sum = Some(report);
-    Ok(())
 }
 
 /// The second input's file(s), as given.

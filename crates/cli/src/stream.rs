@@ -9,7 +9,8 @@
 //! reused buffer, in the file's own dtype; a Parquet column row group after row group,
 //! one page at a time) while the fused kernel validates and reduces the previous one
 //! (`xent_registry::Stream`, which returns the same bits as the in-memory evaluation, and
-//! the same error).
+//! the same error). With `--sum exact` each block is also summed exactly
+//! (`xent_fused::Stream::with_exact`): the same bytes as the exact sum in memory.
 //!
 //! A file that shrinks while it is read is an error (the reader sees the short read), never
 //! a signal: nothing is memory-mapped. Anything else (a `.csv` file, standard input, another
@@ -23,7 +24,7 @@ use xent_core::{Dtype, Kind, Shape, Targets, Unvalidated};
 use xent_io::{Buffer, Format, NpyReader, ParquetReader};
 
 use crate::error::{Error, FileRef, Result};
-use crate::evaluate::{InputInfo, Outcome};
+use crate::evaluate::{ExactSum, InputInfo, Outcome};
 use crate::layout::{self, ClassesSource, Other, Reading, Role, Source};
 use crate::{Options, TruthFiles};
 
@@ -231,12 +232,14 @@ pub(crate) fn try_stream(
     }
     let _span = tracing::debug_span!("stream", rows, cols).entered();
     let start = std::time::Instant::now();
-    let evaluation = run(
+    let exact_sum = options.sum == crate::SumArg::Exact;
+    let (evaluation, partial) = run(
         kind,
         &pred,
         &second,
         Shape { rows, cols },
         options.from_logits,
+        exact_sum,
     )?;
     tracing::info!(
         pred = %pred.source.file.path.display(),
@@ -255,6 +258,13 @@ pub(crate) fn try_stream(
     );
     outcome.outputs = rows;
     outcome.inputs = vec![info(&pred.source), second_info(&second)];
+    if let Some(partial) = partial {
+        let (value, report) =
+            ExactSum::of_partial(&partial, &evaluation, None, options.base, |_| {
+                xent_fused::tolerance::FUSED_MAX_ULPS
+            })?;
+        crate::set_exact(&mut outcome, value, report);
+    }
     Ok(Some(outcome))
 }
 
@@ -295,8 +305,9 @@ fn run(
     second: &Second,
     shape: Shape,
     logits: bool,
-) -> Result<xent_core::Evaluation> {
-    let mut stream = match (kind, second) {
+    exact_sum: bool,
+) -> Result<(xent_core::Evaluation, Option<xent_fused::exact::Partial>)> {
+    let stream = match (kind, second) {
         (Kind::Binary, _) => xent_registry::Stream::binary(shape, logits),
         (Kind::Categorical, Second::Classes(..)) => {
             xent_registry::Stream::categorical(shape, logits, true)
@@ -304,6 +315,11 @@ fn run(
         (Kind::Categorical, Second::Matrix(_)) => {
             xent_registry::Stream::categorical(shape, logits, false)
         }
+    };
+    let mut stream = if exact_sum {
+        stream.with_exact()
+    } else {
+        stream
     };
     let unit = stream.block_samples().max(1);
     let per_block = unit * (BLOCK_ENTRIES / (unit * shape.rows.max(1))).max(1);
@@ -390,7 +406,7 @@ fn run(
         }
         Ok(())
     })?;
-    stream.finish().map_err(|e| explain(e, pred, second))
+    stream.finish_exact().map_err(|e| explain(e, pred, second))
 }
 
 fn explain(e: xent_core::Error, pred: &Input, second: &Second) -> Error {

@@ -505,3 +505,49 @@ fn categorical_needs_a_list_column_and_rows_as_samples() {
         &["--layout cols does not apply to it: a Parquet row is a sample"],
     );
 }
+
+#[test]
+fn sum_exact_streams_the_bytes_of_the_sum_in_memory() {
+    let dir = Dir::new();
+    // Blocks of 2^17 entries and row groups that do not line up with them nor with the
+    // in-memory sum's leaves; the last block is ragged (m odd).
+    let m = 300_001;
+    let (p, y) = data(m);
+    let pq = dir.path("run.parquet");
+    write(
+        &pq,
+        "message m { required double pred; required int64 label; }",
+        m,
+        70_001,
+        |r| {
+            vec![
+                plain(Values::F64(p[r.clone()].to_vec())),
+                plain(Values::I64(y[r].to_vec())),
+            ]
+        },
+    );
+    npy(&dir.path("p.npy"), "<f8", &[m], &le(&p, f64::to_le_bytes));
+    npy(&dir.path("y.npy"), "<i8", &[m], &le(&y, i64::to_le_bytes));
+    // The exact sum in memory, in process.
+    let labels: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+    let problem = xent_core::BinaryProblem::new(
+        xent_core::View::vector(&p),
+        xent_core::View::vector(&labels),
+    )
+    .expect("valid");
+    let mut partial = xent_fused::exact::Partial::new();
+    partial.add(&xent_core::Problem::Binary(problem));
+    let want = partial.loss().expect("samples");
+    let pred = format!("{}:pred", pq.display());
+    let label = format!("{}:label", pq.display());
+    let npy_args = ["--pred", &dir.s("p.npy"), "--labels", &dir.s("y.npy")];
+    let parquet_args = ["--pred", pred.as_str(), "--labels", label.as_str()];
+    for args in [npy_args, parquet_args] {
+        let got = json(&[&["binary"][..], &args, &["--sum", "exact"]].concat());
+        assert_eq!(value_bits(&got), want.to_bits(), "{args:?}");
+        assert_eq!(got["value_from"], "fused-exact");
+        // The compensated value beside it is the default's, streamed.
+        let default = json(&[&["binary"][..], &args].concat());
+        assert_eq!(got["sum"]["compensated"], default["value"], "{args:?}");
+    }
+}

@@ -66,6 +66,8 @@ pub struct Stream {
     /// Whether the last block pushed was not a multiple of the granularity (the last one).
     ragged: bool,
     partials: Vec<Partial>,
+    /// With [`Stream::with_exact`]: the exact sum of every valid block's terms.
+    exact: Option<crate::exact::Partial>,
     faults: Faults,
     misuse: Option<Error>,
 }
@@ -122,9 +124,20 @@ impl Stream {
             pushed: 0,
             ragged: false,
             partials: Vec::with_capacity(leaves),
+            exact: None,
             faults: Faults::default(),
             misuse: None,
         }
+    }
+
+    /// Also sums every block's terms exactly ([`crate::exact::Partial::add_on`], on the
+    /// stream's path), for [`Stream::finish_exact`]: blocks merge exactly, so the partial has
+    /// the bytes of [`crate::exact::Partial::add`] on the whole problem, wherever the blocks
+    /// end. A block is added once it is valid; after an offence nothing more is (the stream's
+    /// result is the error).
+    pub fn with_exact(mut self) -> Stream {
+        self.exact = Some(crate::exact::Partial::new());
+        self
     }
 
     /// The block granularity, in samples: every block but the last must hold a multiple of
@@ -172,6 +185,11 @@ impl Stream {
         for leaf in leaves {
             self.partials.push(leaf.partial);
             self.faults = self.faults.merge(leaf.faults);
+        }
+        if !self.faults.any()
+            && let Some(exact) = &mut self.exact
+        {
+            exact.add_on(self.isa, p);
         }
         self.pushed += cols;
         self.ragged = !cols.is_multiple_of(self.granularity);
@@ -232,6 +250,12 @@ impl Stream {
 
     /// The evaluation of the whole problem, or its first error (see the type's docs).
     pub fn finish(self) -> Result<Evaluation> {
+        self.finish_exact().map(|(evaluation, _)| evaluation)
+    }
+
+    /// [`Stream::finish`] and, with [`Stream::with_exact`], the exact partial aggregate of
+    /// the whole problem's terms (`None` without it).
+    pub fn finish_exact(self) -> Result<(Evaluation, Option<crate::exact::Partial>)> {
         if let Some(e) = self.misuse {
             return Err(e);
         }
@@ -257,7 +281,7 @@ impl Stream {
         }
         let partials = &self.partials;
         let total = tree(partials.len(), &|i| partials[i]);
-        Ok(total.evaluation(self.shape.cols))
+        Ok((total.evaluation(self.shape.cols), self.exact))
     }
 }
 
@@ -307,12 +331,16 @@ mod tests {
             }
         }
 
-        /// `checked` on the whole, and on blocks of `sizes` (in units of the granularity;
-        /// the rest in a last block).
+        /// `checked` on the whole, and on blocks of random sizes (in units of the
+        /// granularity; the rest in a last block). The stream also sums exactly: when the
+        /// whole is valid, its exact partial has the bytes of the whole's, summed in memory
+        /// (whose leaves end elsewhere than the blocks: `LEAF / rows` samples, not multiples
+        /// of the granularity).
         fn compare(&self, rng: &mut Seeded) -> (Result<Evaluation>, Result<Evaluation>) {
             let whole = self.unvalidated(self.pred.array(), self.truth.array());
-            let whole = checked(&whole.expect("shapes"));
-            let mut stream = self.stream();
+            let raw = whole.expect("shapes");
+            let whole = checked(&raw);
+            let mut stream = self.stream().with_exact();
             let g = stream.block_samples();
             let m = self.shape.cols;
             let mut start = 0;
@@ -327,7 +355,13 @@ mod tests {
                 stream.push(&self.unvalidated(pred, truth).expect("shapes"));
                 start = end;
             }
-            (whole, stream.finish())
+            let streamed = stream.finish_exact();
+            if let (Ok(_), Ok((_, partial))) = (&whole, &streamed) {
+                let partial = partial.as_ref().expect("summed exactly");
+                let exact = crate::exact::partial_on(Isa::Portable, raw.unchecked());
+                assert_eq!(partial.to_bytes(), exact.to_bytes(), "{:?}", self.shape);
+            }
+            (whole, streamed.map(|(evaluation, _)| evaluation))
         }
     }
 
