@@ -618,7 +618,11 @@ impl Convention {
         let nf = outputs as f64;
         let over = |x: f64| {
             if outputs > 1 {
-                format!("n_y · {} = {}", Num(x), Num(nf * x))
+                let n = Num(x);
+                format!(
+                    "{n}, after the mean over the n_y = {outputs} outputs (n_y · {n} = {})",
+                    Num(nf * x)
+                )
             } else {
                 Num(x).to_string()
             }
