@@ -862,14 +862,32 @@ fn loss(
         label_smoothing: None,
         ..asked
     };
-    let c = inputs.conventional(Convention::Exact, &exact_options)?;
+    // An input only a peer accepts (PyTorch's class index −100): exact's refusal is its
+    // row's reason, and the loss is the first convention's that computes, named as such.
+    let (c, refused) = match inputs.conventional(Convention::Exact, &exact_options) {
+        Ok(c) => (c, None),
+        Err(e) => {
+            let mut peers = Convention::ALL[1..].iter();
+            match peers.find_map(|p| inputs.conventional(*p, &asked).ok()) {
+                Some(c) => (c, Some(e.to_string())),
+                None => return Err(e),
+            }
+        }
+    };
     let divisor = c.denominator;
     let mut outcome = evaluate::compare(&c.problem(), selection, divisor, options.base, None);
     outcome.inputs = inputs.infos();
     let mut warnings = Vec::new();
+    let result = match refused {
+        None => Ok((outcome.value, Applied::of(&c))),
+        Some(reason) => {
+            outcome.convention = Some(Applied::of(&c));
+            Err(reason)
+        }
+    };
     let mut rows = vec![ConventionRow {
         convention: Convention::Exact,
-        result: Ok((outcome.value, Applied::of(&c))),
+        result,
     }];
     for convention in &Convention::ALL[1..] {
         let result = match inputs.conventional(*convention, &asked) {
@@ -1009,7 +1027,8 @@ fn weighted_conventions(
     let problem = c.problem();
     let mut outcome = evaluate::compare(&problem, selection, c.denominator, base, None);
     if c.denominator == 0.0 {
-        // Keras's divide_no_nan gives 0; every other library's mean of nothing is refused.
+        // Keras's divide_no_nan gives 0, PyTorch's 0 / 0 NaN; the others' mean of nothing is
+        // refused.
         let zero =
             xent_core::Evaluation::new(0.0, problem.samples(), xent_core::ReducedShape::Scalar);
         let value = base.from_nats(convention_scalar(&c, &zero)?);

@@ -3218,6 +3218,67 @@ fn an_ignored_index_leaves_its_samples_out_of_the_divisor() {
     fails(&args, &["--classes", "-100"]);
 }
 
+#[test]
+fn a_mean_of_nothing_is_pytorchs_nan_keras_zero_and_exacts_refusal() {
+    let files = Files::new();
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let indices: Vec<u8> = [-100i64; 4].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let classes = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
+    let args = [
+        "categorical",
+        "--pred",
+        &q,
+        "--classes",
+        &classes,
+        "--layout",
+        "cols",
+    ];
+    // cross_entropy(…, ignore_index=-100) of nothing but -100 is 0 / 0.
+    let torch = json(&[&args[..], &["--convention", "pytorch"]].concat());
+    assert_eq!(torch["value"], "NaN", "{torch}");
+    let why = torch["convention"]["changes"].to_string();
+    assert!(why.contains("0 / 0 = nan"), "{why}");
+    // SparseCategoricalCrossentropy(ignore_class=-100): divide_no_nan gives 0.
+    let ignored = [&args[..], &["--ignore-index", "-100"]].concat();
+    let keras = json(&[&ignored[..], &["--convention", "keras"]].concat());
+    assert_eq!(num(&keras["value"]), 0.0);
+    // The definition has no mean of nothing.
+    fails(&ignored, &["every sample has weight 0"]);
+}
+
+#[test]
+fn convention_all_gives_exacts_refusal_of_minus_100_as_its_reason_and_computes_the_others() {
+    let files = Files::new();
+    let q = files.f64("Q.npy", &[3, 4], &Q3);
+    let indices: Vec<u8> = [0i64, 1, -100, 2]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let classes = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
+    let args = [
+        "categorical",
+        "--pred",
+        &q,
+        "--classes",
+        &classes,
+        "--layout",
+        "cols",
+    ];
+    let all = json(&[&args[..], &["--convention", "all"]].concat());
+    let torch = json(&[&args[..], &["--convention", "pytorch"]].concat());
+    let rows = &all["conventions"];
+    let refusal = rows["exact"]["error"].as_str().expect("exact's reason");
+    assert!(refusal.contains("-100"), "{refusal}");
+    assert_eq!(num(&rows["pytorch"]["value"]), num(&torch["value"]));
+    // The loss reported is PyTorch's, named as such.
+    assert_eq!(num(&all["value"]), num(&torch["value"]));
+    assert_eq!(all["convention"]["name"], "pytorch");
+    // The libraries without an ignored index refuse it too, each with its reason.
+    for name in ["keras", "sklearn", "scipy"] {
+        assert!(rows[name]["error"].is_string(), "{name}: {}", rows[name]);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // --sum exact
 

@@ -81,7 +81,7 @@ pub enum Convention {
     /// targets `mean = −Σ c_r·P_rn·ln q_rn / m`. With label smoothing ε on class indices,
     /// `(1 − ε)·nll + (ε/C)·Σ_n Σ_r c_r·(−ln q_rn) / Σ c_{y_n}`. No per-sample weight for
     /// `cross_entropy`, no mask anywhere: refused as [`Error::NoSuchOption`]; a mean whose
-    /// samples are all ignored (PyTorch's NaN) is [`Error::ZeroWeight`].
+    /// samples are all ignored (or whose classes weigh 0) is PyTorch's `0 / 0`, NaN.
     Pytorch,
     /// Keras's Loss objects, the default users call (`keras.losses.BinaryCrossentropy()`,
     /// `CategoricalCrossentropy()`, `SparseCategoricalCrossentropy()`): the inputs are first
@@ -743,6 +743,11 @@ impl Convention {
                     out.changes.push(format!(
                         "{label}: every sample is masked or weighs 0, and divide_no_nan gives 0 \
                          (exact refuses the mean)"
+                    ));
+                } else if d == 0.0 && self == Convention::Pytorch {
+                    out.changes.push(format!(
+                        "{label}: every sample is ignored or its class weighs 0, and PyTorch's \
+                         mean is 0 / 0 = nan (exact refuses the mean)"
                     ));
                 } else if d != exact_w {
                     out.changes.push(format!(
@@ -1422,7 +1427,7 @@ impl<'a> Conventional<'a> {
     /// The convention's value of `e` (an evaluation of [`Conventional::problem`]) under its
     /// reduction, in nats: `−S / denominator`. A mean whose divisor is 0 (every sample
     /// masked, ignored or weighted 0) is [`Error::ZeroWeight`], except under Keras, whose
-    /// `divide_no_nan` gives 0; the reduction `none` is [`Error::NotScalar`]
+    /// `divide_no_nan` gives 0, and PyTorch, whose `0 / 0` is NaN; the reduction `none` is [`Error::NotScalar`]
     /// ([`Conventional::unreduced`] gives its values).
     pub fn value(&self, e: &Evaluation) -> Result<f64> {
         if self.reduction == Reduction::None {
@@ -1436,10 +1441,10 @@ impl<'a> Conventional<'a> {
     /// prints beside the losses written.
     pub fn mean_or_value(&self, e: &Evaluation) -> Result<f64> {
         if self.denominator == 0.0 {
-            return if self.convention.is_keras() {
-                Ok(0.0)
-            } else {
-                Err(Error::ZeroWeight)
+            return match self.convention {
+                c if c.is_keras() => Ok(0.0),
+                Convention::Pytorch => Ok(f64::NAN),
+                _ => Err(Error::ZeroWeight),
             };
         }
         Ok(e.loss_over(self.denominator))

@@ -312,6 +312,41 @@ fn pytorch_ignores_minus_100_by_default_and_nothing_else() -> Result<()> {
 }
 
 #[test]
+fn pytorchs_mean_of_nothing_is_nan_where_exact_refuses_it() -> Result<()> {
+    // cross_entropy(logits, tensor([-100, -100, -100])) is tensor(nan): 0 / 0.
+    let classes = [-100i64; 3];
+    let torch = categorical(
+        Convention::Pytorch,
+        &classes,
+        Weights::NONE,
+        Reduction::Mean,
+    )?;
+    assert_eq!(torch.denominator, 0.0);
+    assert!(value(&torch).is_nan());
+    assert!(
+        torch.changes.iter().any(|c| c.contains("0 / 0 = nan")),
+        "{:?}",
+        torch.changes
+    );
+    // The same when the targets' classes all weigh 0 (weight=c with c_0 = c_2 = 0).
+    let zero = [0.0, 1.0, 0.0];
+    let weighted = categorical(
+        Convention::Pytorch,
+        &[0, 2, 0],
+        Weights::default().with_class(row(&zero)),
+        Reduction::Mean,
+    )?;
+    assert!(value(&weighted).is_nan());
+    // sum is 0, not NaN; exact refuses the mean.
+    let sum = categorical(Convention::Pytorch, &classes, Weights::NONE, Reduction::Sum)?;
+    assert_eq!(value(&sum), 0.0);
+    let asked = Weights::default().with_ignore_index(-100);
+    let exact = categorical(Convention::Exact, &classes, asked, Reduction::Mean)?;
+    assert_eq!(exact.value(&evaluation(&exact)), Err(Error::ZeroWeight));
+    Ok(())
+}
+
+#[test]
 fn pytorch_probability_targets_divide_by_m_whatever_the_class_weights() -> Result<()> {
     // cross_entropy(log q, P, weight=c) with class-probability targets:
     // −Σ c_r·P_rn·ln q_rn / N.
