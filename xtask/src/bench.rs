@@ -72,7 +72,7 @@ use anyhow::{Context, Result, bail};
 use nalgebra::DMatrix;
 use serde::Serialize;
 use xent_core::{
-    Array, BinaryProblem, Dtype, Formulation, Kind, Numpy, Targets, Unvalidated, View,
+    Array, BinaryProblem, Dtype, Formulation, Kind, Numpy, Problem, Targets, Unvalidated, View,
 };
 use xent_fused::{Fused, FusedOn, Isa, Sum};
 
@@ -671,13 +671,18 @@ fn write_floor(m: usize) -> f64 {
     std::hint::black_box(&out).last().copied().unwrap_or(0.0)
 }
 
-/// `cargo xtask bench --weighted`: the production path unweighted and the weighted rows
-/// (binary float64, m = 10^7, hard and soft labels, 1 thread), interleaved in each round, and
-/// the ratios their targets set.
-fn run_weighted(args: &Args, out_dir: &Path) -> Result<ExitCode> {
+/// The rounds `--weighted` and `--exact` share: binary float64, m = 10^7, hard and soft
+/// labels, 1 thread; each round times the production path on a case, then `more` adds the
+/// mode's rows of the same case, so that load changes hit both alike. Gives the rows merged
+/// over the rounds, the cases and the load average before.
+fn interleaved(
+    args: &Args,
+    mode: &str,
+    more: impl Fn(&Case, &Unvalidated<'_>, &Problem<'_>, &mut Vec<Row>) -> Result<()> + Sync,
+) -> Result<(Vec<Row>, [Case; 2], String)> {
     let load_before = load_average();
     eprintln!(
-        "xent bench --weighted: {}, fused path {}, load {load_before}",
+        "xent bench --{mode}: {}, fused path {}, load {load_before}",
         cpu_model(),
         Isa::detect()
     );
@@ -697,13 +702,35 @@ fn run_weighted(args: &Args, out_dir: &Path) -> Result<ExitCode> {
                 let problem = raw.validate()?;
                 let (t, p, v) = time_it(args.budget, || problem.evaluate(best).log_likelihood);
                 rows.push(row(Method::production(), 1, case, &t, p, v));
-                measure_weighted(case, &raw, args.budget, &mut rows)
+                more(case, &raw, &problem, &mut rows)
             })?;
             eprintln!("  round {round}: {}", case.name());
         }
         rounds.push(rows);
     }
-    let rows = merge_rounds(rounds, &cases);
+    Ok((merge_rounds(rounds, &cases), cases, load_before))
+}
+
+/// The table's last line, then the table written to `out_dir/file` and printed.
+fn finish_table(mut md: String, args: &Args, load_before: &str, path: &Path) -> Result<ExitCode> {
+    let _ = writeln!(
+        md,
+        "\nns per entry, median (± the spread p90 − p10 of the runs); {} round(s), \
+         load average {load_before} before, {} after.",
+        args.rounds.max(1),
+        load_average()
+    );
+    std::fs::write(path, &md)?;
+    println!("{md}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask bench --weighted`: the production path unweighted and the weighted rows,
+/// interleaved in each round, and the ratios their targets set.
+fn run_weighted(args: &Args, out_dir: &Path) -> Result<ExitCode> {
+    let (rows, cases, load_before) = interleaved(args, "weighted", |case, raw, _, rows| {
+        measure_weighted(case, raw, args.budget, rows)
+    })?;
     let mut md = String::from(
         "| labels | fused | fused-weighted | ratio (target ≤ 1.5) | fused-none | write-floor | \
          (none − write) / fused (target ≤ 2) |\n|---|---:|---:|---:|---:|---:|---:|\n",
@@ -728,56 +755,21 @@ fn run_weighted(args: &Args, out_dir: &Path) -> Result<ExitCode> {
             verdict(r2, 2.0),
         );
     }
-    let _ = writeln!(
-        md,
-        "\nns per entry, median (± the spread p90 − p10 of the runs); {} round(s), \
-         load average {load_before} before, {} after.",
-        args.rounds.max(1),
-        load_average()
-    );
-    std::fs::write(out_dir.join("weighted.md"), &md)?;
-    println!("{md}");
-    Ok(ExitCode::SUCCESS)
+    finish_table(md, args, &load_before, &out_dir.join("weighted.md"))
 }
 
 /// `cargo xtask bench --exact`: the production path with its default sum and with the exact
-/// sum (binary float64, m = 10^7, hard and soft labels, 1 thread), interleaved in each round,
-/// and the ratio the target sets.
+/// sum, interleaved in each round, and the ratio the target sets.
 fn run_exact(args: &Args, out_dir: &Path) -> Result<ExitCode> {
-    let load_before = load_average();
-    eprintln!(
-        "xent bench --exact: {}, fused path {}, load {load_before}",
-        cpu_model(),
-        Isa::detect()
-    );
-    let cases = [
-        binary_case(10_000_000, false),
-        binary_case(10_000_000, true),
-    ];
-    let best = xent_registry::production();
     let exact = Fused::with_sum(Sum::Exact);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-    let mut rounds = Vec::new();
-    for round in 1..=args.rounds.max(1) {
-        let mut rows = Vec::new();
-        for case in &cases {
-            pool.install(|| -> Result<()> {
-                let (pred, labels) = case.binary_arrays();
-                let problem = Unvalidated::binary(pred, labels, false)?.validate()?;
-                let (t, p, v) = time_it(args.budget, || problem.evaluate(best).log_likelihood);
-                rows.push(row(Method::production(), 1, case, &t, p, v));
-                let (t, p, v) = time_it(args.budget, || problem.evaluate(&exact).log_likelihood);
-                rows.push(row(Method::Exact, 1, case, &t, p, v));
-                Ok(())
-            })?;
-            eprintln!("  round {round}: {}", case.name());
-        }
-        rounds.push(rows);
-    }
-    let rows = merge_rounds(rounds, &cases);
+    let (rows, cases, load_before) = interleaved(args, "exact", |case, _, problem, rows| {
+        let (t, p, v) = time_it(args.budget, || problem.evaluate(&exact).log_likelihood);
+        rows.push(row(Method::Exact, 1, case, &t, p, v));
+        Ok(())
+    })?;
     let mut md = format!(
         "| labels | {} | {} | ratio (target ≤ 2) |\n|---|---:|---:|---:|\n",
-        best.name(),
+        xent_registry::production().name(),
         Method::Exact.label()
     );
     for case in &cases {
@@ -795,16 +787,7 @@ fn run_exact(args: &Args, out_dir: &Path) -> Result<ExitCode> {
             if ratio <= 2.0 { "met" } else { "missed" },
         );
     }
-    let _ = writeln!(
-        md,
-        "\nns per entry, median (± the spread p90 − p10 of the runs); {} round(s), \
-         load average {load_before} before, {} after.",
-        args.rounds.max(1),
-        load_average()
-    );
-    std::fs::write(out_dir.join("exact.md"), &md)?;
-    println!("{md}");
-    Ok(ExitCode::SUCCESS)
+    finish_table(md, args, &load_before, &out_dir.join("exact.md"))
 }
 
 /// The production path's place in the registry.
