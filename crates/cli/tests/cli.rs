@@ -3193,25 +3193,31 @@ fn weight_files_are_validated_like_inputs() {
     }
 }
 
-#[test]
-fn an_ignored_index_leaves_its_samples_out_of_the_divisor() {
-    let files = Files::new();
-    // Q3 is 3 classes × 4 samples, row-major; classes with −100 on sample 2.
+/// `categorical --pred Q.npy --classes c.npy --layout cols`: Q3 (3 classes × 4 samples,
+/// row-major) and the class indices of its 4 samples, as int64 (PyTorch's dtype).
+fn q3_with_classes(files: &Files, classes: [i64; 4]) -> Vec<String> {
     let q = files.f64("Q.npy", &[3, 4], &Q3);
-    let indices: Vec<u8> = [0i64, 1, -100, 2]
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-    let classes = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
-    let args = [
+    let indices: Vec<u8> = classes.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let c = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
+    [
         "categorical",
         "--pred",
         &q,
         "--classes",
-        &classes,
+        &c,
         "--layout",
         "cols",
-    ];
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn an_ignored_index_leaves_its_samples_out_of_the_divisor() {
+    let files = Files::new();
+    // Classes with −100 on sample 2.
+    let args = q3_with_classes(&files, [0, 1, -100, 2]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let j = json(&[&args[..], &["--ignore-index", "-100"]].concat());
     assert_eq!(num(&j["reduction"]["weight"]), 3.0);
     // Without the option, −100 is not a class index.
@@ -3221,18 +3227,8 @@ fn an_ignored_index_leaves_its_samples_out_of_the_divisor() {
 #[test]
 fn a_mean_of_nothing_is_pytorchs_nan_keras_zero_and_exacts_refusal() {
     let files = Files::new();
-    let q = files.f64("Q.npy", &[3, 4], &Q3);
-    let indices: Vec<u8> = [-100i64; 4].iter().flat_map(|v| v.to_le_bytes()).collect();
-    let classes = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
-    let args = [
-        "categorical",
-        "--pred",
-        &q,
-        "--classes",
-        &classes,
-        "--layout",
-        "cols",
-    ];
+    let args = q3_with_classes(&files, [-100; 4]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // cross_entropy(…, ignore_index=-100) of nothing but -100 is 0 / 0.
     let torch = json(&[&args[..], &["--convention", "pytorch"]].concat());
     assert_eq!(torch["value"], "NaN", "{torch}");
@@ -3249,21 +3245,8 @@ fn a_mean_of_nothing_is_pytorchs_nan_keras_zero_and_exacts_refusal() {
 #[test]
 fn convention_all_gives_exacts_refusal_of_minus_100_as_its_reason_and_computes_the_others() {
     let files = Files::new();
-    let q = files.f64("Q.npy", &[3, 4], &Q3);
-    let indices: Vec<u8> = [0i64, 1, -100, 2]
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-    let classes = files.bytes("c.npy", &npy_bytes("<i8", false, &[4], &indices));
-    let args = [
-        "categorical",
-        "--pred",
-        &q,
-        "--classes",
-        &classes,
-        "--layout",
-        "cols",
-    ];
+    let args = q3_with_classes(&files, [0, 1, -100, 2]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let all = json(&[&args[..], &["--convention", "all"]].concat());
     let torch = json(&[&args[..], &["--convention", "pytorch"]].concat());
     let rows = &all["conventions"];

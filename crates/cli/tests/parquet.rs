@@ -160,18 +160,15 @@ fn data(m: usize) -> (Vec<f64>, Vec<i64>) {
     (p, y)
 }
 
-#[test]
-fn binary_streams_the_bits_of_the_npy_files() {
-    let dir = Dir::new();
-    // More rows than one block (2^17 entries), row groups that do not line up.
-    let m = 300_001;
-    let (p, y) = data(m);
+/// `run.parquet` in `dir`: columns `pred` (double) and `label` (int64) in row groups of
+/// `group` rows.
+fn run_parquet(dir: &Dir, p: &[f64], y: &[i64], group: usize) -> PathBuf {
     let pq = dir.path("run.parquet");
     write(
         &pq,
         "message m { required double pred; required int64 label; }",
-        m,
-        70_000,
+        p.len(),
+        group,
         |r| {
             vec![
                 plain(Values::F64(p[r.clone()].to_vec())),
@@ -179,6 +176,16 @@ fn binary_streams_the_bits_of_the_npy_files() {
             ]
         },
     );
+    pq
+}
+
+#[test]
+fn binary_streams_the_bits_of_the_npy_files() {
+    let dir = Dir::new();
+    // More rows than one block (2^17 entries), row groups that do not line up.
+    let m = 300_001;
+    let (p, y) = data(m);
+    let pq = run_parquet(&dir, &p, &y, 70_000);
     let yq = dir.path("y.parquet");
     write(&yq, "message m { optional int64 y; }", m, 123_457, |r| {
         vec![Col {
@@ -513,19 +520,7 @@ fn sum_exact_streams_the_bytes_of_the_sum_in_memory() {
     // in-memory sum's leaves; the last block is ragged (m odd).
     let m = 300_001;
     let (p, y) = data(m);
-    let pq = dir.path("run.parquet");
-    write(
-        &pq,
-        "message m { required double pred; required int64 label; }",
-        m,
-        70_001,
-        |r| {
-            vec![
-                plain(Values::F64(p[r.clone()].to_vec())),
-                plain(Values::I64(y[r].to_vec())),
-            ]
-        },
-    );
+    let pq = run_parquet(&dir, &p, &y, 70_001);
     npy(&dir.path("p.npy"), "<f8", &[m], &le(&p, f64::to_le_bytes));
     npy(&dir.path("y.npy"), "<i8", &[m], &le(&y, i64::to_le_bytes));
     // The exact sum in memory, in process.
