@@ -908,11 +908,8 @@ fn loss(
     Ok((outcome, warnings))
 }
 
-/// `binary` and `categorical` with a reduction, weights, a mask, an ignored index or
-/// per-sample losses (the exact convention): read into memory, the weights validated like
-/// the inputs, their errors in the user's files and coordinates.
-fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<Outcome> {
-    let args = &options.weighting;
+/// The reduction asked for; `none` needs `--per-sample FILE` to write its losses to.
+fn reduction_of(args: &weighting::WeightArgs) -> Result<xent_core::Reduction> {
     let reduction = xent_core::Reduction::from(args.reduction);
     if reduction == xent_core::Reduction::None && args.per_sample.is_none() {
         return Err(Error::Usage(
@@ -920,6 +917,15 @@ fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<
              (.npy or .csv)",
         ));
     }
+    Ok(reduction)
+}
+
+/// `binary` and `categorical` with a reduction, weights, a mask, an ignored index or
+/// per-sample losses (the exact convention): read into memory, the weights validated like
+/// the inputs, their errors in the user's files and coordinates.
+fn weighted(inputs: &Inputs, selection: Selection, options: &Options) -> Result<Outcome> {
+    let args = &options.weighting;
+    let reduction = reduction_of(args)?;
     let files = weighting::WeightFiles::read(args, &options.read)?;
     let weights = files.weights();
     let explain = |e: xent_core::Error| files.explain(e).unwrap_or_else(|e| inputs.explain(e));
@@ -998,13 +1004,7 @@ fn weighted_conventions(
     options: &Options,
 ) -> Result<(Outcome, Vec<String>)> {
     let args = &options.weighting;
-    let reduction = xent_core::Reduction::from(args.reduction);
-    if reduction == xent_core::Reduction::None && args.per_sample.is_none() {
-        return Err(Error::Usage(
-            "--reduction none gives one loss per sample: write them with --per-sample FILE \
-             (.npy or .csv)",
-        ));
-    }
+    let reduction = reduction_of(args)?;
     let files = weighting::WeightFiles::read(args, &options.read)?;
     let weighting = xent_core::Weighting::new(files.weights(), reduction);
     let explain = |e: xent_core::Error| files.explain(e).unwrap_or_else(|e| inputs.explain(e));

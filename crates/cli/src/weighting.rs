@@ -254,16 +254,7 @@ pub fn write_per_sample(path: &Path, losses: &[f64], rows: usize, reading: Readi
 /// A version-1 `.npy` file of a little-endian `float64` array of `shape` (C order), its
 /// header padded so that the data starts at a multiple of 64 bytes, as numpy writes it.
 fn npy(values: &[f64], shape: &[usize]) -> Vec<u8> {
-    let dims = match shape {
-        [n] => format!("({n},)"),
-        dims => format!(
-            "({})",
-            dims.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
+    let dims = xent_core::array::numpy_shape(shape);
     let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {dims}, }}");
     let unpadded = 10 + dict.len() + 1;
     let header_len = dict.len() + 1 + (64 - unpadded % 64) % 64;

@@ -120,16 +120,7 @@ impl Placement {
 
     /// numpy's printing of the shape: `(3,)`, `(2, 8)`.
     pub(crate) fn shape_text(&self) -> String {
-        match self.shape.as_slice() {
-            [n] => format!("({n},)"),
-            dims => format!(
-                "({})",
-                dims.iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+        xent_core::array::numpy_shape(&self.shape)
     }
 
     /// How the caller names sample `col`: `column 3`, `row 3`, or nothing for a 1-D sample.
