@@ -51,6 +51,10 @@
 //! with the exact sum, binary float64, m = 10^7, hard and soft labels, 1 thread, interleaved
 //! in each round, and writes `exact.md`.
 //!
+//! `cargo xtask bench --datafusion` times `xent-datafusion`'s `xent_log_loss` against
+//! DataFusion's builtin SQL expression of the same loss (`AVG(-(label*ln(pred) + …))`) and a
+//! read floor over one uncompressed Parquet file of 10^7 rows, and writes `datafusion.md`.
+//!
 //! `cargo xtask bench --ln-error` measures instead the fused logarithm's maximum error in
 //! ulps against the oracle's 256-bit values, on every dispatch path; `--replot` redraws the SVG from the
 //! last `bench.json`.
@@ -113,6 +117,12 @@ pub(crate) struct Args {
     /// (compensated) sum and with the exact sum, interleaved in each round.
     #[arg(long)]
     exact: bool,
+    /// Only the DataFusion rows: `xent_log_loss` against the builtin SQL expression of the
+    /// same loss and a read floor, over one uncompressed Parquet file of 10^7 rows
+    /// (`--quick`: 10^5), interleaved in each round (`crates/datafusion/examples/bench.rs`,
+    /// built in release).
+    #[arg(long)]
+    datafusion: bool,
     /// Skip the whole-command rows (`xent` as a process; with the full sizes they include a
     /// (1, 10^8) float64 pair, 1.6 GB written to the output folder and removed after).
     #[arg(long)]
@@ -790,6 +800,54 @@ fn run_exact(args: &Args, out_dir: &Path) -> Result<ExitCode> {
     finish_table(md, args, &load_before, &out_dir.join("exact.md"))
 }
 
+/// `cargo xtask bench --datafusion`: the example `bench` of `xent-datafusion`, in release,
+/// its table written to `datafusion.md`.
+fn run_datafusion(args: &Args, out_dir: &Path) -> Result<ExitCode> {
+    let rows = if args.quick { "100000" } else { "10000000" };
+    let rounds = args.rounds.max(1).to_string();
+    let load_before = load_average();
+    let output = cargo_run_release("xent-datafusion")
+        .args([
+            "--example",
+            "bench",
+            "--",
+            "--rows",
+            rows,
+            "--rounds",
+            &rounds,
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running the xent-datafusion bench example")?;
+    if !output.status.success() {
+        bail!("the xent-datafusion bench example failed");
+    }
+    let mut md = String::from_utf8(output.stdout).context("its table")?;
+    let _ = writeln!(
+        md,
+        "\nload average {load_before} before, {} after; {}.",
+        load_average(),
+        cpu_model()
+    );
+    std::fs::write(out_dir.join("datafusion.md"), &md)?;
+    println!("{md}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo run --release --quiet --package PACKAGE`, from the workspace root.
+fn cargo_run_release(package: &str) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(workspace_root()).args([
+        "run",
+        "--release",
+        "--quiet",
+        "--package",
+        package,
+    ]);
+    command
+}
+
 /// The production path's place in the registry.
 fn production_index() -> usize {
     xent_registry::all()
@@ -1258,18 +1316,8 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         eprintln!(
             "xent bench: re-running in release mode (set XENT_BENCH_DEBUG=1 to stay in debug)"
         );
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "--package",
-                "xtask",
-                "--",
-                "bench",
-            ])
+        let status = cargo_run_release("xtask")
+            .args(["--", "bench"])
             .args(std::env::args_os().skip(2))
             .status()
             .context("running cargo run --release")?;
@@ -1293,6 +1341,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     }
     if args.exact {
         return run_exact(&args, &out_dir);
+    }
+    if args.datafusion {
+        return run_datafusion(&args, &out_dir);
     }
     if args.replot {
         let json = std::fs::read_to_string(out_dir.join("bench.json"))

@@ -323,5 +323,82 @@ impl fmt::Display for Num {
     }
 }
 
+impl Error {
+    /// The input and the sample (column) an entry's error is about, if it is about one:
+    /// what a caller holding the samples elsewhere (a batch's rows, a file's lines) needs to
+    /// say where, with [`Error::with_sample`].
+    pub fn sample(&self) -> Option<(Operand, usize)> {
+        self.clone().located_mut().map(|(which, s)| (which, *s))
+    }
+
+    /// The same error with its sample index `s` replaced by `at(s)` (nothing else changes).
+    pub fn with_sample(mut self, at: impl FnOnce(usize) -> usize) -> Error {
+        if let Some((_, s)) = self.located_mut() {
+            *s = at(*s);
+        }
+        self
+    }
+
+    fn located_mut(&mut self) -> Option<(Operand, &mut usize)> {
+        match self {
+            Error::NonFinite { which, col, .. }
+            | Error::OutOfRange { which, col, .. }
+            | Error::NoFiniteLogit { which, col }
+            | Error::ColumnSum { which, col, .. }
+            | Error::ZeroSum { which, col, .. }
+            | Error::Refused { which, col, .. } => Some((*which, col)),
+            Error::ClassIndex { sample, .. } => Some((Operand::Classes, sample)),
+            Error::BadWeight {
+                which: which @ (Operand::SampleWeights | Operand::Mask),
+                index,
+                ..
+            } => Some((*which, index)),
+            _ => None,
+        }
+    }
+}
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_of_an_entry_error_moves_and_nothing_else_does() {
+        let e = Error::OutOfRange {
+            which: Operand::Labels,
+            row: 0,
+            col: 3,
+            value: 1.5,
+        };
+        assert_eq!(e.sample(), Some((Operand::Labels, 3)));
+        let moved = e.with_sample(|s| s + 10);
+        assert_eq!(
+            moved,
+            Error::OutOfRange {
+                which: Operand::Labels,
+                row: 0,
+                col: 13,
+                value: 1.5,
+            }
+        );
+        let class = Error::ClassIndex {
+            sample: 2,
+            value: 7.0,
+            classes: 3,
+        };
+        assert_eq!(class.sample(), Some((Operand::Classes, 2)));
+        // A class weight's index is a class, not a sample; a whole-input error has none.
+        let weight = Error::BadWeight {
+            which: Operand::ClassWeights,
+            index: 1,
+            value: -1.0,
+            rule: "negative",
+        };
+        assert_eq!(weight.sample(), None);
+        assert_eq!(weight.clone().with_sample(|_| 99), weight);
+        assert_eq!(Error::ZeroWeight.sample(), None);
+    }
+}

@@ -120,7 +120,7 @@ impl Eq for Partial {}
 
 impl Partial {
     /// The length of [`Partial::to_bytes`]: the terms' accumulator, then the divisor's.
-    pub const ENCODED_LEN: usize = 2 * xent_exact::ENCODED_LEN;
+    pub const ENCODED_LEN: usize = Compact::ENCODED_LEN;
 
     /// An empty aggregate: no terms, divisor 0.
     pub fn new() -> Self {
@@ -136,9 +136,16 @@ impl Partial {
     /// [`Partial::add`] on a given path (the detected one if this CPU cannot run it): the
     /// same bytes whatever the path.
     pub fn add_on(&mut self, isa: Isa, problem: &Problem<'_>) {
-        let sums = sums(isa, problem);
-        self.terms.merge(&sums.terms);
-        self.divisor.merge(&sums.divisor);
+        let leaves = problem
+            .samples()
+            .div_ceil(samples_per_leaf(problem.outputs()));
+        if leaves <= GROUP_LEAVES && !is_clamped(problem) {
+            // One task's worth (a query engine's batch, a streamed block): straight into this
+            // partial's large superaccumulator, in this thread, with no other to flush.
+            add_all(isa, problem, &mut self.terms, &mut self.divisor);
+        } else {
+            self.merge_compact(&sums(isa, problem));
+        }
     }
 
     /// Adds the terms and the divisor of `other`, exactly.
@@ -147,30 +154,33 @@ impl Partial {
         self.divisor.merge(&other.divisor);
     }
 
+    /// Adds the terms and the divisor of a [`Compact`] aggregate, exactly.
+    pub fn merge_compact(&mut self, other: &Compact) {
+        self.terms.merge(&other.terms);
+        self.divisor.merge(&other.divisor);
+    }
+
+    /// The same sums as a [`Compact`] aggregate (what the bytes and results are made from).
+    pub fn compact(&self) -> Compact {
+        Compact {
+            terms: self.terms.to_accumulator(),
+            divisor: self.divisor.clone(),
+        }
+    }
+
     /// The canonical encoding, exactly [`Partial::ENCODED_LEN`] bytes: the terms' and the
     /// divisor's [`Accumulator::to_bytes`], in that order. Equal sums give equal bytes,
     /// whatever the order of the additions and merges that made them.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(Self::ENCODED_LEN);
-        out.extend_from_slice(&self.terms.to_accumulator().to_bytes());
-        out.extend_from_slice(&self.divisor.to_bytes());
-        out
+        self.compact().to_bytes()
     }
 
     /// Decodes [`Partial::to_bytes`]: a wrong length is
     /// [`xent_exact::Error::WrongLength`] (expecting [`Partial::ENCODED_LEN`]), and either
     /// half's errors are [`Accumulator::from_bytes`]'s.
     pub fn from_bytes(bytes: &[u8]) -> Result<Partial, xent_exact::Error> {
-        if bytes.len() != Self::ENCODED_LEN {
-            return Err(xent_exact::Error::WrongLength {
-                found: bytes.len(),
-                expected: Self::ENCODED_LEN,
-            });
-        }
-        let (terms, divisor) = bytes.split_at(xent_exact::ENCODED_LEN);
         let mut partial = Partial::new();
-        partial.terms.merge(&Accumulator::from_bytes(terms)?);
-        partial.divisor = Accumulator::from_bytes(divisor)?;
+        partial.merge_compact(&Compact::from_bytes(bytes)?);
         Ok(partial)
     }
 
@@ -187,7 +197,7 @@ impl Partial {
     /// `J = −S / divisor`, correctly rounded once; [`xent_exact::Error::DivisionByZero`]
     /// when the divisor is exactly zero (no samples, or every weight 0).
     pub fn loss(&self) -> Result<f64, xent_exact::Error> {
-        Ok(-self.terms.to_accumulator().ratio_round(&self.divisor)?)
+        self.compact().loss()
     }
 
     /// `−S / divisor` for another divisor (a convention's number of entries, `1` for the sum),
@@ -229,6 +239,75 @@ impl Partial {
     }
 }
 
+/// [`Partial`] in about 1 KiB instead of 41: the same two exact sums, without the large
+/// superaccumulator in front, for many aggregates side by side (the groups of a `GROUP BY`).
+/// Adding a term costs more; the bytes, merges and results are [`Partial`]'s: a problem added
+/// to either gives the same [`Compact::to_bytes`] as [`Partial::to_bytes`] (tested).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Compact {
+    terms: Accumulator,
+    divisor: Accumulator,
+}
+
+impl Compact {
+    /// The length of [`Compact::to_bytes`]: the terms' accumulator, then the divisor's.
+    pub const ENCODED_LEN: usize = 2 * xent_exact::ENCODED_LEN;
+
+    /// An empty aggregate: no terms, divisor 0.
+    pub fn new() -> Self {
+        Compact::default()
+    }
+
+    /// [`Partial::add`]: every term of a validated problem and its divisor, on the detected
+    /// path, in one thread (the caller's).
+    pub fn add(&mut self, problem: &Problem<'_>) {
+        self.add_on(Isa::detect(), problem);
+    }
+
+    /// [`Compact::add`] on a given path: the same bytes whatever the path.
+    pub fn add_on(&mut self, isa: Isa, problem: &Problem<'_>) {
+        match problem {
+            Problem::Binary(p) if p.log_floor().is_some() => self.merge(&clamped(p)),
+            _ => add_all(isa, problem, &mut self.terms, &mut self.divisor),
+        }
+    }
+
+    /// Adds the terms and the divisor of `other`, exactly.
+    pub fn merge(&mut self, other: &Compact) {
+        self.terms.merge(&other.terms);
+        self.divisor.merge(&other.divisor);
+    }
+
+    /// The canonical encoding, [`Partial::to_bytes`]'s.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::ENCODED_LEN);
+        out.extend_from_slice(&self.terms.to_bytes());
+        out.extend_from_slice(&self.divisor.to_bytes());
+        out
+    }
+
+    /// Decodes [`Compact::to_bytes`] (or [`Partial::to_bytes`]): the errors of
+    /// [`Partial::from_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Compact, xent_exact::Error> {
+        if bytes.len() != Self::ENCODED_LEN {
+            return Err(xent_exact::Error::WrongLength {
+                found: bytes.len(),
+                expected: Self::ENCODED_LEN,
+            });
+        }
+        let (terms, divisor) = bytes.split_at(xent_exact::ENCODED_LEN);
+        Ok(Compact {
+            terms: Accumulator::from_bytes(terms)?,
+            divisor: Accumulator::from_bytes(divisor)?,
+        })
+    }
+
+    /// [`Partial::loss`]: `J = −S / divisor`, correctly rounded once.
+    pub fn loss(&self) -> Result<f64, xent_exact::Error> {
+        Ok(-self.terms.ratio_round(&self.divisor)?)
+    }
+}
+
 /// The exact partial aggregate of `problem` on `isa`.
 pub fn partial_on(isa: Isa, problem: &Problem<'_>) -> Partial {
     let mut p = Partial::new();
@@ -251,6 +330,13 @@ impl Sink for LargeAccumulator {
     }
 }
 
+impl Sink for Accumulator {
+    #[inline(always)]
+    fn take(&mut self, terms: &[f64]) {
+        self.add_slice(terms);
+    }
+}
+
 impl Sink for Vec<f64> {
     fn take(&mut self, terms: &[f64]) {
         self.extend_from_slice(terms);
@@ -258,16 +344,28 @@ impl Sink for Vec<f64> {
 }
 
 /// What a task returns: the exact sums of its terms and of its share of the divisor.
-struct Sums {
-    terms: Accumulator,
-    divisor: Accumulator,
+impl Combine for Compact {
+    fn combine(mut self, other: Self) -> Self {
+        self.merge(&other);
+        self
+    }
 }
 
-impl Combine for Sums {
-    fn combine(mut self, other: Self) -> Self {
-        self.terms.merge(&other.terms);
-        self.divisor.merge(&other.divisor);
-        self
+/// Whether `problem` has clamped logarithms (its terms are summed by [`clamped`]).
+fn is_clamped(problem: &Problem<'_>) -> bool {
+    matches!(problem, Problem::Binary(p) if p.log_floor().is_some())
+}
+
+/// Every term of an unclamped `problem` into `sink`, leaf by leaf in this thread, and its
+/// divisor into `divisor`.
+fn add_all<S: Sink>(isa: Isa, problem: &Problem<'_>, sink: &mut S, divisor: &mut Accumulator) {
+    let (m, per) = (problem.samples(), samples_per_leaf(problem.outputs()));
+    for leaf in 0..m.div_ceil(per) {
+        let cols = leaf * per..m.min((leaf + 1) * per);
+        leaf_terms(isa, problem, cols, sink, divisor);
+    }
+    if !problem.is_weighted() {
+        divisor.add(m as f64);
     }
 }
 
@@ -279,7 +377,7 @@ fn samples_per_leaf(n: usize) -> usize {
 /// The exact sums of `problem` on `isa`: groups of [`GROUP_LEAVES`] leaves in parallel (the
 /// current rayon pool), each into its own large superaccumulator; exact, so the grouping and
 /// the threads change nothing.
-fn sums(isa: Isa, problem: &Problem<'_>) -> Sums {
+fn sums(isa: Isa, problem: &Problem<'_>) -> Compact {
     let m = problem.samples();
     if let Problem::Binary(p) = problem
         && p.log_floor().is_some()
@@ -295,7 +393,7 @@ fn sums(isa: Isa, problem: &Problem<'_>) -> Sums {
             let cols = leaf * per..m.min((leaf + 1) * per);
             leaf_terms(isa, problem, cols, &mut terms, &mut divisor);
         }
-        Sums {
+        Compact {
             terms: terms.to_accumulator(),
             divisor,
         }
@@ -361,7 +459,7 @@ fn leaf_terms<S: Sink>(
 
 /// A clamped problem's sums: the products of its weighted logarithms, two per entry, in one
 /// scalar loop (the same on every path), and its divisor.
-fn clamped(problem: &BinaryProblem<'_>) -> Sums {
+fn clamped(problem: &BinaryProblem<'_>) -> Compact {
     let mut terms = LargeAccumulator::new();
     for (w, l) in problem.weighted_logs() {
         terms.add(w * l);
@@ -374,7 +472,7 @@ fn clamped(problem: &BinaryProblem<'_>) -> Sums {
     } else {
         divisor.add(problem.samples() as f64);
     }
-    Sums {
+    Compact {
         terms: terms.to_accumulator(),
         divisor,
     }
@@ -671,13 +769,8 @@ impl<S: Sink> Job for CategoricalLeaf<'_, '_, '_, '_, S> {
 /// Every term of `problem` on `isa`, in canonical order (the tests compare them).
 #[cfg(test)]
 pub(crate) fn terms_on(isa: Isa, problem: &Problem<'_>) -> Vec<f64> {
-    let (m, per) = (problem.samples(), samples_per_leaf(problem.outputs()));
     let mut out = Vec::new();
-    let mut divisor = Accumulator::new();
-    for leaf in 0..m.div_ceil(per) {
-        let cols = leaf * per..m.min((leaf + 1) * per);
-        leaf_terms(isa, problem, cols, &mut out, &mut divisor);
-    }
+    add_all(isa, problem, &mut out, &mut Accumulator::new());
     out
 }
 

@@ -6,7 +6,7 @@ use std::ops::Range;
 use xent_core::rng::Seeded as Rng;
 use xent_core::{Problem, Targets, Unvalidated, Weights};
 
-use super::{Partial, partial_on, terms_on};
+use super::{Compact, Partial, partial_on, terms_on};
 use crate::accumulate::LANES;
 use crate::binary::SUB;
 use crate::checked::tests::{Encoding, Stored};
@@ -416,6 +416,18 @@ fn threads_and_splits_do_not_change_the_bytes() {
         first.merge(&merged);
         assert_eq!(first, whole, "{name}, merged");
         assert_eq!(first.to_bytes(), bytes, "{name}, merged");
+        // The compact aggregate (one thread, no large accumulator), in parts and merged.
+        let mut compact = Compact::new();
+        for i in [1, 2] {
+            case.with(cuts[i]..cuts[i + 1], |p| compact.add(p));
+        }
+        let mut head = Compact::new();
+        case.with(cuts[0]..cuts[1], |p| head.add_on(Isa::Portable, p));
+        compact.merge(&head);
+        assert_eq!(compact.to_bytes(), bytes, "{name}, compact");
+        assert_eq!(compact, whole.compact(), "{name}, compact");
+        assert_eq!(compact.loss(), whole.loss(), "{name}, compact");
+        assert_eq!(Compact::from_bytes(&bytes), Ok(compact), "{name}, compact");
     }
 }
 
