@@ -21,8 +21,8 @@
 //!     xent_ballista::start_executor(scheduler, 2, &state).await?;
 //! }
 //! let ctx = xent_ballista::connect(scheduler, state).await?;
-//! ctx.register_parquet("t", "clicks/", Default::default()).await?;
-//! ctx.sql("SELECT xent_log_loss(pred, label) FROM t").await?.show().await?;
+//! ctx.register_parquet("clicks", "clicks/", Default::default()).await?;
+//! ctx.sql("SELECT xent_log_loss(pred, label) FROM clicks").await?.show().await?;
 //! # Ok(())
 //! # }
 //! ```
